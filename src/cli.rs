@@ -1,0 +1,145 @@
+//! Command-line definitions (clap derive) and nothing else: no I/O, no validation beyond types.
+//! `settings` turns these raw flags (plus `.lushaguard.toml`) into validated settings.
+
+use crate::detect::Confidence;
+use crate::report::Format;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "lushaguard",
+    version,
+    about = "Find Lusha API keys in files, standard input and git history before they leak.",
+    long_about = "Find Lusha API keys in files, standard input and git history before they leak.\n\n\
+        A Lusha API key is a UUID v4; so are countless ids that are not secrets. lushaguard \
+        reports a UUID only when the evidence around it says it is a Lusha credential, and \
+        says which evidence with --explain.\n\n\
+        Exit status: 0 no findings, 1 findings (see --exit-code), 2 usage or fatal error."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan files and directories (or `-` for standard input) for Lusha API keys.
+    Scan(ScanArgs),
+    /// List the detection rules or run their self-test.
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// Print the rules in force (built-in and --rules files).
+    List {
+        #[command(flatten)]
+        rules: RuleFiles,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check every rule against its own examples and non-examples.
+    Test {
+        #[command(flatten)]
+        rules: RuleFiles,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RuleFiles {
+    /// Add the rules of this TOML file, or of every *.toml file in this directory (repeatable).
+    #[arg(long = "rules", value_name = "FILE_OR_DIR")]
+    pub paths: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files or directories to scan; `-` reads standard input.
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub report: ReportArgs,
+
+    #[command(flatten)]
+    pub detection: DetectionArgs,
+
+    /// Scan files that .gitignore, .ignore and git's excludes would skip.
+    #[arg(long)]
+    pub no_ignore: bool,
+
+    /// Follow symbolic links (loops are reported and skipped).
+    #[arg(short = 'L', long)]
+    pub follow: bool,
+
+    /// Scan files that look binary too (they are skipped by default).
+    #[arg(long)]
+    pub binary: bool,
+
+    /// Leave out paths matching this glob (gitignore syntax, relative to the scanned directory;
+    /// repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+
+    /// Worker threads (0 = one per CPU).
+    #[arg(short = 'j', long, value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// Read settings from this file instead of .lushaguard.toml in the scanned directory.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ReportArgs {
+    /// Report format.
+    #[arg(short, long, value_enum, default_value = "human")]
+    pub format: Format,
+
+    /// Write the report to this file instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Exit status when there are findings.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub exit_code: u8,
+
+    /// Show why each finding was reported (human format).
+    #[arg(long)]
+    pub explain: bool,
+
+    /// Show full keys in the report. Keys are redacted by default; be careful where this output goes.
+    #[arg(long)]
+    pub no_redact: bool,
+
+    /// Print no warnings.
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Never show a progress indicator.
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DetectionArgs {
+    /// Report findings at this confidence or above.
+    #[arg(long, value_name = "LEVEL", value_parser = parse_confidence)]
+    pub min_confidence: Option<Confidence>,
+
+    #[command(flatten)]
+    pub rules: RuleFiles,
+
+    /// Do not decode base64 runs while searching.
+    #[arg(long)]
+    pub no_decode: bool,
+}
+
+fn parse_confidence(s: &str) -> Result<Confidence, String> {
+    s.parse()
+}

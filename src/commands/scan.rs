@@ -1,0 +1,261 @@
+//! `lushaguard scan`: files, directories and standard input. Each walker thread reads a file in
+//! windows and runs the detector on it; findings are collected, filtered by confidence, sorted
+//! by (path, line, column) and written once at the end, so the report is the same byte for byte
+//! whatever the thread count. Warnings are sorted the same way and printed before the report.
+
+use super::progress::{Counters, Progress};
+use super::{finish_output, open_output, warn, EXIT_CLEAN};
+use crate::cli::ScanArgs;
+use crate::detect::{Confidence, Detection, Detector, Document, FileFacts};
+use crate::report::{self, ByConfidence, Finding, Report, RuleInfo, Skipped, Summary};
+use crate::rules::Rule;
+use crate::settings;
+use crate::source::fs::{self as fs_source, display_path, Item, Skip, Warning};
+use crate::source::reader::{self, Outcome};
+use anyhow::Result;
+use std::collections::BTreeSet;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::Path;
+use std::sync::atomic::Ordering;
+use std::sync::Mutex;
+
+/// What a scan gathered before it became a report.
+#[derive(Debug, Default)]
+pub struct Collected {
+    pub findings: Vec<Finding>,
+    pub below_threshold: usize,
+    pub warnings: Vec<Warning>,
+    pub files: u64,
+    pub bytes: u64,
+    pub skipped: Skipped,
+}
+
+impl Collected {
+    /// Keeps the detections at or above `min` as findings of `path` and counts the rest.
+    pub fn add(&mut self, detector: &Detector, path: &str, sort_key: Vec<u8>, detections: Vec<Detection>, min: Confidence) {
+        for d in detections {
+            if d.confidence < min {
+                self.below_threshold += 1;
+                continue;
+            }
+            self.findings.push(to_finding(detector, path, sort_key.clone(), d));
+        }
+    }
+}
+
+pub fn to_finding(detector: &Detector, path: &str, sort_key: Vec<u8>, d: Detection) -> Finding {
+    Finding {
+        rule_id: detector.rules().get(d.rule).map(|r| r.id().to_string()).unwrap_or_default(),
+        path: path.to_string(),
+        sort_key,
+        line: d.line,
+        column: d.column,
+        end_column: d.end_column,
+        confidence: d.confidence,
+        score: d.score,
+        reasons: d.reasons,
+        encoding: d.encoding,
+        secret: d.secret,
+        snippet: d.snippet,
+    }
+}
+
+/// The bytes a path sorts by (its raw bytes on Unix, so non-UTF-8 names order stably).
+pub fn sort_key(path: &Path) -> Vec<u8> {
+    let p = path.strip_prefix("./").unwrap_or(path);
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        p.as_os_str().as_bytes().to_vec()
+    }
+    #[cfg(not(unix))]
+    {
+        p.to_string_lossy().as_bytes().to_vec()
+    }
+}
+
+/// Runs the detector over a stream, window by window.
+pub fn scan_reader<R: Read>(
+    detector: &Detector,
+    path: &str,
+    reader: R,
+    facts: Option<&FileFacts>,
+    binary: bool,
+    buf: &mut Vec<u8>,
+) -> std::io::Result<(Outcome, Vec<Detection>)> {
+    let mut found = Vec::new();
+    let outcome = reader::read_windows(reader, binary, buf, |w| {
+        let doc = Document {
+            text: w.text,
+            path,
+            first_line: w.first_line,
+            first_column: w.first_column,
+            owned: w.owned,
+            encoding: w.encoding,
+            file: facts,
+        };
+        found.extend(detector.detect(&doc));
+    })?;
+    Ok((outcome, found))
+}
+
+/// Scans a regular file. A file larger than one window is read twice: first for whole-file
+/// facts (does it mention the service anywhere?), then for findings.
+pub fn scan_file<F: Read + Seek>(
+    detector: &Detector,
+    path: &str,
+    mut file: F,
+    len: u64,
+    binary: bool,
+    buf: &mut Vec<u8>,
+) -> std::io::Result<(Outcome, Vec<Detection>)> {
+    let facts = if len > reader::WINDOW as u64 {
+        let mut facts = FileFacts::default();
+        let outcome = reader::read_windows(&mut file, binary, buf, |w| {
+            facts.merge(&detector.facts(&w.text[w.owned.clone()]));
+        })?;
+        if outcome == Outcome::Binary {
+            return Ok((outcome, Vec::new()));
+        }
+        file.seek(SeekFrom::Start(0))?;
+        Some(facts)
+    } else {
+        None
+    };
+    scan_reader(detector, path, file, facts.as_ref(), binary, buf)
+}
+
+/// Sorts, deduplicates and counts the findings into a report.
+pub fn finish_report(rules: &[Rule], mut c: Collected, min: Confidence) -> Report {
+    c.findings.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
+    c.findings.dedup_by(|a, b| a.order_key() == b.order_key());
+    let mut by = ByConfidence::default();
+    for f in &c.findings {
+        match f.confidence {
+            Confidence::High => by.high += 1,
+            Confidence::Medium => by.medium += 1,
+            Confidence::Low => by.low += 1,
+        }
+    }
+    let unique: BTreeSet<_> = c.findings.iter().map(|f| &f.secret).collect();
+    let summary = Summary {
+        findings: c.findings.len(),
+        by_confidence: by,
+        unique_secrets: unique.len(),
+        below_threshold: c.below_threshold,
+        min_confidence: min,
+        files_scanned: c.files,
+        bytes_scanned: c.bytes,
+        skipped: c.skipped,
+        warnings: c.warnings.len(),
+    };
+    Report {
+        findings: c.findings,
+        summary,
+        rules: rules
+            .iter()
+            .map(|r| RuleInfo {
+                id: r.id().to_string(),
+                description: r.spec.description.clone(),
+                remediation: r.spec.remediation.trim().to_string(),
+            })
+            .collect(),
+    }
+}
+
+fn record(
+    shared: &Mutex<Collected>,
+    counters: &Counters,
+    detector: &Detector,
+    min: Confidence,
+    path: &Path,
+    result: std::io::Result<(Outcome, Vec<Detection>)>,
+) {
+    let shown = display_path(path);
+    let mut c = shared.lock().unwrap_or_else(|p| p.into_inner());
+    match result {
+        Ok((Outcome::Text { bytes }, detections)) => {
+            c.files += 1;
+            c.bytes += bytes;
+            counters.files.fetch_add(1, Ordering::Relaxed);
+            counters.bytes.fetch_add(bytes, Ordering::Relaxed);
+            if !detections.is_empty() {
+                c.add(detector, &shown, sort_key(path), detections, min);
+            }
+        }
+        Ok((Outcome::Binary, _)) => c.skipped.binary += 1,
+        Err(e) => {
+            c.skipped.unreadable += 1;
+            c.warnings.push(Warning {
+                path: shown,
+                message: format!("cannot read: {e}"),
+            });
+        }
+    }
+}
+
+pub fn run(args: &ScanArgs) -> Result<u8> {
+    let settings = settings::scan(args)?;
+    let detector = Detector::new(settings.rules.clone()).with_decoding(settings.decode);
+    let min = settings.min_confidence;
+    let binary = settings.binary;
+    let progress = Progress::start(settings.report.progress, "scanning");
+    let shared = Mutex::new(Collected::default());
+
+    if settings.stdin {
+        let mut buf = Vec::new();
+        let result = scan_reader(&detector, "<stdin>", std::io::stdin().lock(), None, binary, &mut buf);
+        record(&shared, &progress.counters, &detector, min, Path::new("<stdin>"), result);
+    }
+    fs_source::walk(&settings.walk, || {
+        let mut buf = Vec::new();
+        let (shared, detector, counters) = (&shared, &detector, &progress.counters);
+        move |item| match item {
+            Ok(Item::File { path, file, len }) => {
+                let shown = display_path(&path);
+                let result = scan_file(detector, &shown, file, len, binary, &mut buf);
+                record(shared, counters, detector, min, &path, result);
+                // Don't let one huge file pin its buffer for the rest of the walk.
+                if buf.capacity() > 2 * reader::WINDOW {
+                    buf = Vec::new();
+                }
+            }
+            Ok(Item::Skipped { path, why }) => {
+                let mut c = shared.lock().unwrap_or_else(|p| p.into_inner());
+                match why {
+                    Skip::Symlink => c.skipped.symlinks += 1,
+                    Skip::NotRegular => {
+                        c.skipped.not_regular += 1;
+                        c.warnings.push(Warning {
+                            path: display_path(&path),
+                            message: "not a regular file (FIFO, socket or device): skipped".into(),
+                        });
+                    }
+                }
+            }
+            Err(w) => shared.lock().unwrap_or_else(|p| p.into_inner()).warnings.push(w),
+        }
+    })?;
+    progress.finish();
+
+    let mut collected = shared.into_inner().unwrap_or_else(|p| p.into_inner());
+    collected.warnings.sort();
+    if !settings.report.quiet {
+        for w in &collected.warnings {
+            if w.path.is_empty() {
+                warn(&w.message);
+            } else {
+                warn(&format!("{}: {}", w.path, w.message));
+            }
+        }
+    }
+    let report = finish_report(detector.rules(), collected, min);
+    let mut out = open_output(settings.report.output.as_deref())?;
+    let written = report::write(&report, settings.report.format, settings.report.options, &mut out);
+    finish_output(written, &mut out)?;
+    Ok(if report.findings.is_empty() {
+        EXIT_CLEAN
+    } else {
+        settings.report.exit_code
+    })
+}

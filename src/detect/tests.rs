@@ -1,0 +1,189 @@
+//! Detector tests on small texts: each names the context it covers.
+
+use super::*;
+
+const KEY: &str = "87d2a967-5c23-46d6-aa8a-22f20b4755f9";
+
+fn detector() -> Detector {
+    Detector::new(RuleSet::builtin().unwrap())
+}
+
+fn detect_at(text: &str, path: &str) -> Vec<Detection> {
+    detector().detect(&Document::whole(text.as_bytes(), path))
+}
+
+fn confidence(text: &str, path: &str) -> Option<Confidence> {
+    detect_at(text, path).into_iter().map(|d| d.confidence).max()
+}
+
+fn at_least_medium(text: &str, path: &str) -> bool {
+    confidence(text, path).is_some_and(|c| c >= Confidence::Medium)
+}
+
+#[test]
+fn dotenv_assignment_is_high_with_location_and_reasons() {
+    let text = format!("PORT=8080\n# Lusha\nLUSHA_API_KEY={KEY}\n");
+    let found = detect_at(&text, ".env");
+    assert_eq!(found.len(), 1);
+    let d = &found[0];
+    assert_eq!(d.confidence, Confidence::High);
+    assert_eq!((d.line, d.column, d.end_column), (3, 15, 51));
+    assert_eq!(d.secret.expose(), KEY);
+    assert!(d.reasons.iter().any(|r| r.contains("LUSHA_API_KEY")), "{:?}", d.reasons);
+    assert!(!d.snippet.contains(KEY));
+    assert_eq!(d.snippet, "LUSHA_API_KEY=87d2****-****-****-****-********55f9");
+}
+
+#[test]
+fn upper_case_keys_are_canonicalised() {
+    let found = detect_at(&format!("LUSHA_API_KEY={}", KEY.to_uppercase()), ".env");
+    assert_eq!(found[0].secret.expose(), KEY);
+}
+
+#[test]
+fn header_sent_to_the_lusha_host() {
+    assert!(at_least_medium(
+        &format!("curl -H 'api_key: {KEY}' https://api.lusha.com/v2/person"),
+        "docs/README.md"
+    ));
+    assert!(at_least_medium(
+        &format!("req.Header.Set(\"api_key\", \"{KEY}\")\n// https://api.lusha.com\n"),
+        "main.go"
+    ));
+}
+
+#[test]
+fn nested_under_a_lusha_parent_five_lines_up() {
+    let text = format!("lusha:\n  client:\n    connect-timeout: 5s\n    read-timeout: 15s\n    retries: 3\n  api-key: {KEY}\n");
+    assert!(at_least_medium(&text, "application.yml"));
+}
+
+#[test]
+fn ini_section_and_toml_table() {
+    assert!(at_least_medium(&format!("[lusha]\ntimeout = 20\nretries = 2\napikey = {KEY}\n"), "settings.ini"));
+    assert!(at_least_medium(
+        &format!("[enrichment.lusha]\nenabled = true\nrpm = 25\n\napi_key = \"{KEY}\"\n"),
+        "config/enrichment.toml"
+    ));
+}
+
+#[test]
+fn generic_name_in_a_lusha_named_file() {
+    assert!(at_least_medium(&format!("api.key={KEY}\n"), "config/lusha.properties"));
+    assert!(!at_least_medium(&format!("api.key={KEY}\n"), "config/app.properties"));
+}
+
+#[test]
+fn base64_in_a_kubernetes_secret() {
+    let text = "kind: Secret\nmetadata:\n  name: prospector\ndata:\n  LUSHA_API_KEY: MDk4ZDQ1ZTctMzgxZC00OWJhLThmODAtZjhmZTdkMTk4ODcz\n";
+    let found = detect_at(text, "k8s/secret.yaml");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].encoding, Some(Encoding::Base64));
+    assert_eq!(found[0].secret.expose(), "098d45e7-381d-49ba-8f80-f8fe7d198873");
+    assert_eq!(found[0].line, 5);
+    assert!(found[0].confidence >= Confidence::Medium);
+    assert!(!found[0].snippet.contains("MDk4ZDQ1ZTctMzgx"), "{}", found[0].snippet);
+}
+
+#[test]
+fn base64_of_a_whole_env_file_keeps_the_inner_name() {
+    use base64::Engine;
+    let env = format!("DEBUG=1\nLUSHA_API_KEY={KEY}\n");
+    let blob = base64::engine::general_purpose::STANDARD.encode(env);
+    let found = detect_at(&format!("  .env: {blob}\n"), "secret.yaml");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].confidence, Confidence::High);
+}
+
+#[test]
+fn json_escaped_and_url_encoded() {
+    assert!(at_least_medium(
+        &format!("\"SecretString\": \"{{\\\"LUSHA_API_KEY\\\":\\\"{KEY}\\\"}}\""),
+        "describe-secret.json"
+    ));
+    assert!(at_least_medium(
+        &format!("GET /relay?target=https%3A%2F%2Fapi.lusha.com%2Fv2&hdr=api_key%3A{KEY} HTTP/1.1"),
+        "access.log"
+    ));
+}
+
+#[test]
+fn minified_line_reports_the_right_column() {
+    let prefix = "x".repeat(6000);
+    let text = format!("{prefix};fetch(\"https://api.lusha.com/v2/person\",{{headers:{{api_key:\"{KEY}\"}}}});");
+    let found = detect_at(&text, "static/js/main.js");
+    assert_eq!(found.len(), 1);
+    let col = text.find(KEY).unwrap() as u64 + 1;
+    assert_eq!(found[0].column, col);
+    assert!(found[0].snippet.chars().count() < 260, "{}", found[0].snippet);
+}
+
+#[test]
+fn placeholders_and_ids_are_not_reported() {
+    for text in [
+        "LUSHA_API_KEY=00000000-0000-0000-0000-000000000000".to_string(),
+        "LUSHA_API_KEY=ffffffff-ffff-4fff-bfff-ffffffffffff".to_string(),
+        format!("LUSHA_DEFAULT_LIST_ID={KEY}"),
+        format!("lusha requestId={KEY}"),
+        format!("<ProjectGuid>{{{KEY}}}</ProjectGuid>"),
+    ] {
+        assert_eq!(confidence(&text, "x.env"), None, "{text}");
+    }
+}
+
+#[test]
+fn other_services_credentials_are_not_reported() {
+    let text = format!("HUBSPOT_API_KEY={KEY}\nLUSHA_API_KEY=\n");
+    assert!(!at_least_medium(&text, "crm/.env"));
+    let text = format!("{{\n  \"hubspot\": {{\n    \"apiKey\": \"{KEY}\"\n  }},\n  \"lusha\": {{\n    \"apiKey\": \"${{LUSHA_API_KEY}}\"\n  }}\n}}\n");
+    assert!(!at_least_medium(&text, "providers.json"));
+}
+
+#[test]
+fn a_credential_without_lusha_context_is_at_most_low() {
+    assert_eq!(confidence(&format!("API_KEY={KEY}"), ".env"), Some(Confidence::Low));
+    assert_eq!(confidence(&format!("X-API-Key: {KEY}"), "notes.md"), Some(Confidence::Low));
+}
+
+#[test]
+fn a_bare_uuid_is_not_reported() {
+    assert_eq!(confidence(KEY, "ids.txt"), None);
+}
+
+#[test]
+fn owned_range_and_window_offsets() {
+    let text = format!("LUSHA_API_KEY={KEY}\nLUSHA_API_KEY={KEY}\n");
+    let second = text.rfind("LUSHA").unwrap();
+    let doc = Document {
+        text: text.as_bytes(),
+        path: ".env",
+        first_line: 41,
+        first_column: 0,
+        owned: second..text.len(),
+        encoding: None,
+        file: None,
+    };
+    let found = detector().detect(&doc);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].line, 42);
+}
+
+#[test]
+fn every_secret_shape_on_the_line_is_masked_in_snippets() {
+    let other = "c9d1b940-4df4-4273-abf4-f0ba0398b2fb";
+    let text = format!("LUSHA_API_KEY={KEY} request_id={other}");
+    let found = detect_at(&text, ".env");
+    assert_eq!(found.len(), 1);
+    assert!(!found[0].snippet.contains(other) && !found[0].snippet.contains(KEY));
+}
+
+#[test]
+fn file_facts_merge() {
+    let d = detector();
+    let mut a = d.facts(b"nothing here");
+    let b = d.facts(format!("lusha {KEY}").as_bytes());
+    assert_eq!(a.keyword, vec![false]);
+    a.merge(&b);
+    assert_eq!(a.keyword, vec![true]);
+    assert_eq!(a.shapes, vec![1]);
+}

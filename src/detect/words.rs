@@ -1,0 +1,197 @@
+//! Names and what they say. A name (`LUSHA_API_KEY`, `lushaApiKey`, `Lusha:ApiKey`, `requestId`)
+//! is split into lowercase words and classified against the rule's keywords and headers and the
+//! shared vocabulary: is it a credential of this service, a generic credential, another service's
+//! credential, an identifier, or none of these?
+
+use super::keyword;
+use crate::rules::{Rule, Vocabulary};
+
+/// What a name says about the value assigned to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NameClass {
+    /// Names the service and a credential: `LUSHA_API_KEY`, `lushaApiKey`, `lusha.api-key`.
+    KeywordCredential,
+    /// Names the service only: `LUSHA`, `"lusha": "..."`.
+    KeywordName,
+    /// The rule's own header or query parameter: `api_key`.
+    Header,
+    /// A credential word with nothing else: `API_KEY`, `apiKey`, `token`, `x-api-key`.
+    GenericCredential,
+    /// A credential named after something else: `HEROKU_API_KEY` (carries the qualifier).
+    OtherCredential(String),
+    /// An identifier: `requestId`, `ProjectGuid`, `idempotency_key`, `LUSHA_DEFAULT_LIST_ID`.
+    Identifier,
+    /// A name that says nothing either way.
+    Unrelated,
+}
+
+impl NameClass {
+    /// Does the name mark its value as a credential?
+    pub fn is_credential(&self) -> bool {
+        matches!(
+            self,
+            NameClass::KeywordCredential
+                | NameClass::KeywordName
+                | NameClass::Header
+                | NameClass::GenericCredential
+        )
+    }
+}
+
+/// Splits a name into lowercase words at separators and camelCase humps.
+pub fn split_words(name: &str) -> Vec<String> {
+    let chars: Vec<char> = name.chars().collect();
+    let mut words = Vec::new();
+    let mut current = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        if !c.is_alphanumeric() {
+            if !current.is_empty() {
+                words.push(std::mem::take(&mut current));
+            }
+            continue;
+        }
+        if !current.is_empty() && c.is_uppercase() {
+            let prev = chars[i - 1];
+            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
+            // `apiKey` → api|Key; `APIKey` → API|Key; `API_KEY` stays whole per word.
+            if prev.is_lowercase() || prev.is_ascii_digit() || (prev.is_uppercase() && next_lower)
+            {
+                words.push(std::mem::take(&mut current));
+            }
+        }
+        current.extend(c.to_lowercase());
+    }
+    if !current.is_empty() {
+        words.push(current);
+    }
+    words
+}
+
+/// Does this name look like a name at all (rather than a value such as a number or a UUID)?
+pub fn is_name_like(token: &str) -> bool {
+    let first = token.chars().next();
+    first.is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '$')
+        && token.chars().any(|c| c.is_ascii_alphabetic())
+}
+
+pub fn classify(name: &str, rule: &Rule, vocab: &Vocabulary) -> NameClass {
+    let w = &vocab.words;
+    let words = split_words(name);
+    if words.is_empty() {
+        return NameClass::Unrelated;
+    }
+    let has_keyword = keyword::find_in_name(name, &rule.keywords).is_some();
+    let last = words.last().map(String::as_str).unwrap_or_default();
+
+    if w.identifier.contains(last)
+        || words.iter().any(|x| w.identifier_qualifiers.contains(x))
+    {
+        return NameClass::Identifier;
+    }
+    let is_credential_word = |x: &str| {
+        w.credential.contains(x)
+            || w
+                .credential_suffixes
+                .iter()
+                .any(|s| x.len() > s.len() && x.ends_with(s.as_str()))
+    };
+    let credential = words.iter().any(|x| is_credential_word(x));
+    if has_keyword && credential {
+        return NameClass::KeywordCredential;
+    }
+    if has_keyword {
+        return NameClass::KeywordName;
+    }
+    // Header names are matched as written (`api_key`); `API_KEY` is an ordinary variable.
+    if rule.spec.headers.iter().any(|h| h == name) {
+        return NameClass::Header;
+    }
+    if credential {
+        // A compound such as `hapikey` carries its qualifier inside the word.
+        let qualifier: Vec<&str> = words
+            .iter()
+            .filter_map(|x| {
+                if w.credential.contains(x) || w.neutral.contains(x) {
+                    return None;
+                }
+                let stem = w
+                    .credential_suffixes
+                    .iter()
+                    .find(|s| x.len() > s.len() && x.ends_with(s.as_str()))
+                    .map(|s| &x[..x.len() - s.len()]);
+                match stem {
+                    Some(stem) if w.credential.contains(stem) || w.neutral.contains(stem) => None,
+                    Some(stem) => Some(stem),
+                    None => Some(x.as_str()),
+                }
+            })
+            .collect();
+        if qualifier.is_empty() {
+            return NameClass::GenericCredential;
+        }
+        return NameClass::OtherCredential(qualifier.join(" "));
+    }
+    if words
+        .iter()
+        .any(|x| w.identifier_context.contains(x) || w.identifier.contains(x))
+    {
+        return NameClass::Identifier;
+    }
+    NameClass::Unrelated
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::RuleSet;
+
+    #[test]
+    fn splits_common_naming_styles() {
+        assert_eq!(split_words("LUSHA_API_KEY"), ["lusha", "api", "key"]);
+        assert_eq!(split_words("lushaApiKey"), ["lusha", "api", "key"]);
+        assert_eq!(split_words("Lusha:ApiKey"), ["lusha", "api", "key"]);
+        assert_eq!(split_words("APIKey"), ["api", "key"]);
+        assert_eq!(split_words("UserSecretsId"), ["user", "secrets", "id"]);
+        assert_eq!(split_words("lusha.api-key"), ["lusha", "api", "key"]);
+        assert_eq!(split_words("x-api-key"), ["x", "api", "key"]);
+        assert_eq!(split_words("v2Name"), ["v2", "name"]);
+        assert!(split_words("--").is_empty());
+    }
+
+    #[test]
+    fn classifies_names() {
+        let set = RuleSet::builtin().unwrap();
+        let (rule, vocab) = (&set.rules[0], &set.vocabulary);
+        let c = |n: &str| classify(n, rule, vocab);
+        for n in ["LUSHA_API_KEY", "lushaApiKey", "Lusha:ApiKey", "lusha.api.key", "LUSHA_KEY"] {
+            assert_eq!(c(n), NameClass::KeywordCredential, "{n}");
+        }
+        assert_eq!(c("LUSHA_API_KEY_PREVIOUS"), NameClass::KeywordCredential);
+        assert_eq!(c("lusha"), NameClass::KeywordName);
+        assert_eq!(c("api_key"), NameClass::Header);
+        for n in ["API_KEY", "apiKey", "token", "x-api-key", "api.key", "KEY", "secret_key"] {
+            assert_eq!(c(n), NameClass::GenericCredential, "{n}");
+        }
+        assert_eq!(c("HEROKU_API_KEY"), NameClass::OtherCredential("heroku".into()));
+        assert_eq!(c("hapikey"), NameClass::OtherCredential("hapi".into()));
+        assert_eq!(
+            c("INVENTORY_SERVICE_API_KEY"),
+            NameClass::OtherCredential("inventory".into())
+        );
+        for n in [
+            "requestId",
+            "ProjectGuid",
+            "UserSecretsId",
+            "idempotency_key",
+            "LUSHA_DEFAULT_LIST_ID",
+            "correlation_id",
+            "run_id",
+            "person",
+        ] {
+            assert_eq!(c(n), NameClass::Identifier, "{n}");
+        }
+        assert_eq!(c("timeout"), NameClass::Unrelated);
+        // Names that merely contain the letters of the keyword are not about the service.
+        assert_eq!(c("DILUSHA_TOKEN"), NameClass::OtherCredential("dilusha".into()));
+    }
+}

@@ -1,0 +1,83 @@
+//! JSON and JSON Lines. The field set and order are a stable interface, documented in
+//! `docs/report-format.md`; fields are only ever added.
+
+use super::{Finding, Options, Report, Summary, TOOL_NAME, TOOL_VERSION};
+use crate::detect::{Confidence, Encoding};
+use serde::Serialize;
+use std::io::{self, Write};
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+pub struct JsonFinding<'a> {
+    rule_id: &'a str,
+    path: &'a str,
+    line: u64,
+    column: u64,
+    end_column: u64,
+    confidence: Confidence,
+    score: i32,
+    reasons: &'a [String],
+    encoding: Option<Encoding>,
+    redacted: String,
+    fingerprint: String,
+    snippet: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    secret: Option<&'a str>,
+}
+
+impl<'a> JsonFinding<'a> {
+    pub fn new(f: &'a Finding, options: Options) -> JsonFinding<'a> {
+        JsonFinding {
+            rule_id: &f.rule_id,
+            path: &f.path,
+            line: f.line,
+            column: f.column,
+            end_column: f.end_column,
+            confidence: f.confidence,
+            score: f.score,
+            reasons: &f.reasons,
+            encoding: f.encoding,
+            redacted: f.secret.redacted(),
+            fingerprint: f.secret.fingerprint(),
+            snippet: &f.snippet,
+            secret: options.reveal.then(|| f.secret.expose()),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Document<'a> {
+    tool: Tool,
+    findings: Vec<JsonFinding<'a>>,
+    summary: &'a Summary,
+}
+
+fn to_io(e: serde_json::Error) -> io::Error {
+    io::Error::other(e)
+}
+
+pub fn write(report: &Report, options: Options, out: &mut dyn Write) -> io::Result<()> {
+    let doc = Document {
+        tool: Tool {
+            name: TOOL_NAME,
+            version: TOOL_VERSION,
+        },
+        findings: report.findings.iter().map(|f| JsonFinding::new(f, options)).collect(),
+        summary: &report.summary,
+    };
+    serde_json::to_writer_pretty(&mut *out, &doc).map_err(to_io)?;
+    out.write_all(b"\n")
+}
+
+pub fn write_lines(report: &Report, options: Options, out: &mut dyn Write) -> io::Result<()> {
+    for f in &report.findings {
+        serde_json::to_writer(&mut *out, &JsonFinding::new(f, options)).map_err(to_io)?;
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}

@@ -1,0 +1,112 @@
+//! Reports. A `Report` is finished and sorted before any writer sees it; each format is one
+//! writer behind `write`. Writers never see a raw key unless `Options::reveal` (`--no-redact`).
+
+pub mod human;
+pub mod json;
+
+use crate::detect::{Confidence, Encoding};
+use crate::secret::Secret;
+use serde::Serialize;
+use std::io::{self, Write};
+
+/// A finding as reports show it.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub rule_id: String,
+    pub path: String,
+    /// The path's raw bytes: the sort key, so that non-UTF-8 names order stably.
+    pub sort_key: Vec<u8>,
+    pub line: u64,
+    pub column: u64,
+    pub end_column: u64,
+    pub confidence: Confidence,
+    pub score: i32,
+    pub reasons: Vec<String>,
+    pub encoding: Option<Encoding>,
+    pub secret: Secret,
+    pub snippet: String,
+}
+
+impl Finding {
+    /// The total order of findings in every report.
+    pub fn order_key(&self) -> (&[u8], u64, u64, &str, &Secret) {
+        (&self.sort_key, self.line, self.column, &self.rule_id, &self.secret)
+    }
+}
+
+/// What a report says about a rule.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleInfo {
+    pub id: String,
+    pub description: String,
+    pub remediation: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ByConfidence {
+    pub high: usize,
+    pub medium: usize,
+    pub low: usize,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Skipped {
+    /// Files that look binary (a NUL byte near the start), unless `--binary`.
+    pub binary: u64,
+    /// FIFOs, sockets and devices: never opened.
+    pub not_regular: u64,
+    /// Symbolic links, not followed without `--follow`.
+    pub symlinks: u64,
+    /// Files that could not be read (each has a warning).
+    pub unreadable: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub findings: usize,
+    pub by_confidence: ByConfidence,
+    pub unique_secrets: usize,
+    /// Candidates found but scored under `min_confidence`.
+    pub below_threshold: usize,
+    pub min_confidence: Confidence,
+    pub files_scanned: u64,
+    pub bytes_scanned: u64,
+    pub skipped: Skipped,
+    pub warnings: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub findings: Vec<Finding>,
+    pub summary: Summary,
+    pub rules: Vec<RuleInfo>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// One linter-style line per finding, for people.
+    Human,
+    /// One JSON document: {"tool", "findings", "summary"}.
+    Json,
+    /// One JSON finding per line.
+    Jsonl,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Show full keys (`--no-redact`).
+    pub reveal: bool,
+    /// Show why each finding was reported (`--explain`).
+    pub explain: bool,
+}
+
+pub const TOOL_NAME: &str = env!("CARGO_PKG_NAME");
+pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+pub fn write(report: &Report, format: Format, options: Options, out: &mut dyn Write) -> io::Result<()> {
+    match format {
+        Format::Human => human::write(report, options, out),
+        Format::Json => json::write(report, options, out),
+        Format::Jsonl => json::write_lines(report, options, out),
+    }
+}

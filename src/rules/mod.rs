@@ -1,0 +1,434 @@
+//! Rules as data. `rules/lusha.toml` (the built-in rule) and `rules/vocabulary.toml` (the evidence
+//! model every rule shares) are embedded at build time; `--rules FILE_OR_DIR` adds user rule files
+//! in the same format. This module parses them (unknown fields are errors), validates and compiles
+//! them into `Rule`s for the detector; `selftest` checks each rule against its own examples.
+
+pub mod selftest;
+
+use serde::Deserialize;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+pub const BUILTIN_RULES: &str = include_str!("../../rules/lusha.toml");
+pub const BUILTIN_VOCABULARY: &str = include_str!("../../rules/vocabulary.toml");
+const BUILTIN_ORIGIN: &str = "built-in rules/lusha.toml";
+
+/// Patterns are user input; keep a compiled pattern from eating the machine.
+const PATTERN_SIZE_LIMIT: usize = 1 << 20;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RuleError {
+    #[error("cannot read rules from {path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Parse { path: String, message: String },
+    #[error("{path}: rule `{id}`: {message}")]
+    Invalid {
+        path: String,
+        id: String,
+        message: String,
+    },
+    #[error("{path}: no rules in this file (expected one or more [[rules]] tables)")]
+    Empty { path: String },
+    #[error("rule id `{id}` is defined twice ({first} and {second})")]
+    Duplicate {
+        id: String,
+        first: String,
+        second: String,
+    },
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    #[serde(default)]
+    rules: Vec<RuleSpec>,
+}
+
+/// One rule as written in a TOML file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSpec {
+    pub id: String,
+    pub description: String,
+    #[serde(default)]
+    pub long_description: Option<String>,
+    #[serde(default)]
+    pub severity: Severity,
+    /// A regular expression for the secret itself.
+    pub pattern: String,
+    /// A literal every match contains; when set the pattern runs only around its hits.
+    #[serde(default)]
+    pub anchor: Option<String>,
+    #[serde(default)]
+    pub validate: Option<Validator>,
+    #[serde(default)]
+    pub canonical: Canonical,
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    #[serde(default)]
+    pub hosts: Vec<String>,
+    #[serde(default)]
+    pub headers: Vec<String>,
+    #[serde(default)]
+    pub placeholders: Vec<String>,
+    #[serde(default)]
+    pub remediation: String,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub examples: Vec<Example>,
+    #[serde(default)]
+    pub non_examples: Vec<Example>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Low,
+    Medium,
+    #[default]
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Validator {
+    /// The match must parse as an RFC 4122 version 4 UUID.
+    UuidV4,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Canonical {
+    /// Keep the match as written.
+    #[default]
+    AsIs,
+    /// Lowercase ASCII letters (UUIDs are case-insensitive).
+    Lowercase,
+}
+
+/// A text the rule must (or must not) find; `path` lets an example rely on path evidence.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Example {
+    Text(String),
+    WithPath(ExampleWithPath),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExampleWithPath {
+    pub text: String,
+    #[serde(default)]
+    pub path: Option<String>,
+}
+
+impl Example {
+    pub fn text(&self) -> &str {
+        match self {
+            Example::Text(t) => t,
+            Example::WithPath(e) => &e.text,
+        }
+    }
+    pub fn path(&self) -> Option<&str> {
+        match self {
+            Example::Text(_) => None,
+            Example::WithPath(e) => e.path.as_deref(),
+        }
+    }
+}
+
+/// A validated, compiled rule.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub spec: RuleSpec,
+    /// Where the rule came from, for messages.
+    pub origin: String,
+    pub regex: regex::bytes::Regex,
+    pub anchor: Option<Vec<u8>>,
+    /// Lowercase keywords, hosts, headers and placeholders.
+    pub keywords: Vec<String>,
+    pub hosts: Vec<String>,
+    pub headers: Vec<String>,
+    pub placeholders: BTreeSet<String>,
+}
+
+impl Rule {
+    pub fn id(&self) -> &str {
+        &self.spec.id
+    }
+
+    /// The canonical form of a matched value.
+    pub fn canonicalize(&self, matched: &str) -> String {
+        match self.spec.canonical {
+            Canonical::AsIs => matched.to_string(),
+            Canonical::Lowercase => matched.to_ascii_lowercase(),
+        }
+    }
+}
+
+/// The evidence model of `rules/vocabulary.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Vocabulary {
+    pub words: Words,
+    pub weights: Weights,
+    pub confidence: Thresholds,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Words {
+    pub credential: BTreeSet<String>,
+    pub credential_suffixes: Vec<String>,
+    pub neutral: BTreeSet<String>,
+    pub identifier: BTreeSet<String>,
+    pub identifier_qualifiers: BTreeSet<String>,
+    pub identifier_context: BTreeSet<String>,
+    pub value: BTreeSet<String>,
+    pub field: BTreeSet<String>,
+    pub skip: BTreeSet<String>,
+    pub structural: BTreeSet<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Weights {
+    pub keyword_credential_name: i32,
+    pub keyword_name: i32,
+    pub header_name: i32,
+    pub generic_credential_name: i32,
+    pub other_credential_name: i32,
+    pub identifier_name: i32,
+    pub keyword_parent: i32,
+    pub other_parent: i32,
+    pub keyword_same_line: i32,
+    pub host_same_line: i32,
+    pub keyword_near: i32,
+    pub keyword_in_file: i32,
+    pub host_in_file: i32,
+    pub keyword_in_file_name: i32,
+    pub keyword_in_path: i32,
+    pub dense_file: i32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Thresholds {
+    pub high: i32,
+    pub medium: i32,
+    pub low: i32,
+    pub cap_without_evidence: i32,
+    pub dense_file_uuids: usize,
+}
+
+/// Every rule in force plus the shared vocabulary.
+#[derive(Debug, Clone)]
+pub struct RuleSet {
+    pub rules: Vec<Rule>,
+    pub vocabulary: Vocabulary,
+}
+
+impl RuleSet {
+    /// The built-in rules only.
+    pub fn builtin() -> Result<RuleSet, RuleError> {
+        RuleSet::load(&[])
+    }
+
+    /// The built-in rules plus every rule file named (a directory contributes its `*.toml` files,
+    /// in name order).
+    pub fn load(extra: &[PathBuf]) -> Result<RuleSet, RuleError> {
+        let vocabulary: Vocabulary =
+            toml::from_str(BUILTIN_VOCABULARY).map_err(|e| RuleError::Parse {
+                path: "built-in rules/vocabulary.toml".into(),
+                message: e.to_string(),
+            })?;
+        let mut rules = parse_rules(BUILTIN_RULES, BUILTIN_ORIGIN)?;
+        for path in extra {
+            for file in rule_files(path)? {
+                let origin = file.display().to_string();
+                let text = std::fs::read_to_string(&file).map_err(|source| RuleError::Io {
+                    path: origin.clone(),
+                    source,
+                })?;
+                let parsed = parse_rules(&text, &origin)?;
+                if parsed.is_empty() {
+                    return Err(RuleError::Empty { path: origin });
+                }
+                rules.extend(parsed);
+            }
+        }
+        for (i, rule) in rules.iter().enumerate() {
+            if let Some(first) = rules[..i].iter().find(|r| r.id() == rule.id()) {
+                return Err(RuleError::Duplicate {
+                    id: rule.id().to_string(),
+                    first: first.origin.clone(),
+                    second: rule.origin.clone(),
+                });
+            }
+        }
+        Ok(RuleSet { rules, vocabulary })
+    }
+
+    /// Keeps only the rules whose ids are listed (used by the self-test of a single rule).
+    pub fn only(&self, id: &str) -> RuleSet {
+        RuleSet {
+            rules: self.rules.iter().filter(|r| r.id() == id).cloned().collect(),
+            vocabulary: self.vocabulary.clone(),
+        }
+    }
+}
+
+fn rule_files(path: &Path) -> Result<Vec<PathBuf>, RuleError> {
+    let io_err = |source| RuleError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let meta = std::fs::metadata(path).map_err(io_err)?;
+    if !meta.is_dir() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(path).map_err(io_err)? {
+        let entry = entry.map_err(io_err)?;
+        let p = entry.path();
+        if p.extension().is_some_and(|e| e == "toml") && p.is_file() {
+            files.push(p);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// Parses and compiles the rules of one TOML document.
+pub fn parse_rules(text: &str, origin: &str) -> Result<Vec<Rule>, RuleError> {
+    let file: RuleFile = toml::from_str(text).map_err(|e| RuleError::Parse {
+        path: origin.to_string(),
+        message: e.to_string().trim_end().replace('\n', " "),
+    })?;
+    file.rules
+        .into_iter()
+        .map(|spec| compile(spec, origin))
+        .collect()
+}
+
+fn compile(spec: RuleSpec, origin: &str) -> Result<Rule, RuleError> {
+    let invalid = |message: String| RuleError::Invalid {
+        path: origin.to_string(),
+        id: spec.id.clone(),
+        message,
+    };
+    if spec.id.is_empty()
+        || !spec
+            .id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+    {
+        return Err(invalid(
+            "the id must be non-empty lowercase letters, digits, `-` or `_`".into(),
+        ));
+    }
+    if spec.description.trim().is_empty() {
+        return Err(invalid("the description is empty".into()));
+    }
+    let regex = regex::bytes::RegexBuilder::new(&spec.pattern)
+        .size_limit(PATTERN_SIZE_LIMIT)
+        .build()
+        .map_err(|e| invalid(format!("bad pattern: {e}")))?;
+    if regex.is_match(b"") {
+        return Err(invalid("the pattern matches the empty string".into()));
+    }
+    let anchor = match &spec.anchor {
+        Some(a) if a.is_empty() => return Err(invalid("the anchor is empty".into())),
+        Some(a) => Some(a.as_bytes().to_vec()),
+        None => None,
+    };
+    let lower = |v: &[String]| -> Vec<String> {
+        v.iter()
+            .map(|s| s.trim().to_ascii_lowercase())
+            .filter(|s| !s.is_empty())
+            .collect()
+    };
+    let keywords = lower(&spec.keywords);
+    let hosts = lower(&spec.hosts);
+    let headers = lower(&spec.headers);
+    let placeholders = lower(&spec.placeholders).into_iter().collect();
+    Ok(Rule {
+        origin: origin.to_string(),
+        regex,
+        anchor,
+        keywords,
+        hosts,
+        headers,
+        placeholders,
+        spec,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_rules_load() {
+        let set = RuleSet::builtin().unwrap();
+        assert_eq!(set.rules.len(), 1);
+        let rule = &set.rules[0];
+        assert_eq!(rule.id(), "lusha-api-key");
+        assert_eq!(rule.keywords, vec!["lusha"]);
+        assert!(!rule.spec.examples.is_empty() && !rule.spec.non_examples.is_empty());
+        assert!(rule.spec.remediation.contains("Manage API Keys"));
+    }
+
+    #[test]
+    fn unknown_fields_are_rejected_with_the_file_name() {
+        let err = parse_rules(
+            "[[rules]]\nid='x'\ndescription='d'\npattern='a+'\ncolour='red'\n",
+            "mine.toml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.starts_with("mine.toml:"), "{err}");
+        assert!(err.contains("colour"), "{err}");
+    }
+
+    #[test]
+    fn bad_patterns_and_ids_are_rejected() {
+        let bad = parse_rules("[[rules]]\nid='x'\ndescription='d'\npattern='('\n", "f.toml");
+        assert!(bad.unwrap_err().to_string().contains("bad pattern"));
+        let empty = parse_rules("[[rules]]\nid='x'\ndescription='d'\npattern='a*'\n", "f.toml");
+        assert!(empty.unwrap_err().to_string().contains("empty string"));
+        let id = parse_rules("[[rules]]\nid='X Y'\ndescription='d'\npattern='a'\n", "f.toml");
+        assert!(id.unwrap_err().to_string().contains("id must be"));
+    }
+
+    #[test]
+    fn duplicate_ids_are_rejected() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("dup.toml");
+        std::fs::write(
+            &file,
+            "[[rules]]\nid='lusha-api-key'\ndescription='d'\npattern='a'\n",
+        )
+        .unwrap();
+        let err = RuleSet::load(&[file]).unwrap_err().to_string();
+        assert!(err.contains("defined twice"), "{err}");
+    }
+}

@@ -1,0 +1,201 @@
+//! Settings: command-line flags and `.lushaguard.toml` merged into one validated value. The
+//! config file is found at the scan root (the first directory scanned) or named with `--config`;
+//! unknown keys and bad values are errors that name the key and the file. Flags override the file.
+
+use crate::cli::{DetectionArgs, ReportArgs, ScanArgs};
+use crate::detect::Confidence;
+use crate::report::{self, Format};
+use crate::rules::{RuleError, RuleSet};
+use crate::source::fs::WalkOptions;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+pub const CONFIG_FILE: &str = ".lushaguard.toml";
+
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("{path}: no such file or directory")]
+    MissingPath { path: String },
+    #[error("{path}: {message}")]
+    Config { path: String, message: String },
+    #[error(transparent)]
+    Rules(#[from] RuleError),
+    #[error("standard input (`-`) can be named only once")]
+    StdinTwice,
+}
+
+/// `.lushaguard.toml`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    /// Paths to leave out (gitignore-syntax globs relative to the scan root).
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// The default `--min-confidence`.
+    #[serde(default)]
+    pub min_confidence: Option<String>,
+    /// Extra rule files or directories, relative to the config file.
+    #[serde(default)]
+    pub rules: Vec<PathBuf>,
+}
+
+impl ConfigFile {
+    pub fn load(path: &Path) -> Result<ConfigFile, SettingsError> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| SettingsError::Config {
+            path: shown.clone(),
+            message: format!("cannot read: {e}"),
+        })?;
+        toml::from_str(&text).map_err(|e| SettingsError::Config {
+            path: shown,
+            message: e.message().to_string(),
+        })
+    }
+}
+
+/// How and where to write the report.
+#[derive(Debug, Clone)]
+pub struct ReportSettings {
+    pub format: Format,
+    pub output: Option<PathBuf>,
+    pub options: report::Options,
+    pub exit_code: u8,
+    pub quiet: bool,
+    pub progress: bool,
+}
+
+impl ReportSettings {
+    pub fn from_args(a: &ReportArgs) -> ReportSettings {
+        ReportSettings {
+            format: a.format,
+            output: a.output.clone(),
+            options: report::Options {
+                reveal: a.no_redact,
+                explain: a.explain,
+            },
+            exit_code: a.exit_code,
+            quiet: a.quiet,
+            progress: !a.no_progress,
+        }
+    }
+}
+
+/// Everything `scan` needs, validated.
+#[derive(Debug)]
+pub struct ScanSettings {
+    pub walk: WalkOptions,
+    pub stdin: bool,
+    pub binary: bool,
+    pub decode: bool,
+    pub min_confidence: Confidence,
+    pub rules: RuleSet,
+    pub report: ReportSettings,
+}
+
+/// Worker threads: the flag, or one per CPU.
+pub fn threads(flag: Option<usize>) -> usize {
+    match flag {
+        Some(n) if n > 0 => n,
+        _ => std::thread::available_parallelism().map_or(2, |n| n.get()),
+    }
+}
+
+/// The config file in force: `--config`, else `.lushaguard.toml` in the first directory root.
+fn find_config(explicit: Option<&Path>, roots: &[PathBuf]) -> Option<PathBuf> {
+    if let Some(p) = explicit {
+        return Some(p.to_path_buf());
+    }
+    roots
+        .iter()
+        .find(|r| r.is_dir())
+        .map(|r| r.join(CONFIG_FILE))
+        .filter(|p| p.is_file())
+}
+
+fn parse_level(value: &str, file: &Path) -> Result<Confidence, SettingsError> {
+    value.parse().map_err(|e: String| SettingsError::Config {
+        path: file.display().to_string(),
+        message: format!("min_confidence: {e}"),
+    })
+}
+
+/// Detection settings shared by every scanning command.
+pub fn detection(
+    args: &DetectionArgs,
+    config: &ConfigFile,
+    config_path: Option<&Path>,
+) -> Result<(RuleSet, Confidence, bool), SettingsError> {
+    let base = config_path.and_then(Path::parent).unwrap_or(Path::new("."));
+    let mut rule_paths: Vec<PathBuf> = config.rules.iter().map(|p| base.join(p)).collect();
+    rule_paths.extend(args.rules.paths.iter().cloned());
+    let rules = RuleSet::load(&rule_paths)?;
+    let min = match (args.min_confidence, &config.min_confidence, config_path) {
+        (Some(level), _, _) => level,
+        (None, Some(v), Some(file)) => parse_level(v, file)?,
+        _ => Confidence::Medium,
+    };
+    Ok((rules, min, !args.no_decode))
+}
+
+pub fn scan(args: &ScanArgs) -> Result<ScanSettings, SettingsError> {
+    let mut stdin = false;
+    let mut roots = Vec::new();
+    for p in &args.paths {
+        if p.as_os_str() == "-" {
+            if stdin {
+                return Err(SettingsError::StdinTwice);
+            }
+            stdin = true;
+            continue;
+        }
+        if std::fs::symlink_metadata(p).is_err() {
+            return Err(SettingsError::MissingPath {
+                path: p.display().to_string(),
+            });
+        }
+        roots.push(p.clone());
+    }
+    let config_path = find_config(args.config.as_deref(), &roots);
+    let config = match &config_path {
+        Some(p) => ConfigFile::load(p)?,
+        None => ConfigFile::default(),
+    };
+    let (rules, min_confidence, decode) = detection(&args.detection, &config, config_path.as_deref())?;
+    let mut exclude = config.exclude.clone();
+    exclude.extend(args.exclude.iter().cloned());
+    Ok(ScanSettings {
+        walk: WalkOptions {
+            roots,
+            respect_ignore: !args.no_ignore,
+            follow_links: args.follow,
+            threads: threads(args.threads),
+            exclude,
+        },
+        stdin,
+        binary: args.binary,
+        decode,
+        min_confidence,
+        rules,
+        report: ReportSettings::from_args(&args.report),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_config_keys_name_the_key_and_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join(CONFIG_FILE);
+        std::fs::write(&file, "exclude = []\nmin_confidnce = \"low\"\n").unwrap();
+        let err = ConfigFile::load(&file).unwrap_err().to_string();
+        assert!(err.contains(CONFIG_FILE) && err.contains("min_confidnce"), "{err}");
+    }
+
+    #[test]
+    fn bad_levels_in_the_config_are_errors() {
+        let err = parse_level("severe", Path::new("x.toml")).unwrap_err().to_string();
+        assert!(err.contains("x.toml") && err.contains("min_confidence"), "{err}");
+    }
+}
