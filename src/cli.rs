@@ -53,8 +53,8 @@ pub enum RulesCommand {
 #[derive(Debug, Clone, Args)]
 pub struct RuleFiles {
     /// Add the rules of this TOML file, or of every *.toml file in this directory (repeatable).
-    #[arg(long = "rules", value_name = "FILE_OR_DIR")]
-    pub paths: Vec<PathBuf>,
+    #[arg(long = "rules", id = "rules", value_name = "FILE_OR_DIR")]
+    pub rule_paths: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -142,4 +142,13 @@ pub struct DetectionArgs {
 
 fn parse_confidence(s: &str) -> Result<Confidence, String> {
     s.parse()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
 }

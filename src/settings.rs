@@ -127,7 +127,7 @@ pub fn detection(
 ) -> Result<(RuleSet, Confidence, bool), SettingsError> {
     let base = config_path.and_then(Path::parent).unwrap_or(Path::new("."));
     let mut rule_paths: Vec<PathBuf> = config.rules.iter().map(|p| base.join(p)).collect();
-    rule_paths.extend(args.rules.paths.iter().cloned());
+    rule_paths.extend(args.rules.rule_paths.iter().cloned());
     let rules = RuleSet::load(&rule_paths)?;
     let min = match (args.min_confidence, &config.min_confidence, config_path) {
         (Some(level), _, _) => level,

@@ -26,7 +26,7 @@ pub fn run(command: &RulesCommand) -> Result<u8> {
     let mut out = stdout.lock();
     match command {
         RulesCommand::List { rules, json } => {
-            let set = RuleSet::load(&rules.paths)?;
+            let set = RuleSet::load(&rules.rule_paths)?;
             let listed: Vec<Listed<'_>> = set
                 .rules
                 .iter()
@@ -66,7 +66,7 @@ pub fn run(command: &RulesCommand) -> Result<u8> {
             Ok(EXIT_CLEAN)
         }
         RulesCommand::Test { rules } => {
-            let set = RuleSet::load(&rules.paths)?;
+            let set = RuleSet::load(&rules.rule_paths)?;
             let outcomes = selftest::run(&set);
             let mut failed = 0;
             for o in &outcomes {

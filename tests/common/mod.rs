@@ -1,0 +1,102 @@
+//! Helpers for the integration tests: run the real binary the way a user does and capture
+//! exit status, stdout and stderr.
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Random UUID v4s generated for these tests; Lusha never issued them.
+pub const KEY: &str = "6f1c2a9e-3b7d-4c58-9e21-0d4b8f7a6c35";
+pub const KEY2: &str = "b2e47d10-8c3f-4a96-a5d7-19e0c6f3b842";
+
+pub struct Output {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Output {
+    /// Everything the process printed.
+    pub fn all(&self) -> String {
+        format!("{}{}", self.stdout, self.stderr)
+    }
+}
+
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_lushaguard"))
+}
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs lushaguard with `args` in `dir`, feeding `stdin`. A run that hangs (a FIFO opened for
+/// reading would) is killed after a minute and fails the test.
+pub fn run_in(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut child = Command::new(bin())
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn lushaguard");
+    if let Some(data) = stdin {
+        let mut pipe = child.stdin.take().expect("stdin pipe");
+        pipe.write_all(data).expect("write stdin");
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if child.try_wait().expect("wait").is_some() {
+            break;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("lushaguard {args:?} did not finish within a minute (blocked?)");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().expect("output");
+    Output {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+pub fn run(dir: &Path, args: &[&str]) -> Output {
+    run_in(dir, args, None)
+}
+
+/// Writes `files` (path, content) under a new temp dir.
+pub fn tree(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (path, content) in files {
+        let p = dir.path().join(path);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+        }
+        std::fs::write(&p, content).expect("write");
+    }
+    dir
+}
+
+/// The findings of a JSON report as (path, line, confidence).
+pub fn findings(json: &str) -> Vec<(String, u64, String)> {
+    let v: serde_json::Value = serde_json::from_str(json).expect("valid JSON report");
+    v["findings"]
+        .as_array()
+        .expect("findings array")
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap_or_default().to_string(),
+                f["line"].as_u64().unwrap_or_default(),
+                f["confidence"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}

@@ -1,0 +1,127 @@
+//! Properties: a key planted anywhere in random text is found where it was planted, and no input
+//! makes the detector or the reader panic.
+
+use base64::Engine;
+use lushaguard::detect::{Confidence, Detector, Document};
+use lushaguard::rules::RuleSet;
+use lushaguard::source::reader;
+use proptest::prelude::*;
+use std::sync::OnceLock;
+
+fn detector() -> &'static Detector {
+    static D: OnceLock<Detector> = OnceLock::new();
+    D.get_or_init(|| Detector::new(RuleSet::builtin().expect("built-in rules")))
+}
+
+/// A random UUID v4 from 16 random bytes.
+fn key_from(bytes: [u8; 16]) -> String {
+    uuid::Builder::from_random_bytes(bytes).into_uuid().hyphenated().to_string()
+}
+
+/// Lines of random printable text (any Unicode, no line breaks).
+fn lines() -> impl Strategy<Value = Vec<String>> {
+    prop::collection::vec("[^\n\r]{0,80}", 0..40)
+}
+
+/// Bytes biased towards the pieces the detector cares about, so random inputs reach deep paths.
+fn tricky_bytes() -> impl Strategy<Value = Vec<u8>> {
+    let piece = prop_oneof![
+        any::<u8>().prop_map(|b| vec![b]),
+        Just(b"-4".to_vec()),
+        Just(b"lusha".to_vec()),
+        Just(b"LUSHA_API_KEY=".to_vec()),
+        Just(b"api_key".to_vec()),
+        Just(b"\n".to_vec()),
+        Just(b"  ".to_vec()),
+        Just(b"\"".to_vec()),
+        Just(b"\\\"".to_vec()),
+        Just(b"%3A".to_vec()),
+        Just(b"[lusha]".to_vec()),
+        Just(b"value: ".to_vec()),
+        Just(b"- name: ".to_vec()),
+        Just(b"6f1c2a9e-3b7d-4c58-9e21-0d4b8f7a6c35".to_vec()),
+        Just(b"6f1c2a9e-3b7d-4c58".to_vec()),
+        Just(b"NmYxYzJhOWUtM2I3ZC00YzU4LTllMjEtMGQ0YjhmN2E2YzM1".to_vec()),
+        Just(b"QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo=".to_vec()),
+        Just(vec![0xFF, 0xFE]),
+        Just(vec![0xE2, 0x82]),
+    ];
+    prop::collection::vec(piece, 0..200).prop_map(|v| v.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn a_planted_key_is_found_on_its_line(before in lines(), after in lines(), bytes in any::<[u8; 16]>()) {
+        let key = key_from(bytes);
+        let mut text = String::new();
+        for l in &before { text.push_str(l); text.push('\n'); }
+        text.push_str(&format!("LUSHA_API_KEY={key}\n"));
+        for l in &after { text.push_str(l); text.push('\n'); }
+        let found = detector().detect(&Document::whole(text.as_bytes(), ".env"));
+        let hit = found.iter().find(|d| d.secret.expose() == key);
+        prop_assert!(hit.is_some(), "not found in {:?}", text);
+        let hit = hit.unwrap();
+        prop_assert_eq!(hit.line, before.len() as u64 + 1);
+        prop_assert_eq!(hit.column, 15);
+        prop_assert!(hit.confidence >= Confidence::Medium);
+    }
+
+    #[test]
+    fn a_planted_key_mid_line_has_the_right_column(prefix in "[^\n\r]{0,60}", suffix in "[^\n\r]{0,60}", bytes in any::<[u8; 16]>()) {
+        let key = key_from(bytes);
+        let line = format!("{prefix} LUSHA_API_KEY=\"{key}\" {suffix}");
+        let found = detector().detect(&Document::whole(line.as_bytes(), "config.txt"));
+        let hit = found.iter().find(|d| d.secret.expose() == key);
+        prop_assert!(hit.is_some(), "not found in {:?}", line);
+        let expected = line[..line.find(&key).unwrap()].chars().count() as u64 + 1;
+        prop_assert_eq!(hit.unwrap().column, expected);
+    }
+
+    #[test]
+    fn a_planted_base64_key_is_found(before in lines(), bytes in any::<[u8; 16]>()) {
+        let key = key_from(bytes);
+        let encoded = base64::engine::general_purpose::STANDARD.encode(&key);
+        let mut text = String::new();
+        for l in &before { text.push_str(l); text.push('\n'); }
+        text.push_str(&format!("data:\n  LUSHA_API_KEY: {encoded}\n"));
+        let found = detector().detect(&Document::whole(text.as_bytes(), "secret.yaml"));
+        let hit = found.iter().find(|d| d.secret.expose() == key);
+        prop_assert!(hit.is_some(), "not found in {:?}", text);
+        prop_assert_eq!(hit.unwrap().line, before.len() as u64 + 2);
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic_the_detector(data in prop::collection::vec(any::<u8>(), 0..4096)) {
+        let _ = detector().detect(&Document::whole(&data, "x"));
+    }
+
+    #[test]
+    fn tricky_bytes_never_panic_the_detector(data in tricky_bytes(), start in 0usize..64) {
+        let _ = detector().detect(&Document::whole(&data, "lusha/x.env"));
+        // A window whose owned range starts anywhere, as the reader produces them.
+        let owned = start.min(data.len())..data.len();
+        let doc = Document { owned, first_line: 9, first_column: 3, ..Document::whole(&data, "x") };
+        let _ = detector().detect(&doc);
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic_the_reader(data in tricky_bytes(), binary in any::<bool>()) {
+        let mut buf = Vec::new();
+        let mut seen = 0usize;
+        let outcome = reader::read_windows(&data[..], binary, &mut buf, |w| {
+            seen += w.owned.len();
+            let _ = detector().detect(&Document {
+                text: w.text,
+                path: "f",
+                first_line: w.first_line,
+                first_column: w.first_column,
+                owned: w.owned,
+                encoding: w.encoding,
+                file: None,
+            });
+        });
+        prop_assert!(outcome.is_ok());
+    }
+}
