@@ -110,7 +110,7 @@ proptest! {
     fn arbitrary_bytes_never_panic_the_reader(data in tricky_bytes(), binary in any::<bool>()) {
         let mut buf = Vec::new();
         let mut seen = 0usize;
-        let outcome = reader::read_windows(&data[..], binary, &mut buf, |w| {
+        let outcome = reader::read_windows(&data[..], binary, &mut buf, None, |w| {
             seen += w.owned.len();
             let _ = detector().detect(&Document {
                 text: w.text,

@@ -7,7 +7,7 @@ use super::progress::{Counters, Progress};
 use super::{finish_output, open_output, warn, EXIT_CLEAN};
 use crate::cli::ScanArgs;
 use crate::detect::{Confidence, Detection, Detector, Document, FileFacts};
-use crate::report::{self, ByConfidence, Finding, Report, RuleInfo, Skipped, Summary};
+use crate::report::{self, ByConfidence, Finding, Report, RuleInfo, Skipped, Summary, Suppressed};
 use crate::rules::Rule;
 use crate::settings;
 use crate::source::fs::{self as fs_source, display_path, Item, Skip, Warning};
@@ -28,12 +28,31 @@ pub struct Collected {
     pub files: u64,
     pub bytes: u64,
     pub skipped: Skipped,
+    pub suppressed: Suppressed,
 }
 
 impl Collected {
+    /// Adds another thread's share.
+    pub fn absorb(&mut self, other: Collected) {
+        self.findings.extend(other.findings);
+        self.below_threshold += other.below_threshold;
+        self.warnings.extend(other.warnings);
+        self.files += other.files;
+        self.bytes += other.bytes;
+        self.skipped.binary += other.skipped.binary;
+        self.skipped.not_regular += other.skipped.not_regular;
+        self.skipped.symlinks += other.skipped.symlinks;
+        self.skipped.unreadable += other.skipped.unreadable;
+        self.suppressed.inline += other.suppressed.inline;
+    }
+
     /// Keeps the detections at or above `min` as findings of `path` and counts the rest.
     pub fn add(&mut self, detector: &Detector, path: &str, sort_key: Vec<u8>, detections: Vec<Detection>, min: Confidence) {
         for d in detections {
+            if d.allowed {
+                self.suppressed.inline += 1;
+                continue;
+            }
             if d.confidence < min {
                 self.below_threshold += 1;
                 continue;
@@ -79,12 +98,13 @@ pub fn scan_reader<R: Read>(
     detector: &Detector,
     path: &str,
     reader: R,
+    size_hint: Option<u64>,
     facts: Option<&FileFacts>,
     binary: bool,
     buf: &mut Vec<u8>,
 ) -> std::io::Result<(Outcome, Vec<Detection>)> {
     let mut found = Vec::new();
-    let outcome = reader::read_windows(reader, binary, buf, |w| {
+    let outcome = reader::read_windows(reader, binary, buf, size_hint, |w| {
         let doc = Document {
             text: w.text,
             path,
@@ -111,7 +131,7 @@ pub fn scan_file<F: Read + Seek>(
 ) -> std::io::Result<(Outcome, Vec<Detection>)> {
     let facts = if len > reader::WINDOW as u64 {
         let mut facts = FileFacts::default();
-        let outcome = reader::read_windows(&mut file, binary, buf, |w| {
+        let outcome = reader::read_windows(&mut file, binary, buf, None, |w| {
             facts.merge(&detector.facts(&w.text[w.owned.clone()]));
         })?;
         if outcome == Outcome::Binary {
@@ -122,7 +142,7 @@ pub fn scan_file<F: Read + Seek>(
     } else {
         None
     };
-    scan_reader(detector, path, file, facts.as_ref(), binary, buf)
+    scan_reader(detector, path, file, Some(len), facts.as_ref(), binary, buf)
 }
 
 /// Sorts, deduplicates and counts the findings into a report.
@@ -147,6 +167,7 @@ pub fn finish_report(rules: &[Rule], mut c: Collected, min: Confidence) -> Repor
         files_scanned: c.files,
         bytes_scanned: c.bytes,
         skipped: c.skipped,
+        suppressed: c.suppressed,
         warnings: c.warnings.len(),
     };
     Report {
@@ -164,15 +185,13 @@ pub fn finish_report(rules: &[Rule], mut c: Collected, min: Confidence) -> Repor
 }
 
 fn record(
-    shared: &Mutex<Collected>,
+    c: &mut Collected,
     counters: &Counters,
     detector: &Detector,
     min: Confidence,
     path: &Path,
     result: std::io::Result<(Outcome, Vec<Detection>)>,
 ) {
-    let shown = display_path(path);
-    let mut c = shared.lock().unwrap_or_else(|p| p.into_inner());
     match result {
         Ok((Outcome::Text { bytes }, detections)) => {
             c.files += 1;
@@ -180,17 +199,30 @@ fn record(
             counters.files.fetch_add(1, Ordering::Relaxed);
             counters.bytes.fetch_add(bytes, Ordering::Relaxed);
             if !detections.is_empty() {
-                c.add(detector, &shown, sort_key(path), detections, min);
+                c.add(detector, &display_path(path), sort_key(path), detections, min);
             }
         }
         Ok((Outcome::Binary, _)) => c.skipped.binary += 1,
         Err(e) => {
             c.skipped.unreadable += 1;
             c.warnings.push(Warning {
-                path: shown,
+                path: display_path(path),
                 message: format!("cannot read: {e}"),
             });
         }
+    }
+}
+
+/// A walker thread's share of the results, handed over when the thread is done.
+struct ThreadShare<'a> {
+    local: Collected,
+    shared: &'a Mutex<Collected>,
+}
+
+impl Drop for ThreadShare<'_> {
+    fn drop(&mut self) {
+        let local = std::mem::take(&mut self.local);
+        self.shared.lock().unwrap_or_else(|p| p.into_inner()).absorb(local);
     }
 }
 
@@ -204,36 +236,36 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
 
     if settings.stdin {
         let mut buf = Vec::new();
-        let result = scan_reader(&detector, "<stdin>", std::io::stdin().lock(), None, binary, &mut buf);
-        record(&shared, &progress.counters, &detector, min, Path::new("<stdin>"), result);
+        let result = scan_reader(&detector, "<stdin>", std::io::stdin().lock(), None, None, binary, &mut buf);
+        let mut c = shared.lock().unwrap_or_else(|p| p.into_inner());
+        record(&mut c, &progress.counters, &detector, min, Path::new("<stdin>"), result);
     }
     fs_source::walk(&settings.walk, || {
         let mut buf = Vec::new();
-        let (shared, detector, counters) = (&shared, &detector, &progress.counters);
-        move |item| match item {
-            Ok(Item::File { path, file, len }) => {
-                let shown = display_path(&path);
-                let result = scan_file(detector, &shown, file, len, binary, &mut buf);
-                record(shared, counters, detector, min, &path, result);
-                // Don't let one huge file pin its buffer for the rest of the walk.
-                if buf.capacity() > 2 * reader::WINDOW {
-                    buf = Vec::new();
-                }
-            }
-            Ok(Item::Skipped { path, why }) => {
-                let mut c = shared.lock().unwrap_or_else(|p| p.into_inner());
-                match why {
-                    Skip::Symlink => c.skipped.symlinks += 1,
-                    Skip::NotRegular => {
-                        c.skipped.not_regular += 1;
-                        c.warnings.push(Warning {
-                            path: display_path(&path),
-                            message: "not a regular file (FIFO, socket or device): skipped".into(),
-                        });
+        let mut share = ThreadShare { local: Collected::default(), shared: &shared };
+        let (detector, counters) = (&detector, &progress.counters);
+        move |item| {
+            let c = &mut share.local;
+            match item {
+                Ok(Item::File { path, file, len }) => {
+                    let shown = display_path(&path);
+                    let result = scan_file(detector, &shown, file, len, binary, &mut buf);
+                    record(c, counters, detector, min, &path, result);
+                    // Don't let one huge file pin its buffer for the rest of the walk.
+                    if buf.capacity() > 2 * reader::WINDOW {
+                        buf = Vec::new();
                     }
                 }
+                Ok(Item::Skipped { why: Skip::Symlink, .. }) => c.skipped.symlinks += 1,
+                Ok(Item::Skipped { path, why: Skip::NotRegular }) => {
+                    c.skipped.not_regular += 1;
+                    c.warnings.push(Warning {
+                        path: display_path(&path),
+                        message: "not a regular file (FIFO, socket or device): skipped".into(),
+                    });
+                }
+                Err(w) => c.warnings.push(w),
             }
-            Err(w) => shared.lock().unwrap_or_else(|p| p.into_inner()).warnings.push(w),
         }
     })?;
     progress.finish();

@@ -156,7 +156,15 @@ pub fn find_name(text: &[u8], lines: &Lines, idx: usize, pos: usize, vocab: &Voc
     let w = &vocab.words;
     let (ls, _) = lines.bounds(text, idx);
     let tokens = tokens_left(text, ls, pos, 8);
-    let mut rest = tokens.iter().skip_while(|t| w.skip.contains(&lower(&t.text(text))));
+    // Skip type words and UUID-parsing calls (`UUID.fromString(`, `Guid.Parse(`): the name is
+    // what the parsed value is assigned to.
+    let parses_uuid = |t: &Token| {
+        let callee = text[t.end..].iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'(');
+        callee && super::words::split_words(&t.text(text)).iter().any(|x| w.identifier.contains(x))
+    };
+    let mut rest = tokens
+        .iter()
+        .skip_while(|t| w.skip.contains(&lower(&t.text(text))) || parses_uuid(t));
     let Some(first) = rest.next() else {
         return parent_key_name(text, lines, idx);
     };
@@ -366,6 +374,8 @@ mod tests {
         assert_eq!(direct(&format!("\"foo\\nLUSHA_API_KEY={k}\\n\"")), "LUSHA_API_KEY");
         assert_eq!(direct(&format!("\"api_key:{k}\"")), "api_key");
         assert_eq!(direct(&format!("process.env.LUSHA_API_KEY ?? '{k}'")), "process.env.LUSHA_API_KEY");
+        assert_eq!(direct(&format!("static final UUID LIST_ID = UUID.fromString(\"{k}\");")), "LIST_ID");
+        assert_eq!(direct(&format!("var id = Guid.Parse(\"{k}\");")), "id");
         assert_eq!(direct(&format!("buildConfigField(\"String\", \"LUSHA_API_KEY\", \"\\\"{k}\\\"\")")), "LUSHA_API_KEY");
     }
 

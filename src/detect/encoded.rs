@@ -1,7 +1,9 @@
 //! Secrets hidden by an encoding that a text search cannot see through: base64 (Kubernetes
-//! Secret `data:`, basic-auth blobs, stringified configs). Runs of the base64 alphabet long
-//! enough to hold a secret are found by sampling every `MIN_RUN - 1` bytes (a run of `MIN_RUN`
-//! must cover a sample), so plain text is not inspected byte by byte.
+//! Secret `data:`, basic-auth blobs, stringified configs). A rule's anchor literal has a fixed
+//! base64 image at each of the three byte alignments (`-4` becomes `LT[QR]`, `[CSiy]00` or
+//! `tN`), so runs that may hold an anchored secret are found with memchr-speed searches for those
+//! images. For rules without an anchor, runs long enough to hold a secret are found by sampling
+//! every `MIN_RUN - 1` bytes (a run of `MIN_RUN` must cover a sample).
 
 use base64::alphabet;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
@@ -22,6 +24,100 @@ static IS_B64: [bool; 256] = {
     }
     t
 };
+
+const STANDARD: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// The 6-bit value of a base64 character (either alphabet).
+fn sextet(c: u8) -> Option<u8> {
+    match c {
+        b'A'..=b'Z' => Some(c - b'A'),
+        b'a'..=b'z' => Some(c - b'a' + 26),
+        b'0'..=b'9' => Some(c - b'0' + 52),
+        b'+' | b'-' => Some(62),
+        b'/' | b'_' => Some(63),
+        _ => None,
+    }
+}
+
+/// The base64 image of an anchor at one alignment: the characters it fully determines, and
+/// the bits it fixes in the characters on either side.
+#[derive(Debug, Clone)]
+pub struct Image {
+    literal: Vec<u8>,
+    before: Option<(u8, u8)>,
+    after: Option<(u8, u8)>,
+}
+
+/// The images of `anchor` at the three alignments, or `None` when an alignment determines
+/// fewer than two characters (too short an anchor to search for).
+pub fn images(anchor: &[u8]) -> Option<Vec<Image>> {
+    let bits = anchor.len() * 8;
+    let bit = |i: usize| (anchor[i / 8] >> (7 - i % 8)) & 1;
+    let mut out = Vec::new();
+    for align in 0..3 {
+        let (start, end) = (8 * align, 8 * align + bits);
+        let mut literal = Vec::new();
+        let (mut before, mut after) = (None, None);
+        for k in start / 6..=(end - 1) / 6 {
+            let (mut mask, mut value) = (0u8, 0u8);
+            for j in 0..6 {
+                let pos = 6 * k + j;
+                if (start..end).contains(&pos) {
+                    mask |= 1 << (5 - j);
+                    value |= bit(pos - start) << (5 - j);
+                }
+            }
+            if mask == 0x3F {
+                literal.push(STANDARD[usize::from(value)]);
+            } else if literal.is_empty() {
+                before = Some((mask, value));
+            } else {
+                after = Some((mask, value));
+            }
+        }
+        if literal.len() < 2 {
+            return None;
+        }
+        out.push(Image { literal, before, after });
+    }
+    Some(out)
+}
+
+fn fits(c: Option<&u8>, bits: Option<(u8, u8)>) -> bool {
+    match bits {
+        None => true,
+        Some((mask, value)) => c.and_then(|&c| sextet(c)).is_some_and(|v| v & mask == value),
+    }
+}
+
+/// Base64 runs of at least `MIN_RUN` characters, starting in `owned`, that contain an image of
+/// one of the anchors.
+pub fn runs_with_images(text: &[u8], owned: std::ops::Range<usize>, images: &[Image]) -> Vec<(usize, usize)> {
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    let lo = owned.start.saturating_sub(MAX_RUN);
+    for image in images {
+        let n = image.literal.len();
+        for p in memchr::memmem::find_iter(text, &image.literal) {
+            if !fits(p.checked_sub(1).map(|i| &text[i]), image.before) || !fits(text.get(p + n), image.after) {
+                continue;
+            }
+            let mut a = p;
+            while a > lo && IS_B64[usize::from(text[a - 1])] {
+                a -= 1;
+            }
+            let mut b = p + n;
+            while b < text.len() && IS_B64[usize::from(text[b])] {
+                b += 1;
+            }
+            if b - a >= MIN_RUN && owned.contains(&a) && worth_decoding(&text[a..b]) {
+                out.push((a, b));
+            }
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
 
 /// Byte ranges of base64-alphabet runs of at least `MIN_RUN` characters that start in `owned`.
 pub fn runs(text: &[u8], owned: std::ops::Range<usize>) -> Vec<(usize, usize)> {
@@ -116,6 +212,31 @@ mod tests {
         }
         let text = format!("{B64_KEY} {B64_KEY}");
         assert_eq!(runs(text.as_bytes(), 1..text.len()).len(), 1);
+    }
+
+    #[test]
+    fn images_of_the_uuid_v4_anchor() {
+        let found = images(b"-4").unwrap();
+        let lits: Vec<&[u8]> = found.iter().map(|i| i.literal.as_slice()).collect();
+        assert_eq!(lits, [&b"LT"[..], b"00", b"tN"]);
+        assert!(images(b"x").is_none());
+    }
+
+    #[test]
+    fn image_search_finds_encoded_uuids_at_every_alignment() {
+        use base64::Engine;
+        let imgs = images(b"-4").unwrap();
+        for prefix in ["", "a", "ab", "abc", "LUSHA_API_KEY=", "k=\n"] {
+            let plain = format!("{prefix}{}", std::str::from_utf8(KEY).unwrap());
+            for engine in [base64::engine::general_purpose::STANDARD, base64::engine::general_purpose::URL_SAFE] {
+                let enc = engine.encode(&plain);
+                let text = format!("key: {enc}\n");
+                let found = runs_with_images(text.as_bytes(), 0..text.len(), &imgs);
+                assert_eq!(found, vec![(5, 5 + enc.trim_end_matches('=').len())], "{prefix} {enc}");
+            }
+        }
+        let digits = "2000 3000 10000 ".repeat(40);
+        assert!(runs_with_images(digits.as_bytes(), 0..digits.len(), &imgs).is_empty());
     }
 
     #[test]

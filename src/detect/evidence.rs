@@ -74,6 +74,8 @@ pub struct Evidence {
     pub credential: bool,
     /// Does it tie the value to the rule's service?
     pub service: bool,
+    /// Does the name mark the value as an identifier? (Identifiers are never reported.)
+    pub identifier: bool,
 }
 
 impl Evidence {
@@ -84,6 +86,7 @@ impl Evidence {
             reason,
             credential: false,
             service: weight > 0 && kind != Kind::Name && kind != Kind::Dense,
+            identifier: false,
         }
     }
 }
@@ -254,6 +257,7 @@ pub fn name_evidence(name: &Name, rule: &Rule, vocab: &Vocabulary) -> Option<Evi
         reason: format!("{how}, {what}"),
         credential: class.is_credential(),
         service: has_keyword,
+        identifier: class == NameClass::Identifier,
     })
 }
 
@@ -294,6 +298,13 @@ pub fn score(evidence: &[Evidence], vocab: &Vocabulary) -> Scored {
         .iter()
         .map(|e| format!("{} {}", if e.weight >= 0 { "+" } else { "-" }, e.reason))
         .collect();
+    if let Some(id) = evidence.iter().find(|e| e.kind == Kind::Name && e.identifier) {
+        return Scored {
+            score: total.min(0),
+            confidence: None,
+            reasons: vec![format!("- {}", id.reason)],
+        };
+    }
     let credential = evidence.iter().any(|e| e.credential);
     let service = evidence.iter().any(|e| e.service);
     if !credential && total > t.cap_without_evidence {

@@ -122,7 +122,12 @@ pub struct Detection {
     pub encoding: Option<Encoding>,
     /// The line, excerpted around the match, with every secret-shaped value masked.
     pub snippet: String,
+    /// The line carries the inline allow marker (`lushaguard:allow`).
+    pub allowed: bool,
 }
+
+/// A line containing this marker is not reported (its findings are counted as suppressed).
+pub const ALLOW_MARKER: &[u8] = b"lushaguard:allow";
 
 /// Longest excerpt of a line shown in a snippet.
 const SNIPPET_LINE: usize = 200;
@@ -133,6 +138,9 @@ pub struct Detector {
     keywords: Vec<keyword::Finder>,
     hosts: Vec<keyword::Finder>,
     decode: bool,
+    /// Base64 images of every rule's anchor; `None` when some rule has no usable anchor and
+    /// base64 runs must be found by sampling.
+    images: Option<Vec<encoded::Image>>,
 }
 
 /// Per-window lookups, built only when a window has something to assess.
@@ -147,11 +155,18 @@ impl Detector {
     pub fn new(set: RuleSet) -> Detector {
         let keywords = set.rules.iter().map(|r| keyword::Finder::keywords(&r.keywords)).collect();
         let hosts = set.rules.iter().map(|r| keyword::Finder::hosts(&r.hosts)).collect();
+        let images = set
+            .rules
+            .iter()
+            .map(|r| r.anchor.as_deref().and_then(encoded::images))
+            .collect::<Option<Vec<_>>>()
+            .map(|v| v.concat());
         Detector {
             set,
             keywords,
             hosts,
             decode: true,
+            images,
         }
     }
 
@@ -192,10 +207,10 @@ impl Detector {
             shapes.push(n);
             found.extend(cands.into_iter().map(|c| (ri, c)));
         }
-        let runs = if self.decode {
-            encoded::runs(text, doc.owned.clone())
-        } else {
-            Vec::new()
+        let runs = match (&self.images, self.decode) {
+            (_, false) => Vec::new(),
+            (Some(images), true) => encoded::runs_with_images(text, doc.owned.clone(), images),
+            (None, true) => encoded::runs(text, doc.owned.clone()),
         };
         if found.is_empty() && runs.is_empty() {
             return Vec::new();
@@ -361,6 +376,7 @@ impl Detector {
             reasons: scored.reasons,
             encoding,
             snippet: self.snippet(w.text, ls, le, start, end),
+            allowed: memchr::memmem::find(&w.text[ls..le], ALLOW_MARKER).is_some(),
         })
     }
 

@@ -61,6 +61,13 @@ pub struct Skipped {
     pub unreadable: u64,
 }
 
+/// Findings that were found but not reported, by the mechanism that hid them.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Suppressed {
+    /// On a line marked `lushaguard:allow`.
+    pub inline: usize,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
     pub findings: usize,
@@ -72,6 +79,7 @@ pub struct Summary {
     pub files_scanned: u64,
     pub bytes_scanned: u64,
     pub skipped: Skipped,
+    pub suppressed: Suppressed,
     pub warnings: usize,
 }
 

@@ -130,14 +130,66 @@ fn push_char(out: &mut Vec<u8>, c: char) {
     out.extend_from_slice(c.encode_utf8(&mut tmp).as_bytes());
 }
 
-/// Reads `reader` to the end and hands each text window to `visit`. `buf` is reused between calls
-/// to spare allocations; it never grows much past `WINDOW + CONTEXT_KEEP`.
-pub fn read_windows<R: Read>(
+/// Reads a stream whose size is known and at most one window: one read of exactly that size
+/// (a regular file, as `fstat` saw it), no probing for more.
+fn read_known_size<R: Read>(
     mut reader: R,
+    size: usize,
     search_binary: bool,
     buf: &mut Vec<u8>,
     mut visit: impl FnMut(TextWindow<'_>),
 ) -> io::Result<Outcome> {
+    buf.clear();
+    buf.resize(size, 0);
+    let mut filled = 0;
+    while filled < size {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    buf.truncate(filled);
+    let bytes = filled as u64;
+    let whole = |text: &[u8], encoding, visit: &mut dyn FnMut(TextWindow<'_>)| {
+        visit(TextWindow {
+            text,
+            first_line: 1,
+            first_column: 0,
+            owned: 0..text.len(),
+            encoding,
+        })
+    };
+    match sniff(buf) {
+        Kind::Binary if !search_binary => return Ok(Outcome::Binary),
+        Kind::Binary => whole(buf, None, &mut visit),
+        Kind::Plain { bom } => whole(&buf[bom..], None, &mut visit),
+        Kind::Utf16 { big_endian } => {
+            let mut t = Utf16 { big_endian, odd: None, high: None };
+            let mut text = Vec::with_capacity(filled + filled / 2);
+            t.push(&buf[2..], &mut text);
+            t.finish(&mut text);
+            let encoding = if big_endian { Encoding::Utf16Be } else { Encoding::Utf16Le };
+            whole(&text, Some(encoding), &mut visit);
+        }
+    }
+    Ok(Outcome::Text { bytes })
+}
+
+/// Reads `reader` to the end and hands each text window to `visit`. `size_hint` is the size of a
+/// regular file, if known. `buf` is reused between calls to spare allocations; it never grows
+/// much past `WINDOW + CONTEXT_KEEP`.
+pub fn read_windows<R: Read>(
+    mut reader: R,
+    search_binary: bool,
+    buf: &mut Vec<u8>,
+    size_hint: Option<u64>,
+    mut visit: impl FnMut(TextWindow<'_>),
+) -> io::Result<Outcome> {
+    if let Some(size) = size_hint.and_then(|n| usize::try_from(n).ok()).filter(|&n| n <= WINDOW) {
+        return read_known_size(reader, size, search_binary, buf, visit);
+    }
     buf.clear();
     let mut total = (&mut reader).take(SNIFF as u64).read_to_end(buf)? as u64;
     let kind = match sniff(buf) {
@@ -233,7 +285,7 @@ mod tests {
     fn windows(data: &[u8], binary: bool) -> (Outcome, Vec<(String, u64, u64, Range<usize>, Option<Encoding>)>) {
         let mut buf = Vec::new();
         let mut seen = Vec::new();
-        let outcome = read_windows(data, binary, &mut buf, |w| {
+        let outcome = read_windows(data, binary, &mut buf, None, |w| {
             seen.push((
                 String::from_utf8_lossy(w.text).into_owned(),
                 w.first_line,
@@ -244,6 +296,28 @@ mod tests {
         })
         .unwrap();
         (outcome, seen)
+    }
+
+    #[test]
+    fn known_size_reads_match_streamed_reads() {
+        let mut le = vec![0xFF, 0xFE];
+        le.extend("a=ü\r\nb".encode_utf16().flat_map(u16::to_le_bytes));
+        for data in [&b"\xEF\xBB\xBFa=1\nb=2\n"[..], b"ab\0cd", b"", &le] {
+            for binary in [false, true] {
+                let mut buf = Vec::new();
+                let mut seen = Vec::new();
+                let o = read_windows(data, binary, &mut buf, Some(data.len() as u64), |w| {
+                    seen.push((w.text.to_vec(), w.owned.clone(), w.encoding))
+                })
+                .unwrap();
+                let mut streamed = Vec::new();
+                let o2 = read_windows(data, binary, &mut buf, None, |w| {
+                    streamed.push((w.text.to_vec(), w.owned.clone(), w.encoding))
+                })
+                .unwrap();
+                assert_eq!((o, seen), (o2, streamed));
+            }
+        }
     }
 
     #[test]
