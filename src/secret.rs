@@ -56,7 +56,11 @@ const HEX: &[u8; 16] = b"0123456789abcdef";
 /// `VISIBLE_EACH_END` of them; short values are masked entirely.
 pub fn redact(value: &str) -> String {
     let alnum = value.chars().filter(|c| c.is_ascii_alphanumeric()).count();
-    let keep = if alnum >= 4 * VISIBLE_EACH_END { VISIBLE_EACH_END } else { 0 };
+    let keep = if alnum >= 4 * VISIBLE_EACH_END {
+        VISIBLE_EACH_END
+    } else {
+        0
+    };
     let mut seen = 0usize;
     value
         .chars()
@@ -104,7 +108,10 @@ mod tests {
         assert_eq!(s.redacted(), "87d2****-****-****-****-********55f9");
         assert_eq!(format!("{s}"), s.redacted());
         assert_eq!(format!("{s:?}"), format!("Secret({})", s.redacted()));
-        assert_eq!(serde_json::to_string(&s).unwrap(), format!("\"{}\"", s.redacted()));
+        assert_eq!(
+            serde_json::to_string(&s).unwrap(),
+            format!("\"{}\"", s.redacted())
+        );
         assert!(!format!("{s:?}{s}").contains("a967"));
     }
 

@@ -160,7 +160,8 @@ pub fn scan(args: &ScanArgs) -> Result<ScanSettings, SettingsError> {
         Some(p) => ConfigFile::load(p)?,
         None => ConfigFile::default(),
     };
-    let (rules, min_confidence, decode) = detection(&args.detection, &config, config_path.as_deref())?;
+    let (rules, min_confidence, decode) =
+        detection(&args.detection, &config, config_path.as_deref())?;
     let mut exclude = config.exclude.clone();
     exclude.extend(args.exclude.iter().cloned());
     Ok(ScanSettings {
@@ -190,12 +191,20 @@ mod tests {
         let file = dir.path().join(CONFIG_FILE);
         std::fs::write(&file, "exclude = []\nmin_confidnce = \"low\"\n").unwrap();
         let err = ConfigFile::load(&file).unwrap_err().to_string();
-        assert!(err.contains(CONFIG_FILE) && err.contains("min_confidnce"), "{err}");
+        assert!(
+            err.contains(CONFIG_FILE) && err.contains("min_confidnce"),
+            "{err}"
+        );
     }
 
     #[test]
     fn bad_levels_in_the_config_are_errors() {
-        let err = parse_level("severe", Path::new("x.toml")).unwrap_err().to_string();
-        assert!(err.contains("x.toml") && err.contains("min_confidence"), "{err}");
+        let err = parse_level("severe", Path::new("x.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("x.toml") && err.contains("min_confidence"),
+            "{err}"
+        );
     }
 }

@@ -1,5 +1,7 @@
 //! The binary as a user runs it: exit codes, formats, redaction, stdin, bad input.
 
+#![allow(clippy::unwrap_used)] // test code: a panic is a failed test
+
 mod common;
 
 use common::*;
@@ -14,12 +16,20 @@ fn exit_codes_follow_findings() {
     let dirty = tree(&[(".env", &env_leak())]);
     let out = run(dirty.path(), &["scan", "."]);
     assert_eq!(out.code, 1, "{}", out.all());
-    assert!(out.stdout.contains(".env:2:15: lusha-api-key [high] 6f1c****-****-****-****-********6c35"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains(".env:2:15: lusha-api-key [high] 6f1c****-****-****-****-********6c35"),
+        "{}",
+        out.stdout
+    );
 
     let out = run(dirty.path(), &["scan", "--exit-code", "7", "."]);
     assert_eq!(out.code, 7);
 
-    let clean = tree(&[("a.txt", b"request_id=6f1c2a9e-3b7d-4c58-9e21-0d4b8f7a6c35\n")]);
+    let clean = tree(&[(
+        "a.txt",
+        b"request_id=6f1c2a9e-3b7d-4c58-9e21-0d4b8f7a6c35\n",
+    )]);
     let out = run(clean.path(), &["scan", "."]);
     assert_eq!(out.code, 0, "{}", out.all());
     assert!(out.stdout.contains("No secrets found"), "{}", out.stdout);
@@ -39,10 +49,19 @@ fn usage_and_fatal_errors_exit_2_with_one_line() {
         assert_eq!(out.code, 2, "{args:?}: {}", out.all());
         assert_eq!(out.stdout, "", "{args:?}");
         assert_eq!(out.stderr.lines().count(), 1, "{args:?}: {}", out.stderr);
-        assert!(out.stderr.starts_with("lushaguard: error: "), "{}", out.stderr);
+        assert!(
+            out.stderr.starts_with("lushaguard: error: "),
+            "{}",
+            out.stderr
+        );
     }
     let out = run(dir.path(), &["scan", "does-not-exist"]);
-    assert!(out.stderr.contains("does-not-exist: no such file or directory"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("does-not-exist: no such file or directory"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -62,7 +81,10 @@ fn json_report_has_the_documented_shape() {
     assert_eq!(f["redacted"], "6f1c****-****-****-****-********6c35");
     // fingerprint = sha256 of the lowercase hyphenated key
     // sha256 of the lowercase hyphenated key, computed independently (`printf %s KEY | sha256sum`).
-    assert_eq!(f["fingerprint"], "fd15059280b8a4a1e6d1cbf0d166996bbf3c306c74d87a28fed0eabcf6cb1528");
+    assert_eq!(
+        f["fingerprint"],
+        "fd15059280b8a4a1e6d1cbf0d166996bbf3c306c74d87a28fed0eabcf6cb1528"
+    );
     assert!(f["reasons"].as_array().unwrap().len() >= 2);
     assert!(f.get("secret").is_none());
     assert_eq!(v["summary"]["findings"], 1);
@@ -73,15 +95,26 @@ fn json_report_has_the_documented_shape() {
 fn keys_never_appear_unless_asked() {
     let dir = tree(&[
         (".env", &env_leak()),
-        ("k8s/secret.yaml", b"kind: Secret\ndata:\n  LUSHA_API_KEY: NmYxYzJhOWUtM2I3ZC00YzU4LTllMjEtMGQ0YjhmN2E2YzM1\n"),
+        ("k8s/secret.yaml", b"kind: Secret\ndata:\n  LUSHA_API_KEY: NmYxYzJhOWUtM2I3ZC00YzU4LTllMjEtMGQ0YjhmN2E2YzM1\n"), // lushaguard:allow (test key)
     ]);
     for format in ["human", "json", "jsonl"] {
         let out = run(dir.path(), &["scan", "--explain", "--format", format, "."]);
         assert_eq!(out.code, 1);
-        assert!(!out.all().contains(KEY), "{format}: key leaked: {}", out.all());
-        assert!(!out.all().contains("NmYxYzJhOWUtM2I3ZC00YzU4LTllMjEtMGQ0YjhmN2E2YzM1"), "{format}: base64 leaked");
+        assert!(
+            !out.all().contains(KEY),
+            "{format}: key leaked: {}",
+            out.all()
+        );
+        assert!(
+            !out.all()
+                .contains("NmYxYzJhOWUtM2I3ZC00YzU4LTllMjEtMGQ0YjhmN2E2YzM1"), // lushaguard:allow (test key)
+            "{format}: base64 leaked"
+        );
     }
-    let out = run(dir.path(), &["scan", "--no-redact", "--format", "json", "."]);
+    let out = run(
+        dir.path(),
+        &["scan", "--no-redact", "--format", "json", "."],
+    );
     let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(v["findings"][0]["secret"], KEY);
     let out = run(dir.path(), &["scan", "--no-redact", "."]);
@@ -90,7 +123,10 @@ fn keys_never_appear_unless_asked() {
 
 #[test]
 fn jsonl_is_one_finding_per_line() {
-    let dir = tree(&[(".env", &env_leak()), ("b/.env", format!("LUSHA_KEY={KEY2}\n").as_bytes())]);
+    let dir = tree(&[
+        (".env", &env_leak()),
+        ("b/.env", format!("LUSHA_KEY={KEY2}\n").as_bytes()),
+    ]);
     let out = run(dir.path(), &["scan", "--format", "jsonl", "."]);
     let lines: Vec<_> = out.stdout.lines().collect();
     assert_eq!(lines.len(), 2);
@@ -103,18 +139,28 @@ fn jsonl_is_one_finding_per_line() {
 #[test]
 fn output_file_and_stdin() {
     let dir = tree(&[]);
-    let out = run_in(dir.path(), &["scan", "--format", "json", "--output", "r.json", "-"], Some(&env_leak()));
+    let out = run_in(
+        dir.path(),
+        &["scan", "--format", "json", "--output", "r.json", "-"],
+        Some(&env_leak()),
+    );
     assert_eq!(out.code, 1, "{}", out.all());
     assert_eq!(out.stdout, "");
     let report = std::fs::read_to_string(dir.path().join("r.json")).unwrap();
-    assert_eq!(findings(&report), vec![("<stdin>".to_string(), 2, "high".to_string())]);
+    assert_eq!(
+        findings(&report),
+        vec![("<stdin>".to_string(), 2, "high".to_string())]
+    );
 }
 
 #[test]
 fn min_confidence_threshold() {
     let dir = tree(&[("notes.md", format!("X-API-Key: {KEY}\n").as_bytes())]);
     assert_eq!(run(dir.path(), &["scan", "."]).code, 0);
-    let out = run(dir.path(), &["scan", "--min-confidence", "low", "--format", "json", "."]);
+    let out = run(
+        dir.path(),
+        &["scan", "--min-confidence", "low", "--format", "json", "."],
+    );
     assert_eq!(out.code, 1);
     assert_eq!(findings(&out.stdout)[0].2, "low");
 }
@@ -123,12 +169,24 @@ fn min_confidence_threshold() {
 fn findings_are_sorted_and_identical_across_thread_counts() {
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     for i in 0..60 {
-        files.push((format!("d{}/f{i}.env", i % 7), format!("x=1\nLUSHA_API_KEY={}\n", key_n(i)).into_bytes()));
+        files.push((
+            format!("d{}/f{i}.env", i % 7),
+            format!("x=1\nLUSHA_API_KEY={}\n", key_n(i)).into_bytes(),
+        ));
     }
-    let refs: Vec<(&str, &[u8])> = files.iter().map(|(p, c)| (p.as_str(), c.as_slice())).collect();
+    let refs: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(p, c)| (p.as_str(), c.as_slice()))
+        .collect();
     let dir = tree(&refs);
-    let one = run(dir.path(), &["scan", "--format", "json", "--threads", "1", "."]);
-    let four = run(dir.path(), &["scan", "--format", "json", "--threads", "4", "."]);
+    let one = run(
+        dir.path(),
+        &["scan", "--format", "json", "--threads", "1", "."],
+    );
+    let four = run(
+        dir.path(),
+        &["scan", "--format", "json", "--threads", "4", "."],
+    );
     assert_eq!(one.stdout, four.stdout);
     let human1 = run(dir.path(), &["scan", "--threads", "1", "."]);
     let human4 = run(dir.path(), &["scan", "--threads", "4", "."]);
@@ -143,7 +201,14 @@ fn findings_are_sorted_and_identical_across_thread_counts() {
 /// Distinct random-looking UUID v4s for bulk tests.
 fn key_n(i: u32) -> String {
     let h = lushaguard::secret::fingerprint_of(&i.to_string());
-    format!("{}-{}-4{}-a{}-{}", &h[0..8], &h[8..12], &h[13..16], &h[17..20], &h[20..32])
+    format!(
+        "{}-{}-4{}-a{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[13..16],
+        &h[17..20],
+        &h[20..32]
+    )
 }
 
 #[test]
@@ -157,7 +222,10 @@ fn hidden_files_are_scanned_ignored_ones_are_not_and_dot_git_never() {
     let out = run(dir.path(), &["scan", "--format", "json", "."]);
     let paths: Vec<_> = findings(&out.stdout).into_iter().map(|f| f.0).collect();
     assert_eq!(paths, vec![".env"]);
-    let out = run(dir.path(), &["scan", "--no-ignore", "--format", "json", "."]);
+    let out = run(
+        dir.path(),
+        &["scan", "--no-ignore", "--format", "json", "."],
+    );
     let paths: Vec<_> = findings(&out.stdout).into_iter().map(|f| f.0).collect();
     assert_eq!(paths, vec![".env", "ignored/.env"]);
 }
@@ -208,7 +276,10 @@ fn invalid_utf8_content_and_file_names_are_scanned() {
     let f = findings(&out.stdout);
     assert!(f.iter().any(|x| x.0 == "ok.env" && x.1 == 3), "{f:?}");
     #[cfg(unix)]
-    assert!(f.iter().any(|x| x.0 == "caf\u{fffd}.env" && x.1 == 2), "{f:?}");
+    assert!(
+        f.iter().any(|x| x.0 == "caf\u{fffd}.env" && x.1 == 2),
+        "{f:?}"
+    );
 }
 
 #[cfg(unix)]
@@ -216,14 +287,22 @@ fn invalid_utf8_content_and_file_names_are_scanned() {
 fn fifos_are_never_opened_and_symlink_loops_warn() {
     let dir = tree(&[(".env", &env_leak())]);
     let fifo = dir.path().join("pipe");
-    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
     std::fs::create_dir(dir.path().join("sub")).unwrap();
     std::os::unix::fs::symlink("..", dir.path().join("sub/up")).unwrap();
     std::os::unix::fs::symlink("missing-target", dir.path().join("dangling")).unwrap();
 
     let out = run(dir.path(), &["scan", "--follow", "--format", "json", "."]);
     assert_eq!(out.code, 1, "{}", out.all());
-    assert!(out.stderr.contains("pipe: not a regular file"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("pipe: not a regular file"),
+        "{}",
+        out.stderr
+    );
     assert!(out.stderr.contains("loop"), "{}", out.stderr);
     assert_eq!(findings(&out.stdout).len(), 1);
 
@@ -260,15 +339,26 @@ fn huge_files_and_huge_lines_are_scanned_in_windows() {
         "x".repeat(9 << 20),
         "y".repeat(9 << 20)
     );
-    let dir = tree(&[("big.log", big.as_bytes()), ("min.js", long_line.as_bytes())]);
+    let dir = tree(&[
+        ("big.log", big.as_bytes()),
+        ("min.js", long_line.as_bytes()),
+    ]);
     let out = run(dir.path(), &["scan", "--format", "json", "."]);
     let f = findings(&out.stdout);
     let big_lines: Vec<u64> = f.iter().filter(|x| x.0 == "big.log").map(|x| x.1).collect();
     assert_eq!(big_lines, expected);
     let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
-    let min = v["findings"].as_array().unwrap().iter().find(|x| x["path"] == "min.js").expect("min.js finding");
+    let min = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["path"] == "min.js")
+        .expect("min.js finding");
     assert_eq!(min["line"], 1);
-    assert_eq!(min["column"].as_u64().unwrap() as usize, long_line.find(KEY).unwrap() + 1);
+    assert_eq!(
+        min["column"].as_u64().unwrap() as usize,
+        long_line.find(KEY).unwrap() + 1
+    );
 }
 
 #[test]
@@ -286,9 +376,15 @@ examples = ['ACME_TOKEN = "acme_q8w7e6r5t4y3u2i1o9p0a8s7"']
 non_examples = ['name = "acme_q8w7e6r5t4y3u2i1o9p0a8s7"']
 "#,
         ),
-        ("app/config.py", b"ACME_TOKEN = \"acme_k2j4h5g6f7d8s9a0q1w2e3r4\"\n"),
+        (
+            "app/config.py",
+            b"ACME_TOKEN = \"acme_k2j4h5g6f7d8s9a0q1w2e3r4\"\n",
+        ),
     ]);
-    let out = run(dir.path(), &["scan", "--rules", "acme.toml", "--format", "json", "app"]);
+    let out = run(
+        dir.path(),
+        &["scan", "--rules", "acme.toml", "--format", "json", "app"],
+    );
     assert_eq!(out.code, 1, "{}", out.all());
     let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(v["findings"][0]["rule_id"], "acme-token");
@@ -304,12 +400,22 @@ non_examples = ['name = "acme_q8w7e6r5t4y3u2i1o9p0a8s7"']
 #[test]
 fn rules_test_fails_a_rule_without_examples_and_malformed_rules_are_errors() {
     let dir = tree(&[
-        ("bare.toml", b"[[rules]]\nid = \"bare\"\ndescription = \"d\"\npattern = 'bare_[0-9]{8}'\n"),
-        ("broken.toml", b"[[rules]]\nid = \"x\"\ndescription = \"d\"\npattern = 'a'\nseverity = 'extreme'\n"),
+        (
+            "bare.toml",
+            b"[[rules]]\nid = \"bare\"\ndescription = \"d\"\npattern = 'bare_[0-9]{8}'\n",
+        ),
+        (
+            "broken.toml",
+            b"[[rules]]\nid = \"x\"\ndescription = \"d\"\npattern = 'a'\nseverity = 'extreme'\n",
+        ),
     ]);
     let out = run(dir.path(), &["rules", "test", "--rules", "bare.toml"]);
     assert_eq!(out.code, 1);
-    assert!(out.stdout.contains("FAIL  bare") && out.stdout.contains("no examples"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("FAIL  bare") && out.stdout.contains("no examples"),
+        "{}",
+        out.stdout
+    );
     let out = run(dir.path(), &["rules", "test", "--rules", "broken.toml"]);
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("broken.toml"), "{}", out.stderr);
@@ -329,25 +435,42 @@ fn builtin_rules_self_test_from_the_cli() {
 fn config_file_excludes_and_rejects_unknown_keys() {
     let dir = tree(&[
         (".env", &env_leak()),
-        ("fixtures/.env", format!("LUSHA_API_KEY={KEY2}\n").as_bytes()),
+        (
+            "fixtures/.env",
+            format!("LUSHA_API_KEY={KEY2}\n").as_bytes(),
+        ),
         (".lushaguard.toml", b"exclude = [\"fixtures/\"]\n"),
     ]);
     let out = run(dir.path(), &["scan", "--format", "json", "."]);
     let paths: Vec<_> = findings(&out.stdout).into_iter().map(|f| f.0).collect();
     assert_eq!(paths, vec![".env"]);
-    std::fs::write(dir.path().join(".lushaguard.toml"), "exclude = []\nthreshold = 3\n").unwrap();
+    std::fs::write(
+        dir.path().join(".lushaguard.toml"),
+        "exclude = []\nthreshold = 3\n",
+    )
+    .unwrap();
     let out = run(dir.path(), &["scan", "."]);
     assert_eq!(out.code, 2);
-    assert!(out.stderr.contains(".lushaguard.toml") && out.stderr.contains("threshold"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains(".lushaguard.toml") && out.stderr.contains("threshold"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
 fn a_broken_pipe_is_not_an_error() {
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     for i in 0..400 {
-        files.push((format!("f{i}.env"), format!("LUSHA_API_KEY={}\n", key_n(i)).into_bytes()));
+        files.push((
+            format!("f{i}.env"),
+            format!("LUSHA_API_KEY={}\n", key_n(i)).into_bytes(),
+        ));
     }
-    let refs: Vec<(&str, &[u8])> = files.iter().map(|(p, c)| (p.as_str(), c.as_slice())).collect();
+    let refs: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(p, c)| (p.as_str(), c.as_slice()))
+        .collect();
     let dir = tree(&refs);
     let mut child = std::process::Command::new(bin())
         .args(["scan", "--explain", "."])
@@ -360,7 +483,9 @@ fn a_broken_pipe_is_not_an_error() {
         use std::io::BufRead;
         let stdout = child.stdout.take().unwrap();
         let mut first = String::new();
-        std::io::BufReader::new(stdout).read_line(&mut first).unwrap();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut first)
+            .unwrap();
         assert!(first.contains("lusha-api-key"));
         // The reader goes away here, like `| head -n 1`.
     }

@@ -3,6 +3,8 @@
 //! human and JSON reports of the leaks match their golden files in `tests/snapshots/`
 //! (regenerate with `UPDATE_SNAPSHOTS=1 cargo test --test fixtures`).
 
+#![allow(clippy::unwrap_used)] // test code: a panic is a failed test
+
 mod common;
 
 use common::*;
@@ -32,20 +34,34 @@ fn scan_json(args: &[&str]) -> serde_json::Value {
 
 #[test]
 fn leaks_yield_exactly_the_planted_keys() {
-    let report = scan_json(&["scan", "--format", "json", "--threads", "2", "fixtures/leaks"]);
+    let report = scan_json(&[
+        "scan",
+        "--format",
+        "json",
+        "--threads",
+        "2",
+        "fixtures/leaks",
+    ]);
     let found: BTreeSet<(String, u64, String)> = report["findings"]
         .as_array()
         .unwrap()
         .iter()
         .map(|f| {
             let enc = f["encoding"].as_str().unwrap_or("-").to_string();
-            (f["path"].as_str().unwrap().to_string(), f["line"].as_u64().unwrap(), enc)
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+                enc,
+            )
         })
         .collect();
     let expected = expected();
     let missed: Vec<_> = expected.difference(&found).collect();
     let extra: Vec<_> = found.difference(&expected).collect();
-    assert!(missed.is_empty() && extra.is_empty(), "missed {missed:#?}\nextra {extra:#?}");
+    assert!(
+        missed.is_empty() && extra.is_empty(),
+        "missed {missed:#?}\nextra {extra:#?}"
+    );
     assert!(expected.len() >= 40);
 }
 
@@ -56,7 +72,11 @@ fn clean_trees_yield_nothing() {
         return;
     }
     let report = scan_json(&["scan", "--format", "json", "fixtures/clean"]);
-    assert_eq!(report["findings"].as_array().unwrap().len(), 0, "{report:#}");
+    assert_eq!(
+        report["findings"].as_array().unwrap().len(),
+        0,
+        "{report:#}"
+    );
     assert!(report["summary"]["files_scanned"].as_u64().unwrap() >= 30);
 }
 
@@ -67,8 +87,12 @@ fn snapshot(name: &str, actual: &str) {
         std::fs::write(&path, actual).unwrap();
         return;
     }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|_| panic!("missing {}: run UPDATE_SNAPSHOTS=1 cargo test --test fixtures", path.display()));
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "missing {}: run UPDATE_SNAPSHOTS=1 cargo test --test fixtures",
+            path.display()
+        )
+    });
     if expected != actual {
         let diff: Vec<String> = expected
             .lines()
@@ -86,20 +110,42 @@ fn snapshot(name: &str, actual: &str) {
 fn human_report_snapshot() {
     let out = run(&repo_root(), &["scan", "--explain", "fixtures/leaks"]);
     assert_eq!(out.code, 1);
-    snapshot("leaks.human.txt", &format!("exit: {}\n--- stdout\n{}--- stderr\n{}", out.code, out.stdout, out.stderr));
+    snapshot(
+        "leaks.human.txt",
+        &format!(
+            "exit: {}\n--- stdout\n{}--- stderr\n{}",
+            out.code, out.stdout, out.stderr
+        ),
+    );
 }
 
 #[test]
 fn json_report_snapshot() {
-    let out = run(&repo_root(), &["scan", "--format", "json", "--threads", "3", "fixtures/leaks"]);
+    let out = run(
+        &repo_root(),
+        &[
+            "scan",
+            "--format",
+            "json",
+            "--threads",
+            "3",
+            "fixtures/leaks",
+        ],
+    );
     assert_eq!(out.code, 1);
     snapshot("leaks.json", &out.stdout);
 }
 
 #[test]
 fn reports_are_identical_across_thread_counts() {
-    let one = run(&repo_root(), &["scan", "--format", "json", "--threads", "1", "fixtures"]);
-    let four = run(&repo_root(), &["scan", "--format", "json", "--threads", "4", "fixtures"]);
+    let one = run(
+        &repo_root(),
+        &["scan", "--format", "json", "--threads", "1", "fixtures"],
+    );
+    let four = run(
+        &repo_root(),
+        &["scan", "--format", "json", "--threads", "4", "fixtures"],
+    );
     assert_eq!(one.code, 1);
     assert_eq!(one.stdout, four.stdout);
     assert_eq!(one.stderr, four.stderr);
@@ -108,11 +154,16 @@ fn reports_are_identical_across_thread_counts() {
 #[test]
 fn no_planted_key_appears_in_any_report() {
     let keys: Vec<String> = {
-        let re = regex::Regex::new(r"(?i)[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}").unwrap();
+        let re = regex::Regex::new(
+            r"(?i)[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}",
+        )
+        .unwrap();
         let tsv = std::fs::read_to_string(repo_root().join("fixtures/leaks.expected.tsv")).unwrap();
         let mut keys = Vec::new();
         for line in tsv.lines().skip(1) {
-            let path = repo_root().join("fixtures/leaks").join(line.split('\t').next().unwrap());
+            let path = repo_root()
+                .join("fixtures/leaks")
+                .join(line.split('\t').next().unwrap());
             let text = String::from_utf8_lossy(&std::fs::read(path).unwrap()).into_owned();
             keys.extend(re.find_iter(&text).map(|m| m.as_str().to_ascii_lowercase()));
         }
@@ -120,7 +171,18 @@ fn no_planted_key_appears_in_any_report() {
     };
     assert!(keys.len() >= 30);
     for format in ["human", "json", "jsonl"] {
-        let out = run(&repo_root(), &["scan", "--explain", "--format", format, "--min-confidence", "low", "fixtures"]);
+        let out = run(
+            &repo_root(),
+            &[
+                "scan",
+                "--explain",
+                "--format",
+                format,
+                "--min-confidence",
+                "low",
+                "fixtures",
+            ],
+        );
         let all = out.all().to_ascii_lowercase();
         for k in &keys {
             assert!(!all.contains(k.as_str()), "{format} report shows a key");

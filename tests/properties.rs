@@ -1,6 +1,8 @@
 //! Properties: a key planted anywhere in random text is found where it was planted, and no input
 //! makes the detector or the reader panic.
 
+#![allow(clippy::unwrap_used)] // test code: a panic is a failed test
+
 use base64::Engine;
 use lushaguard::detect::{Confidence, Detector, Document};
 use lushaguard::rules::RuleSet;
@@ -15,7 +17,10 @@ fn detector() -> &'static Detector {
 
 /// A random UUID v4 from 16 random bytes.
 fn key_from(bytes: [u8; 16]) -> String {
-    uuid::Builder::from_random_bytes(bytes).into_uuid().hyphenated().to_string()
+    uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .hyphenated()
+        .to_string()
 }
 
 /// Lines of random printable text (any Unicode, no line breaks).

@@ -60,7 +60,11 @@ pub fn run(command: &RulesCommand) -> Result<u8> {
                     if !r.headers.is_empty() {
                         writeln!(out, "    headers:  {}", r.headers.join(", "))?;
                     }
-                    writeln!(out, "    examples: {} ({} non-examples)", r.examples, r.non_examples)?;
+                    writeln!(
+                        out,
+                        "    examples: {} ({} non-examples)",
+                        r.examples, r.non_examples
+                    )?;
                 }
             }
             Ok(EXIT_CLEAN)
@@ -71,7 +75,11 @@ pub fn run(command: &RulesCommand) -> Result<u8> {
             let mut failed = 0;
             for o in &outcomes {
                 if o.passed() {
-                    writeln!(out, "ok    {} ({} examples checked; {})", o.rule, o.checked, o.origin)?;
+                    writeln!(
+                        out,
+                        "ok    {} ({} examples checked; {})",
+                        o.rule, o.checked, o.origin
+                    )?;
                 } else {
                     failed += 1;
                     writeln!(out, "FAIL  {} ({})", o.rule, o.origin)?;
@@ -81,7 +89,11 @@ pub fn run(command: &RulesCommand) -> Result<u8> {
                 }
             }
             writeln!(out, "{} rules, {} failed", outcomes.len(), failed)?;
-            Ok(if failed == 0 { EXIT_CLEAN } else { EXIT_FINDINGS })
+            Ok(if failed == 0 {
+                EXIT_CLEAN
+            } else {
+                EXIT_FINDINGS
+            })
         }
     }
 }

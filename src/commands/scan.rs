@@ -47,7 +47,14 @@ impl Collected {
     }
 
     /// Keeps the detections at or above `min` as findings of `path` and counts the rest.
-    pub fn add(&mut self, detector: &Detector, path: &str, sort_key: Vec<u8>, detections: Vec<Detection>, min: Confidence) {
+    pub fn add(
+        &mut self,
+        detector: &Detector,
+        path: &str,
+        sort_key: Vec<u8>,
+        detections: Vec<Detection>,
+        min: Confidence,
+    ) {
         for d in detections {
             if d.allowed {
                 self.suppressed.inline += 1;
@@ -57,14 +64,19 @@ impl Collected {
                 self.below_threshold += 1;
                 continue;
             }
-            self.findings.push(to_finding(detector, path, sort_key.clone(), d));
+            self.findings
+                .push(to_finding(detector, path, sort_key.clone(), d));
         }
     }
 }
 
 pub fn to_finding(detector: &Detector, path: &str, sort_key: Vec<u8>, d: Detection) -> Finding {
     Finding {
-        rule_id: detector.rules().get(d.rule).map(|r| r.id().to_string()).unwrap_or_default(),
+        rule_id: detector
+            .rules()
+            .get(d.rule)
+            .map(|r| r.id().to_string())
+            .unwrap_or_default(),
         path: path.to_string(),
         sort_key,
         line: d.line,
@@ -199,7 +211,13 @@ fn record(
             counters.files.fetch_add(1, Ordering::Relaxed);
             counters.bytes.fetch_add(bytes, Ordering::Relaxed);
             if !detections.is_empty() {
-                c.add(detector, &display_path(path), sort_key(path), detections, min);
+                c.add(
+                    detector,
+                    &display_path(path),
+                    sort_key(path),
+                    detections,
+                    min,
+                );
             }
         }
         Ok((Outcome::Binary, _)) => c.skipped.binary += 1,
@@ -222,7 +240,10 @@ struct ThreadShare<'a> {
 impl Drop for ThreadShare<'_> {
     fn drop(&mut self) {
         let local = std::mem::take(&mut self.local);
-        self.shared.lock().unwrap_or_else(|p| p.into_inner()).absorb(local);
+        self.shared
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .absorb(local);
     }
 }
 
@@ -236,13 +257,31 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
 
     if settings.stdin {
         let mut buf = Vec::new();
-        let result = scan_reader(&detector, "<stdin>", std::io::stdin().lock(), None, None, binary, &mut buf);
+        let result = scan_reader(
+            &detector,
+            "<stdin>",
+            std::io::stdin().lock(),
+            None,
+            None,
+            binary,
+            &mut buf,
+        );
         let mut c = shared.lock().unwrap_or_else(|p| p.into_inner());
-        record(&mut c, &progress.counters, &detector, min, Path::new("<stdin>"), result);
+        record(
+            &mut c,
+            &progress.counters,
+            &detector,
+            min,
+            Path::new("<stdin>"),
+            result,
+        );
     }
     fs_source::walk(&settings.walk, || {
         let mut buf = Vec::new();
-        let mut share = ThreadShare { local: Collected::default(), shared: &shared };
+        let mut share = ThreadShare {
+            local: Collected::default(),
+            shared: &shared,
+        };
         let (detector, counters) = (&detector, &progress.counters);
         move |item| {
             let c = &mut share.local;
@@ -256,8 +295,13 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
                         buf = Vec::new();
                     }
                 }
-                Ok(Item::Skipped { why: Skip::Symlink, .. }) => c.skipped.symlinks += 1,
-                Ok(Item::Skipped { path, why: Skip::NotRegular }) => {
+                Ok(Item::Skipped {
+                    why: Skip::Symlink, ..
+                }) => c.skipped.symlinks += 1,
+                Ok(Item::Skipped {
+                    path,
+                    why: Skip::NotRegular,
+                }) => {
                     c.skipped.not_regular += 1;
                     c.warnings.push(Warning {
                         path: display_path(&path),
@@ -283,7 +327,12 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
     }
     let report = finish_report(detector.rules(), collected, min);
     let mut out = open_output(settings.report.output.as_deref())?;
-    let written = report::write(&report, settings.report.format, settings.report.options, &mut out);
+    let written = report::write(
+        &report,
+        settings.report.format,
+        settings.report.options,
+        &mut out,
+    );
     finish_output(written, &mut out)?;
     Ok(if report.findings.is_empty() {
         EXIT_CLEAN

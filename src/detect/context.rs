@@ -71,10 +71,17 @@ fn is_word_byte(b: u8) -> bool {
 /// Length of an escape sequence that ends right before `i` (`%3A`, `\n`, `&quot;`), if any.
 fn escape_before(text: &[u8], lo: usize, i: usize) -> Option<usize> {
     let avail = i - lo;
-    if avail >= 3 && text[i - 3] == b'%' && text[i - 2].is_ascii_hexdigit() && text[i - 1].is_ascii_hexdigit() {
+    if avail >= 3
+        && text[i - 3] == b'%'
+        && text[i - 2].is_ascii_hexdigit()
+        && text[i - 1].is_ascii_hexdigit()
+    {
         return Some(3);
     }
-    if avail >= 2 && text[i - 2] == b'\\' && matches!(text[i - 1], b'n' | b't' | b'r' | b'"' | b'\'') {
+    if avail >= 2
+        && text[i - 2] == b'\\'
+        && matches!(text[i - 1], b'n' | b't' | b'r' | b'"' | b'\'')
+    {
         return Some(2);
     }
     if avail >= 6
@@ -85,7 +92,15 @@ fn escape_before(text: &[u8], lo: usize, i: usize) -> Option<usize> {
         return Some(6);
     }
     if text[i - 1] == b';' {
-        for entity in [&b"&quot;"[..], b"&apos;", b"&#34;", b"&#39;", b"&#x22;", b"&gt;", b"&lt;"] {
+        for entity in [
+            &b"&quot;"[..],
+            b"&apos;",
+            b"&#34;",
+            b"&#39;",
+            b"&#x22;",
+            b"&gt;",
+            b"&lt;",
+        ] {
             if avail >= entity.len() && text[i - entity.len()..i].eq_ignore_ascii_case(entity) {
                 return Some(entity.len());
             }
@@ -120,7 +135,12 @@ pub fn tokens_left(text: &[u8], line_start: usize, pos: usize, max: usize) -> Ve
                     break;
                 }
                 i -= 1;
-            } else if c == b':' && i - 1 > lo && is_word_byte(text[i - 2]) && i < end && is_word_byte(text[i]) {
+            } else if c == b':'
+                && i - 1 > lo
+                && is_word_byte(text[i - 2])
+                && i < end
+                && is_word_byte(text[i])
+            {
                 i -= 1;
             } else {
                 break;
@@ -152,7 +172,13 @@ fn lower(s: &str) -> String {
 }
 
 /// The name a candidate at `pos` (on line `idx`) is assigned to.
-pub fn find_name(text: &[u8], lines: &Lines, idx: usize, pos: usize, vocab: &Vocabulary) -> Option<Name> {
+pub fn find_name(
+    text: &[u8],
+    lines: &Lines,
+    idx: usize,
+    pos: usize,
+    vocab: &Vocabulary,
+) -> Option<Name> {
     let w = &vocab.words;
     let (ls, _) = lines.bounds(text, idx);
     let tokens = tokens_left(text, ls, pos, 8);
@@ -160,7 +186,10 @@ pub fn find_name(text: &[u8], lines: &Lines, idx: usize, pos: usize, vocab: &Voc
     // what the parsed value is assigned to.
     let parses_uuid = |t: &Token| {
         let callee = text[t.end..].iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'(');
-        callee && super::words::split_words(&t.text(text)).iter().any(|x| w.identifier.contains(x))
+        callee
+            && super::words::split_words(&t.text(text))
+                .iter()
+                .any(|x| w.identifier.contains(x))
     };
     let mut rest = tokens
         .iter()
@@ -169,8 +198,9 @@ pub fn find_name(text: &[u8], lines: &Lines, idx: usize, pos: usize, vocab: &Voc
         return parent_key_name(text, lines, idx);
     };
     let name = first.text(text);
-    if !is_name_like(&name) {
-        // The nearest token is another value (a number, a UUID): nothing names this one.
+    if !is_name_like(&name) || is_path_like(text, first) {
+        // The nearest token is another value (a number, a UUID, a file path): nothing names
+        // this one.
         return None;
     }
     if !w.value.contains(&lower(&name)) {
@@ -196,6 +226,31 @@ pub fn find_name(text: &[u8], lines: &Lines, idx: usize, pos: usize, vocab: &Voc
         break;
     }
     sibling_name(text, lines, idx, vocab).or_else(|| parent_key_name(text, lines, idx))
+}
+
+/// File extensions that mark a token as a file name rather than a variable name.
+const FILE_EXTENSIONS: &[&str] = &[
+    "csproj", "vbproj", "fsproj", "vcxproj", "sln", "props", "targets", "json", "yaml", "yml",
+    "toml", "xml", "ini", "cfg", "conf", "py", "js", "mjs", "cjs", "ts", "tsx", "jsx", "cs", "go",
+    "rb", "php", "java", "kt", "rs", "md", "txt", "html", "css", "sh", "ps1", "dll", "exe", "so",
+    "jar", "zip", "png", "jpg", "svg", "lock", "log", "csv", "sql", "proto",
+];
+
+/// A path component (`src\App\`, `/v2/person`) or a file name (`App.csproj`) is a value.
+fn is_path_like(text: &[u8], token: &Token) -> bool {
+    if token.start > 0 && matches!(text[token.start - 1], b'/' | b'\\') {
+        // `\n` and friends were taken as escapes when the token was read; a real separator
+        // is not followed by the escape letter that would start the token.
+        return !(token.start >= 2 && text[token.start - 2] == b'\\');
+    }
+    let t = &text[token.start..token.end];
+    match memchr::memrchr(b'.', t) {
+        Some(dot) if dot > 0 => {
+            let ext = String::from_utf8_lossy(&t[dot + 1..]).to_ascii_lowercase();
+            FILE_EXTENSIONS.contains(&ext.as_str())
+        }
+        _ => false,
+    }
 }
 
 /// Indentation of a line's key, looking past a YAML list dash (`- name: x` keys sit at dash + 2).
@@ -289,12 +344,20 @@ pub fn parents(text: &[u8], lines: &Lines, idx: usize) -> Vec<Parent> {
                 .next()
                 .map(|k| k.trim().to_string())
                 .filter(|k| !k.is_empty());
-            out.push(Parent { line: j, key, opener: true });
+            out.push(Parent {
+                line: j,
+                key,
+                opener: true,
+            });
             break;
         }
         if ind < level {
             let (key, opener) = parent_key(text, lines, j);
-            out.push(Parent { line: j, key, opener });
+            out.push(Parent {
+                line: j,
+                key,
+                opener,
+            });
             level = ind;
             if out.len() >= MAX_PARENTS {
                 break;
@@ -322,17 +385,23 @@ fn parent_key(text: &[u8], lines: &Lines, j: usize) -> (Option<String>, bool) {
     while k < e && text[k] == b' ' {
         k += 1;
     }
-    let keyed = (after < e && text[after] == b':') || (k < e && text[k] == b'=' && text.get(k + 1) != Some(&b'='));
+    let keyed = (after < e && text[after] == b':')
+        || (k < e && text[k] == b'=' && text.get(k + 1) != Some(&b'='));
     if keyed {
         let sep = if text[after] == b':' { after } else { k };
         let tail = lines::trim(&text[sep + 1..e]);
         let opener = tail.is_empty()
-            || matches!(tail, b"{" | b"[" | b"(" | b"|" | b">" | b"|-" | b">-" | b"[{");
+            || matches!(
+                tail,
+                b"{" | b"[" | b"(" | b"|" | b">" | b"|-" | b">-" | b"[{"
+            );
         return (Some(first.text(text).into_owned()), opener);
     }
     // `variable "lusha_api_key" {` / `config :app, App.Lusha,` / `class LushaClient:`
     let last = toks.iter().rev().find(|t| is_name_like(&t.text(text)));
-    let opener = trimmed.last().is_some_and(|c| matches!(c, b'{' | b'[' | b'(' | b':' | b','));
+    let opener = trimmed
+        .last()
+        .is_some_and(|c| matches!(c, b'{' | b'[' | b'(' | b':' | b','));
     (last.map(|t| t.text(text).into_owned()), opener)
 }
 
@@ -364,19 +433,53 @@ mod tests {
         assert_eq!(direct(&format!("export LUSHA_KEY='{k}'")), "LUSHA_KEY");
         assert_eq!(direct(&format!("  \"api_key\": \"{k}\",")), "api_key");
         assert_eq!(direct(&format!("curl -H 'api_key: {k}' x")), "api_key");
-        assert_eq!(direct(&format!("KEY=\"${{LUSHA_API_KEY:-{k}}}\"")), "LUSHA_API_KEY");
-        assert_eq!(direct(&format!("os.environ.get(\"LUSHA_API_KEY\", \"{k}\")")), "LUSHA_API_KEY");
-        assert_eq!(direct(&format!("@Value(\"${{lusha.api-key:{k}}}\")")), "lusha.api-key");
-        assert_eq!(direct(&format!("pub const LUSHA_API_KEY: &str = \"{k}\";")), "LUSHA_API_KEY");
-        assert_eq!(direct(&format!("    lusha_api_key: str = \"{k}\"")), "lusha_api_key");
+        assert_eq!(
+            direct(&format!("KEY=\"${{LUSHA_API_KEY:-{k}}}\"")),
+            "LUSHA_API_KEY"
+        );
+        assert_eq!(
+            direct(&format!("os.environ.get(\"LUSHA_API_KEY\", \"{k}\")")),
+            "LUSHA_API_KEY"
+        );
+        assert_eq!(
+            direct(&format!("@Value(\"${{lusha.api-key:{k}}}\")")),
+            "lusha.api-key"
+        );
+        assert_eq!(
+            direct(&format!("pub const LUSHA_API_KEY: &str = \"{k}\";")),
+            "LUSHA_API_KEY"
+        );
+        assert_eq!(
+            direct(&format!("    lusha_api_key: str = \"{k}\"")),
+            "lusha_api_key"
+        );
         assert_eq!(direct(&format!("hdr=api_key%3A{k} HTTP/1.1")), "api_key");
-        assert_eq!(direct(&format!("\"{{\\\"lusha_api_key\\\":\\\"{k}\\\"}}\"")), "lusha_api_key");
-        assert_eq!(direct(&format!("\"foo\\nLUSHA_API_KEY={k}\\n\"")), "LUSHA_API_KEY");
+        assert_eq!(
+            direct(&format!("\"{{\\\"lusha_api_key\\\":\\\"{k}\\\"}}\"")),
+            "lusha_api_key"
+        );
+        assert_eq!(
+            direct(&format!("\"foo\\nLUSHA_API_KEY={k}\\n\"")),
+            "LUSHA_API_KEY"
+        );
         assert_eq!(direct(&format!("\"api_key:{k}\"")), "api_key");
-        assert_eq!(direct(&format!("process.env.LUSHA_API_KEY ?? '{k}'")), "process.env.LUSHA_API_KEY");
-        assert_eq!(direct(&format!("static final UUID LIST_ID = UUID.fromString(\"{k}\");")), "LIST_ID");
+        assert_eq!(
+            direct(&format!("process.env.LUSHA_API_KEY ?? '{k}'")),
+            "process.env.LUSHA_API_KEY"
+        );
+        assert_eq!(
+            direct(&format!(
+                "static final UUID LIST_ID = UUID.fromString(\"{k}\");"
+            )),
+            "LIST_ID"
+        );
         assert_eq!(direct(&format!("var id = Guid.Parse(\"{k}\");")), "id");
-        assert_eq!(direct(&format!("buildConfigField(\"String\", \"LUSHA_API_KEY\", \"\\\"{k}\\\"\")")), "LUSHA_API_KEY");
+        assert_eq!(
+            direct(&format!(
+                "buildConfigField(\"String\", \"LUSHA_API_KEY\", \"\\\"{k}\\\"\")"
+            )),
+            "LUSHA_API_KEY"
+        );
     }
 
     #[test]
@@ -387,11 +490,15 @@ mod tests {
             Some(("Lusha:ApiKey".into(), Via::Field))
         );
         assert_eq!(
-            name_of(&format!("    - name: LUSHA_API_KEY\n      value: \"{k}\"\n")),
+            name_of(&format!(
+                "    - name: LUSHA_API_KEY\n      value: \"{k}\"\n"
+            )),
             Some(("LUSHA_API_KEY".into(), Via::Sibling(0)))
         );
         assert_eq!(
-            name_of(&format!("{{\n  \"key\": \"lushaApiKey\",\n  \"value\": \"{k}\"\n}}")),
+            name_of(&format!(
+                "{{\n  \"key\": \"lushaApiKey\",\n  \"value\": \"{k}\"\n}}"
+            )),
             Some(("lushaApiKey".into(), Via::Sibling(1)))
         );
         assert_eq!(
@@ -407,13 +514,29 @@ mod tests {
     #[test]
     fn sibling_fields_need_an_assignment() {
         let text = format!("variable \"lusha_api_key\" {{\n  description = \"API key used by the job\"\n  default = \"{KEY}\"\n}}");
-        assert_eq!(name_of(&text), Some(("lusha_api_key".into(), Via::Parent(0))));
+        assert_eq!(
+            name_of(&text),
+            Some(("lusha_api_key".into(), Via::Parent(0)))
+        );
     }
 
     #[test]
     fn a_preceding_value_is_not_a_name() {
         let k = KEY;
-        assert_eq!(name_of(&format!("('0ce638fa-8825-43e6-94ed-f5d97f8095db', '{k}')")), None);
+        assert_eq!(
+            name_of(&format!(
+                "Project(\"{{x}}\") = \"A\", \"src\\A.Lusha\\A.Lusha.csproj\", \"{{{k}}}\""
+            )),
+            None
+        );
+        assert_eq!(
+            name_of(&format!("(\"lusha\", \"/v2/person\", \"{k}\")")),
+            None
+        );
+        assert_eq!(
+            name_of(&format!("('0ce638fa-8825-43e6-94ed-f5d97f8095db', '{k}')")),
+            None
+        ); // lushaguard:allow (test key)
     }
 
     #[test]
@@ -421,7 +544,10 @@ mod tests {
         let text = "providers:\n  hubspot:\n    x: 1\n  lusha:\n    auth:\n      header: api_key\n      value: v\n";
         let lines = Lines::new(text.as_bytes());
         let p = parents(text.as_bytes(), &lines, 6);
-        let keys: Vec<_> = p.iter().map(|p| p.key.clone().unwrap_or_default()).collect();
+        let keys: Vec<_> = p
+            .iter()
+            .map(|p| p.key.clone().unwrap_or_default())
+            .collect();
         assert_eq!(keys, ["auth", "lusha", "providers"]);
         assert!(p.iter().all(|p| p.opener));
 
@@ -433,15 +559,27 @@ mod tests {
 
         let reg = "[HKEY_CURRENT_USER\\Software\\Acme\\Providers\\Lusha]\n\"ApiKey\"=\"v\"\n";
         let lines = Lines::new(reg.as_bytes());
-        assert_eq!(parents(reg.as_bytes(), &lines, 1)[0].key.as_deref(), Some("Lusha"));
+        assert_eq!(
+            parents(reg.as_bytes(), &lines, 1)[0].key.as_deref(),
+            Some("Lusha")
+        );
     }
 
     #[test]
     fn parent_keys_and_openers() {
         let text = "- name: Enrich\n  config :app, App.Lusha,\n  \"hubspot\": {\n";
         let lines = Lines::new(text.as_bytes());
-        assert_eq!(parent_key(text.as_bytes(), &lines, 0), (Some("name".into()), false));
-        assert_eq!(parent_key(text.as_bytes(), &lines, 1), (Some("App.Lusha".into()), true));
-        assert_eq!(parent_key(text.as_bytes(), &lines, 2), (Some("hubspot".into()), true));
+        assert_eq!(
+            parent_key(text.as_bytes(), &lines, 0),
+            (Some("name".into()), false)
+        );
+        assert_eq!(
+            parent_key(text.as_bytes(), &lines, 1),
+            (Some("App.Lusha".into()), true)
+        );
+        assert_eq!(
+            parent_key(text.as_bytes(), &lines, 2),
+            (Some("hubspot".into()), true)
+        );
     }
 }

@@ -78,7 +78,11 @@ pub fn images(anchor: &[u8]) -> Option<Vec<Image>> {
         if literal.len() < 2 {
             return None;
         }
-        out.push(Image { literal, before, after });
+        out.push(Image {
+            literal,
+            before,
+            after,
+        });
     }
     Some(out)
 }
@@ -86,19 +90,27 @@ pub fn images(anchor: &[u8]) -> Option<Vec<Image>> {
 fn fits(c: Option<&u8>, bits: Option<(u8, u8)>) -> bool {
     match bits {
         None => true,
-        Some((mask, value)) => c.and_then(|&c| sextet(c)).is_some_and(|v| v & mask == value),
+        Some((mask, value)) => c
+            .and_then(|&c| sextet(c))
+            .is_some_and(|v| v & mask == value),
     }
 }
 
 /// Base64 runs of at least `MIN_RUN` characters, starting in `owned`, that contain an image of
 /// one of the anchors.
-pub fn runs_with_images(text: &[u8], owned: std::ops::Range<usize>, images: &[Image]) -> Vec<(usize, usize)> {
+pub fn runs_with_images(
+    text: &[u8],
+    owned: std::ops::Range<usize>,
+    images: &[Image],
+) -> Vec<(usize, usize)> {
     let mut out: Vec<(usize, usize)> = Vec::new();
     let lo = owned.start.saturating_sub(MAX_RUN);
     for image in images {
         let n = image.literal.len();
         for p in memchr::memmem::find_iter(text, &image.literal) {
-            if !fits(p.checked_sub(1).map(|i| &text[i]), image.before) || !fits(text.get(p + n), image.after) {
+            if !fits(p.checked_sub(1).map(|i| &text[i]), image.before)
+                || !fits(text.get(p + n), image.after)
+            {
                 continue;
             }
             let mut a = p;
@@ -159,7 +171,14 @@ fn engine(url_safe: bool) -> GeneralPurpose {
     let config = GeneralPurposeConfig::new()
         .with_decode_padding_mode(DecodePaddingMode::Indifferent)
         .with_decode_allow_trailing_bits(true);
-    GeneralPurpose::new(if url_safe { &alphabet::URL_SAFE } else { &alphabet::STANDARD }, config)
+    GeneralPurpose::new(
+        if url_safe {
+            &alphabet::URL_SAFE
+        } else {
+            &alphabet::STANDARD
+        },
+        config,
+    )
 }
 
 /// Decodes a run (plus any `=` padding that follows it in `text`), trying the alignments a
@@ -208,7 +227,11 @@ mod tests {
         for prefix in 0..60 {
             let text = format!("{}{B64_KEY} tail", "x ".repeat(prefix));
             let found = runs(text.as_bytes(), 0..text.len());
-            assert_eq!(found, vec![(prefix * 2, prefix * 2 + B64_KEY.len())], "prefix {prefix}");
+            assert_eq!(
+                found,
+                vec![(prefix * 2, prefix * 2 + B64_KEY.len())],
+                "prefix {prefix}"
+            );
         }
         let text = format!("{B64_KEY} {B64_KEY}");
         assert_eq!(runs(text.as_bytes(), 1..text.len()).len(), 1);
@@ -228,11 +251,18 @@ mod tests {
         let imgs = images(b"-4").unwrap();
         for prefix in ["", "a", "ab", "abc", "LUSHA_API_KEY=", "k=\n"] {
             let plain = format!("{prefix}{}", std::str::from_utf8(KEY).unwrap());
-            for engine in [base64::engine::general_purpose::STANDARD, base64::engine::general_purpose::URL_SAFE] {
+            for engine in [
+                base64::engine::general_purpose::STANDARD,
+                base64::engine::general_purpose::URL_SAFE,
+            ] {
                 let enc = engine.encode(&plain);
                 let text = format!("key: {enc}\n");
                 let found = runs_with_images(text.as_bytes(), 0..text.len(), &imgs);
-                assert_eq!(found, vec![(5, 5 + enc.trim_end_matches('=').len())], "{prefix} {enc}");
+                assert_eq!(
+                    found,
+                    vec![(5, 5 + enc.trim_end_matches('=').len())],
+                    "{prefix} {enc}"
+                );
             }
         }
         let digits = "2000 3000 10000 ".repeat(40);

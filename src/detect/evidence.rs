@@ -120,7 +120,11 @@ pub fn gather(
     let name = context::find_name(s.text, s.lines, idx, start, vocab);
     let parents = context::parents(s.text, s.lines, idx);
     let w = &vocab.weights;
-    let keyword = rule.keywords.first().map(String::as_str).unwrap_or("the keyword");
+    let keyword = rule
+        .keywords
+        .first()
+        .map(String::as_str)
+        .unwrap_or("the keyword");
     let host = rule.hosts.first().map(String::as_str).unwrap_or("the host");
     let mut out = Vec::new();
 
@@ -132,7 +136,10 @@ pub fn gather(
         out.push(Evidence::new(
             Kind::Parent,
             w.keyword_parent,
-            format!("nested under a block that mentions {keyword} (line {})", p.line + 1),
+            format!(
+                "nested under a block that mentions {keyword} (line {})",
+                p.line + 1
+            ),
         ));
     } else if let Some(p) = parents.first().filter(|p| p.opener) {
         if let Some(key) = &p.key {
@@ -148,7 +155,10 @@ pub fn gather(
                 out.push(Evidence::new(
                     Kind::Parent,
                     w.other_parent,
-                    format!("nested under `{key}` (line {}), another service's block", p.line + 1),
+                    format!(
+                        "nested under `{key}` (line {}), another service's block",
+                        p.line + 1
+                    ),
                 ));
             }
         }
@@ -160,7 +170,10 @@ pub fn gather(
     let hi = le.min(end + SAME_LINE_REACH);
     let name_span = name.as_ref().and_then(|n| n.span);
     let outside_name = |h: &usize| name_span.is_none_or(|(a, b)| *h < a || *h >= b);
-    if s.keyword_hits.iter().any(|h| (lo..hi).contains(h) && outside_name(h)) {
+    if s.keyword_hits
+        .iter()
+        .any(|h| (lo..hi).contains(h) && outside_name(h))
+    {
         out.push(Evidence::new(
             Kind::SameLine,
             w.keyword_same_line,
@@ -168,7 +181,11 @@ pub fn gather(
         ));
     }
     if s.host_hits.iter().any(|h| (lo..hi).contains(h)) {
-        out.push(Evidence::new(Kind::HostSameLine, w.host_same_line, format!("{host} on the same line")));
+        out.push(Evidence::new(
+            Kind::HostSameLine,
+            w.host_same_line,
+            format!("{host} on the same line"),
+        ));
     }
 
     // Neighbouring lines.
@@ -187,10 +204,18 @@ pub fn gather(
 
     if with_path_and_file {
         if s.file_has_keyword || !s.keyword_hits.is_empty() {
-            out.push(Evidence::new(Kind::InFile, w.keyword_in_file, format!("'{keyword}' in the file")));
+            out.push(Evidence::new(
+                Kind::InFile,
+                w.keyword_in_file,
+                format!("'{keyword}' in the file"),
+            ));
         }
         if s.file_has_host || !s.host_hits.is_empty() {
-            out.push(Evidence::new(Kind::HostInFile, w.host_in_file, format!("{host} in the file")));
+            out.push(Evidence::new(
+                Kind::HostInFile,
+                w.host_in_file,
+                format!("{host} in the file"),
+            ));
         }
         out.extend(path_evidence(s.path, rule, vocab));
         if s.shape_count >= vocab.confidence.dense_file_uuids {
@@ -242,12 +267,24 @@ pub fn name_evidence(name: &Name, rule: &Rule, vocab: &Vocabulary) -> Option<Evi
         Via::Parent(line) => format!("under the key `{}` (line {})", name.text, line + 1),
     };
     let (weight, what) = match &class {
-        NameClass::KeywordCredential => (w.keyword_credential_name, "a credential name of this service".to_string()),
+        NameClass::KeywordCredential => (
+            w.keyword_credential_name,
+            "a credential name of this service".to_string(),
+        ),
         NameClass::KeywordName => (w.keyword_name, "a name of this service".to_string()),
         NameClass::Header => (w.header_name, "the service's API key header".to_string()),
-        NameClass::GenericCredential => (w.generic_credential_name, "a generic credential name".to_string()),
-        NameClass::OtherCredential(q) => (w.other_credential_name, format!("a credential of another service ({q})")),
-        NameClass::Identifier => (w.identifier_name, "an identifier, not a credential".to_string()),
+        NameClass::GenericCredential => (
+            w.generic_credential_name,
+            "a generic credential name".to_string(),
+        ),
+        NameClass::OtherCredential(q) => (
+            w.other_credential_name,
+            format!("a credential of another service ({q})"),
+        ),
+        NameClass::Identifier => (
+            w.identifier_name,
+            "an identifier, not a credential".to_string(),
+        ),
         NameClass::Unrelated => return None,
     };
     let has_keyword = matches!(class, NameClass::KeywordCredential | NameClass::KeywordName);
@@ -298,7 +335,10 @@ pub fn score(evidence: &[Evidence], vocab: &Vocabulary) -> Scored {
         .iter()
         .map(|e| format!("{} {}", if e.weight >= 0 { "+" } else { "-" }, e.reason))
         .collect();
-    if let Some(id) = evidence.iter().find(|e| e.kind == Kind::Name && e.identifier) {
+    if let Some(id) = evidence
+        .iter()
+        .find(|e| e.kind == Kind::Name && e.identifier)
+    {
         return Scored {
             score: total.min(0),
             confidence: None,

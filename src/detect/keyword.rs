@@ -6,8 +6,21 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 /// Lowercase continuations that still leave the keyword a word of its own (`lushaapi`).
 const COMPOUND_SUFFIXES: &[&str] = &[
-    "api", "key", "client", "sdk", "token", "secret", "cred", "auth", "service", "svc", "conf",
-    "app", "mcp", "integration", "provider",
+    "api",
+    "key",
+    "client",
+    "sdk",
+    "token",
+    "secret",
+    "cred",
+    "auth",
+    "service",
+    "svc",
+    "conf",
+    "app",
+    "mcp",
+    "integration",
+    "provider",
 ];
 
 /// Finds boundary-respecting occurrences of a set of literals, ASCII case-insensitively.
@@ -154,7 +167,15 @@ mod tests {
         ] {
             assert_eq!(hits(yes), 1, "{yes}");
         }
-        for no in ["Dilusha", "DILUSHA", "Balushahi", "Kalusha", "Lushan", "LUSHAN", "lushas"] {
+        for no in [
+            "Dilusha",
+            "DILUSHA",
+            "Balushahi",
+            "Kalusha",
+            "Lushan",
+            "LUSHAN",
+            "lushas",
+        ] {
             assert_eq!(hits(no), 0, "{no}");
         }
     }

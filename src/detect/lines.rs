@@ -26,7 +26,9 @@ impl Lines {
 
     /// 0-based index of the line holding byte `offset`.
     pub fn index_of(&self, offset: usize) -> usize {
-        self.starts.partition_point(|&s| s <= offset).saturating_sub(1)
+        self.starts
+            .partition_point(|&s| s <= offset)
+            .saturating_sub(1)
     }
 
     /// Byte range of line `idx` without its line terminator.
@@ -86,7 +88,11 @@ pub fn trim_start(line: &[u8]) -> &[u8] {
 
 pub fn trim(line: &[u8]) -> &[u8] {
     let t = trim_start(line);
-    let n = t.iter().rev().take_while(|b| b.is_ascii_whitespace()).count();
+    let n = t
+        .iter()
+        .rev()
+        .take_while(|b| b.is_ascii_whitespace())
+        .count();
     &t[..t.len() - n]
 }
 

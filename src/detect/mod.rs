@@ -153,8 +153,16 @@ struct Window<'a> {
 
 impl Detector {
     pub fn new(set: RuleSet) -> Detector {
-        let keywords = set.rules.iter().map(|r| keyword::Finder::keywords(&r.keywords)).collect();
-        let hosts = set.rules.iter().map(|r| keyword::Finder::hosts(&r.hosts)).collect();
+        let keywords = set
+            .rules
+            .iter()
+            .map(|r| keyword::Finder::keywords(&r.keywords))
+            .collect();
+        let hosts = set
+            .rules
+            .iter()
+            .map(|r| keyword::Finder::hosts(&r.hosts))
+            .collect();
         let images = set
             .rules
             .iter()
@@ -274,11 +282,22 @@ impl Detector {
         }
         let s = self.surroundings(doc, w, shapes, ri);
         let (name, mut ev) = evidence::gather(&s, rule, vocab, cand.start, cand.end, true);
-        if let Some(e) = name.as_ref().and_then(|n| evidence::name_evidence(n, rule, vocab)) {
+        if let Some(e) = name
+            .as_ref()
+            .and_then(|n| evidence::name_evidence(n, rule, vocab))
+        {
             ev.push(e);
         }
         evidence::settle(&mut ev);
-        self.finish(doc, w, ri, cand.value.clone(), (cand.start, cand.end), &ev, doc.encoding)
+        self.finish(
+            doc,
+            w,
+            ri,
+            cand.value.clone(),
+            (cand.start, cand.end),
+            &ev,
+            doc.encoding,
+        )
     }
 
     /// Decodes a base64 run and assesses the values inside it. A value keeps its own name when
@@ -334,9 +353,15 @@ impl Detector {
                 let mut ev: Vec<Evidence> = evidence::merge(outer_ev, inner_ev);
                 ev.extend(name_ev);
                 evidence::settle(&mut ev);
-                if let Some(mut d) =
-                    self.finish(doc, w, ri, cand.value.clone(), (a, b), &ev, Some(Encoding::Base64))
-                {
+                if let Some(mut d) = self.finish(
+                    doc,
+                    w,
+                    ri,
+                    cand.value.clone(),
+                    (a, b),
+                    &ev,
+                    Some(Encoding::Base64),
+                ) {
                     d.reasons.push("= decoded from base64".into());
                     out.push(d);
                 }
@@ -400,9 +425,17 @@ impl Detector {
         let region = &text[ma..mb];
         let mut masks: Vec<(usize, usize, bool)> = Vec::new();
         for rule in &self.set.rules {
-            masks.extend(rule.regex.find_iter(region).map(|m| (ma + m.start(), ma + m.end(), false)));
+            masks.extend(
+                rule.regex
+                    .find_iter(region)
+                    .map(|m| (ma + m.start(), ma + m.end(), false)),
+            );
         }
-        masks.extend(encoded::runs(region, 0..region.len()).into_iter().map(|(x, y)| (ma + x, ma + y, true)));
+        masks.extend(
+            encoded::runs(region, 0..region.len())
+                .into_iter()
+                .map(|(x, y)| (ma + x, ma + y, true)),
+        );
         masks.sort_unstable();
         let mut out = String::new();
         if a > ls {
@@ -432,7 +465,15 @@ impl Detector {
         }
         out.trim()
             .chars()
-            .map(|c| if c == '\t' { ' ' } else if c.is_control() { '?' } else { c })
+            .map(|c| {
+                if c == '\t' {
+                    ' '
+                } else if c.is_control() {
+                    '?'
+                } else {
+                    c
+                }
+            })
             .collect()
     }
 }

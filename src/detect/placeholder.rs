@@ -4,7 +4,10 @@
 //! UUID v4 fails each test below with a probability under one in a hundred million.
 
 /// Why a value is a placeholder, if it is one.
-pub fn placeholder_reason(canonical: &str, listed: &std::collections::BTreeSet<String>) -> Option<&'static str> {
+pub fn placeholder_reason(
+    canonical: &str,
+    listed: &std::collections::BTreeSet<String>,
+) -> Option<&'static str> {
     if listed.contains(canonical) {
         return Some("a documented placeholder");
     }
@@ -28,12 +31,18 @@ pub fn placeholder_reason(canonical: &str, listed: &std::collections::BTreeSet<S
     if distinct <= 6 {
         return Some("a low-entropy placeholder");
     }
-    let steps = chars.windows(2).filter(|w| is_successor(w[0], w[1])).count();
+    let steps = chars
+        .windows(2)
+        .filter(|w| is_successor(w[0], w[1]))
+        .count();
     if steps * 5 >= (chars.len() - 1) * 2 {
         return Some("a sequential placeholder");
     }
     for period in 2..=8 {
-        let same = chars.windows(period + 1).filter(|w| w[0] == w[period]).count();
+        let same = chars
+            .windows(period + 1)
+            .filter(|w| w[0] == w[period])
+            .count();
         if same * 10 >= (chars.len() - period) * 9 {
             return Some("a repeating-pattern placeholder");
         }

@@ -2,7 +2,7 @@
 
 use super::*;
 
-const KEY: &str = "87d2a967-5c23-46d6-aa8a-22f20b4755f9";
+const KEY: &str = "87d2a967-5c23-46d6-aa8a-22f20b4755f9"; // lushaguard:allow (test key)
 
 fn detector() -> Detector {
     Detector::new(RuleSet::builtin().unwrap())
@@ -13,7 +13,10 @@ fn detect_at(text: &str, path: &str) -> Vec<Detection> {
 }
 
 fn confidence(text: &str, path: &str) -> Option<Confidence> {
-    detect_at(text, path).into_iter().map(|d| d.confidence).max()
+    detect_at(text, path)
+        .into_iter()
+        .map(|d| d.confidence)
+        .max()
 }
 
 fn at_least_medium(text: &str, path: &str) -> bool {
@@ -29,9 +32,16 @@ fn dotenv_assignment_is_high_with_location_and_reasons() {
     assert_eq!(d.confidence, Confidence::High);
     assert_eq!((d.line, d.column, d.end_column), (3, 15, 51));
     assert_eq!(d.secret.expose(), KEY);
-    assert!(d.reasons.iter().any(|r| r.contains("LUSHA_API_KEY")), "{:?}", d.reasons);
+    assert!(
+        d.reasons.iter().any(|r| r.contains("LUSHA_API_KEY")),
+        "{:?}",
+        d.reasons
+    );
     assert!(!d.snippet.contains(KEY));
-    assert_eq!(d.snippet, "LUSHA_API_KEY=87d2****-****-****-****-********55f9");
+    assert_eq!(
+        d.snippet,
+        "LUSHA_API_KEY=87d2****-****-****-****-********55f9"
+    );
 }
 
 #[test]
@@ -60,7 +70,10 @@ fn nested_under_a_lusha_parent_five_lines_up() {
 
 #[test]
 fn ini_section_and_toml_table() {
-    assert!(at_least_medium(&format!("[lusha]\ntimeout = 20\nretries = 2\napikey = {KEY}\n"), "settings.ini"));
+    assert!(at_least_medium(
+        &format!("[lusha]\ntimeout = 20\nretries = 2\napikey = {KEY}\n"),
+        "settings.ini"
+    ));
     assert!(at_least_medium(
         &format!("[enrichment.lusha]\nenabled = true\nrpm = 25\n\napi_key = \"{KEY}\"\n"),
         "config/enrichment.toml"
@@ -69,20 +82,33 @@ fn ini_section_and_toml_table() {
 
 #[test]
 fn generic_name_in_a_lusha_named_file() {
-    assert!(at_least_medium(&format!("api.key={KEY}\n"), "config/lusha.properties"));
-    assert!(!at_least_medium(&format!("api.key={KEY}\n"), "config/app.properties"));
+    assert!(at_least_medium(
+        &format!("api.key={KEY}\n"),
+        "config/lusha.properties"
+    ));
+    assert!(!at_least_medium(
+        &format!("api.key={KEY}\n"),
+        "config/app.properties"
+    ));
 }
 
 #[test]
 fn base64_in_a_kubernetes_secret() {
-    let text = "kind: Secret\nmetadata:\n  name: prospector\ndata:\n  LUSHA_API_KEY: MDk4ZDQ1ZTctMzgxZC00OWJhLThmODAtZjhmZTdkMTk4ODcz\n";
+    let text = "kind: Secret\nmetadata:\n  name: prospector\ndata:\n  LUSHA_API_KEY: MDk4ZDQ1ZTctMzgxZC00OWJhLThmODAtZjhmZTdkMTk4ODcz\n"; // lushaguard:allow (test key)
     let found = detect_at(text, "k8s/secret.yaml");
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].encoding, Some(Encoding::Base64));
-    assert_eq!(found[0].secret.expose(), "098d45e7-381d-49ba-8f80-f8fe7d198873");
+    assert_eq!(
+        found[0].secret.expose(),
+        "098d45e7-381d-49ba-8f80-f8fe7d198873"
+    );
     assert_eq!(found[0].line, 5);
     assert!(found[0].confidence >= Confidence::Medium);
-    assert!(!found[0].snippet.contains("MDk4ZDQ1ZTctMzgx"), "{}", found[0].snippet);
+    assert!(
+        !found[0].snippet.contains("MDk4ZDQ1ZTctMzgx"),
+        "{}",
+        found[0].snippet
+    );
 }
 
 #[test]
@@ -110,12 +136,18 @@ fn json_escaped_and_url_encoded() {
 #[test]
 fn minified_line_reports_the_right_column() {
     let prefix = "x".repeat(6000);
-    let text = format!("{prefix};fetch(\"https://api.lusha.com/v2/person\",{{headers:{{api_key:\"{KEY}\"}}}});");
+    let text = format!(
+        "{prefix};fetch(\"https://api.lusha.com/v2/person\",{{headers:{{api_key:\"{KEY}\"}}}});"
+    );
     let found = detect_at(&text, "static/js/main.js");
     assert_eq!(found.len(), 1);
     let col = text.find(KEY).unwrap() as u64 + 1;
     assert_eq!(found[0].column, col);
-    assert!(found[0].snippet.chars().count() < 260, "{}", found[0].snippet);
+    assert!(
+        found[0].snippet.chars().count() < 260,
+        "{}",
+        found[0].snippet
+    );
 }
 
 #[test]
@@ -141,8 +173,14 @@ fn other_services_credentials_are_not_reported() {
 
 #[test]
 fn a_credential_without_lusha_context_is_at_most_low() {
-    assert_eq!(confidence(&format!("API_KEY={KEY}"), ".env"), Some(Confidence::Low));
-    assert_eq!(confidence(&format!("X-API-Key: {KEY}"), "notes.md"), Some(Confidence::Low));
+    assert_eq!(
+        confidence(&format!("API_KEY={KEY}"), ".env"),
+        Some(Confidence::Low)
+    );
+    assert_eq!(
+        confidence(&format!("X-API-Key: {KEY}"), "notes.md"),
+        Some(Confidence::Low)
+    );
 }
 
 #[test]
@@ -170,7 +208,7 @@ fn owned_range_and_window_offsets() {
 
 #[test]
 fn every_secret_shape_on_the_line_is_masked_in_snippets() {
-    let other = "c9d1b940-4df4-4273-abf4-f0ba0398b2fb";
+    let other = "c9d1b940-4df4-4273-abf4-f0ba0398b2fb"; // lushaguard:allow (test key)
     let text = format!("LUSHA_API_KEY={KEY} request_id={other}");
     let found = detect_at(&text, ".env");
     assert_eq!(found.len(), 1);

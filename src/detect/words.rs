@@ -54,8 +54,7 @@ pub fn split_words(name: &str) -> Vec<String> {
             let prev = chars[i - 1];
             let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
             // `apiKey` → api|Key; `APIKey` → API|Key; `API_KEY` stays whole per word.
-            if prev.is_lowercase() || prev.is_ascii_digit() || (prev.is_uppercase() && next_lower)
-            {
+            if prev.is_lowercase() || prev.is_ascii_digit() || (prev.is_uppercase() && next_lower) {
                 words.push(std::mem::take(&mut current));
             }
         }
@@ -83,15 +82,12 @@ pub fn classify(name: &str, rule: &Rule, vocab: &Vocabulary) -> NameClass {
     let has_keyword = keyword::find_in_name(name, &rule.keywords).is_some();
     let last = words.last().map(String::as_str).unwrap_or_default();
 
-    if w.identifier.contains(last)
-        || words.iter().any(|x| w.identifier_qualifiers.contains(x))
-    {
+    if w.identifier.contains(last) || words.iter().any(|x| w.identifier_qualifiers.contains(x)) {
         return NameClass::Identifier;
     }
     let is_credential_word = |x: &str| {
         w.credential.contains(x)
-            || w
-                .credential_suffixes
+            || w.credential_suffixes
                 .iter()
                 .any(|s| x.len() > s.len() && x.ends_with(s.as_str()))
     };
@@ -99,8 +95,17 @@ pub fn classify(name: &str, rule: &Rule, vocab: &Vocabulary) -> NameClass {
     if has_keyword && credential {
         return NameClass::KeywordCredential;
     }
+    // The service's name alone (`LUSHA`, `lusha.prod`, `LushaClient`) names its key; with other
+    // words (`LushaSync`, `lusha_list`) it names something else of the service's.
     if has_keyword {
-        return NameClass::KeywordName;
+        let plain = words
+            .iter()
+            .all(|x| keyword::find_in_name(x, &rule.keywords).is_some() || w.neutral.contains(x));
+        return if plain {
+            NameClass::KeywordName
+        } else {
+            NameClass::Unrelated
+        };
     }
     // Header names are matched as written (`api_key`); `API_KEY` is an ordinary variable.
     if rule.spec.headers.iter().any(|h| h == name) {
@@ -163,16 +168,36 @@ mod tests {
         let set = RuleSet::builtin().unwrap();
         let (rule, vocab) = (&set.rules[0], &set.vocabulary);
         let c = |n: &str| classify(n, rule, vocab);
-        for n in ["LUSHA_API_KEY", "lushaApiKey", "Lusha:ApiKey", "lusha.api.key", "LUSHA_KEY"] {
+        for n in [
+            "LUSHA_API_KEY",
+            "lushaApiKey",
+            "Lusha:ApiKey",
+            "lusha.api.key",
+            "LUSHA_KEY",
+        ] {
             assert_eq!(c(n), NameClass::KeywordCredential, "{n}");
         }
         assert_eq!(c("LUSHA_API_KEY_PREVIOUS"), NameClass::KeywordCredential);
         assert_eq!(c("lusha"), NameClass::KeywordName);
+        assert_eq!(c("LushaClient"), NameClass::KeywordName);
+        assert_eq!(c("Contoso.LushaSync"), NameClass::Unrelated);
+        assert_eq!(c("lusha_list"), NameClass::Unrelated);
         assert_eq!(c("api_key"), NameClass::Header);
-        for n in ["API_KEY", "apiKey", "token", "x-api-key", "api.key", "KEY", "secret_key"] {
+        for n in [
+            "API_KEY",
+            "apiKey",
+            "token",
+            "x-api-key",
+            "api.key",
+            "KEY",
+            "secret_key",
+        ] {
             assert_eq!(c(n), NameClass::GenericCredential, "{n}");
         }
-        assert_eq!(c("HEROKU_API_KEY"), NameClass::OtherCredential("heroku".into()));
+        assert_eq!(
+            c("HEROKU_API_KEY"),
+            NameClass::OtherCredential("heroku".into())
+        );
         assert_eq!(c("hapikey"), NameClass::OtherCredential("hapi".into()));
         assert_eq!(
             c("INVENTORY_SERVICE_API_KEY"),
@@ -192,6 +217,9 @@ mod tests {
         }
         assert_eq!(c("timeout"), NameClass::Unrelated);
         // Names that merely contain the letters of the keyword are not about the service.
-        assert_eq!(c("DILUSHA_TOKEN"), NameClass::OtherCredential("dilusha".into()));
+        assert_eq!(
+            c("DILUSHA_TOKEN"),
+            NameClass::OtherCredential("dilusha".into())
+        );
     }
 }

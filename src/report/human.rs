@@ -12,7 +12,10 @@ pub fn write(report: &Report, options: Options, out: &mut dyn Write) -> io::Resu
         } else {
             f.secret.redacted()
         };
-        let encoding = f.encoding.map(|e| format!(", {}", e.as_str())).unwrap_or_default();
+        let encoding = f
+            .encoding
+            .map(|e| format!(", {}", e.as_str()))
+            .unwrap_or_default();
         writeln!(
             out,
             "{}:{}:{}: {} [{}{}] {}",
@@ -61,12 +64,16 @@ pub fn write(report: &Report, options: Options, out: &mut dyn Write) -> io::Resu
             plural(s.unique_secrets, "distinct key", "distinct keys"),
         )?;
         for rule in &report.rules {
-            if report.findings.iter().any(|f| f.rule_id == rule.id) && !rule.remediation.is_empty() {
+            if report.findings.iter().any(|f| f.rule_id == rule.id) && !rule.remediation.is_empty()
+            {
                 writeln!(out, "{}: {}", rule.description, rule.remediation.trim())?;
             }
         }
         if !options.explain {
-            writeln!(out, "Run with --explain to see the evidence behind each finding.")?;
+            writeln!(
+                out,
+                "Run with --explain to see the evidence behind each finding."
+            )?;
         }
     }
     if s.below_threshold > 0 {

@@ -67,7 +67,11 @@ pub fn write(report: &Report, options: Options, out: &mut dyn Write) -> io::Resu
             name: TOOL_NAME,
             version: TOOL_VERSION,
         },
-        findings: report.findings.iter().map(|f| JsonFinding::new(f, options)).collect(),
+        findings: report
+            .findings
+            .iter()
+            .map(|f| JsonFinding::new(f, options))
+            .collect(),
         summary: &report.summary,
     };
     serde_json::to_writer_pretty(&mut *out, &doc).map_err(to_io)?;

@@ -30,7 +30,13 @@ pub struct Finding {
 impl Finding {
     /// The total order of findings in every report.
     pub fn order_key(&self) -> (&[u8], u64, u64, &str, &Secret) {
-        (&self.sort_key, self.line, self.column, &self.rule_id, &self.secret)
+        (
+            &self.sort_key,
+            self.line,
+            self.column,
+            &self.rule_id,
+            &self.secret,
+        )
     }
 }
 
@@ -111,7 +117,12 @@ pub struct Options {
 pub const TOOL_NAME: &str = env!("CARGO_PKG_NAME");
 pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
 
-pub fn write(report: &Report, format: Format, options: Options, out: &mut dyn Write) -> io::Result<()> {
+pub fn write(
+    report: &Report,
+    format: Format,
+    options: Options,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     match format {
         Format::Human => human::write(report, options, out),
         Format::Json => json::write(report, options, out),

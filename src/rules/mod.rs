@@ -290,7 +290,12 @@ impl RuleSet {
     /// Keeps only the rules whose ids are listed (used by the self-test of a single rule).
     pub fn only(&self, id: &str) -> RuleSet {
         RuleSet {
-            rules: self.rules.iter().filter(|r| r.id() == id).cloned().collect(),
+            rules: self
+                .rules
+                .iter()
+                .filter(|r| r.id() == id)
+                .cloned()
+                .collect(),
             vocabulary: self.vocabulary.clone(),
         }
     }
@@ -411,11 +416,20 @@ mod tests {
 
     #[test]
     fn bad_patterns_and_ids_are_rejected() {
-        let bad = parse_rules("[[rules]]\nid='x'\ndescription='d'\npattern='('\n", "f.toml");
+        let bad = parse_rules(
+            "[[rules]]\nid='x'\ndescription='d'\npattern='('\n",
+            "f.toml",
+        );
         assert!(bad.unwrap_err().to_string().contains("bad pattern"));
-        let empty = parse_rules("[[rules]]\nid='x'\ndescription='d'\npattern='a*'\n", "f.toml");
+        let empty = parse_rules(
+            "[[rules]]\nid='x'\ndescription='d'\npattern='a*'\n",
+            "f.toml",
+        );
         assert!(empty.unwrap_err().to_string().contains("empty string"));
-        let id = parse_rules("[[rules]]\nid='X Y'\ndescription='d'\npattern='a'\n", "f.toml");
+        let id = parse_rules(
+            "[[rules]]\nid='X Y'\ndescription='d'\npattern='a'\n",
+            "f.toml",
+        );
         assert!(id.unwrap_err().to_string().contains("id must be"));
     }
 

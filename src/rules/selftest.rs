@@ -42,7 +42,11 @@ pub fn run(set: &RuleSet) -> Vec<Outcome> {
                     .any(|d| d.confidence >= Confidence::Medium)
             };
             let shown = |ex: &Example| {
-                let first = dedent(ex.text()).lines().find(|l| !l.trim().is_empty()).unwrap_or("").to_string();
+                let first = dedent(ex.text())
+                    .lines()
+                    .find(|l| !l.trim().is_empty())
+                    .unwrap_or("")
+                    .to_string();
                 rule.regex
                     .replace_all(first.as_bytes(), |c: &regex::bytes::Captures<'_>| {
                         secret::redact(&String::from_utf8_lossy(&c[0])).into_bytes()
@@ -102,7 +106,12 @@ mod tests {
     fn builtin_rules_pass_their_self_test() {
         let set = RuleSet::builtin().unwrap();
         for outcome in run(&set) {
-            assert!(outcome.passed(), "{}: {:#?}", outcome.rule, outcome.failures);
+            assert!(
+                outcome.passed(),
+                "{}: {:#?}",
+                outcome.rule,
+                outcome.failures
+            );
             assert!(outcome.checked >= 20);
         }
     }

@@ -114,16 +114,25 @@ where
                         return WalkState::Continue;
                     }
                     if ft.is_symlink() {
-                        visit(Ok(Item::Skipped { path, why: Skip::Symlink }));
+                        visit(Ok(Item::Skipped {
+                            path,
+                            why: Skip::Symlink,
+                        }));
                         return WalkState::Continue;
                     }
                     if !ft.is_file() {
-                        visit(Ok(Item::Skipped { path, why: Skip::NotRegular }));
+                        visit(Ok(Item::Skipped {
+                            path,
+                            why: Skip::NotRegular,
+                        }));
                         return WalkState::Continue;
                     }
                     match open_regular(&path) {
                         Ok(Some((file, len))) => visit(Ok(Item::File { path, file, len })),
-                        Ok(None) => visit(Ok(Item::Skipped { path, why: Skip::NotRegular })),
+                        Ok(None) => visit(Ok(Item::Skipped {
+                            path,
+                            why: Skip::NotRegular,
+                        })),
                         Err(e) => visit(Err(Warning {
                             path: display_path(&path),
                             message: e.to_string(),
@@ -139,7 +148,9 @@ where
 }
 
 /// One gitignore-syntax matcher per root for the `exclude` globs.
-fn exclude_matchers(options: &WalkOptions) -> Result<Vec<(PathBuf, ignore::gitignore::Gitignore)>, ignore::Error> {
+fn exclude_matchers(
+    options: &WalkOptions,
+) -> Result<Vec<(PathBuf, ignore::gitignore::Gitignore)>, ignore::Error> {
     if options.exclude.is_empty() {
         return Ok(Vec::new());
     }
@@ -264,13 +275,20 @@ mod tests {
         o.follow_links = true;
         let (files, warnings) = collect(&o);
         assert_eq!(files.len(), 1, "{files:?}");
-        assert!(warnings.iter().any(|w| w.message.contains("loop")), "{warnings:?}");
+        assert!(
+            warnings.iter().any(|w| w.message.contains("loop")),
+            "{warnings:?}"
+        );
         assert!(open_regular(&fifo).unwrap().is_none());
     }
 
     /// mkfifo(1) keeps the tests free of `unsafe`.
     #[cfg(unix)]
     pub fn mkfifo(path: &Path) -> bool {
-        std::process::Command::new("mkfifo").arg(path).status().unwrap().success()
+        std::process::Command::new("mkfifo")
+            .arg(path)
+            .status()
+            .unwrap()
+            .success()
     }
 }

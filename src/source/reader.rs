@@ -166,11 +166,19 @@ fn read_known_size<R: Read>(
         Kind::Binary => whole(buf, None, &mut visit),
         Kind::Plain { bom } => whole(&buf[bom..], None, &mut visit),
         Kind::Utf16 { big_endian } => {
-            let mut t = Utf16 { big_endian, odd: None, high: None };
+            let mut t = Utf16 {
+                big_endian,
+                odd: None,
+                high: None,
+            };
             let mut text = Vec::with_capacity(filled + filled / 2);
             t.push(&buf[2..], &mut text);
             t.finish(&mut text);
-            let encoding = if big_endian { Encoding::Utf16Be } else { Encoding::Utf16Le };
+            let encoding = if big_endian {
+                Encoding::Utf16Be
+            } else {
+                Encoding::Utf16Le
+            };
             whole(&text, Some(encoding), &mut visit);
         }
     }
@@ -187,7 +195,10 @@ pub fn read_windows<R: Read>(
     size_hint: Option<u64>,
     mut visit: impl FnMut(TextWindow<'_>),
 ) -> io::Result<Outcome> {
-    if let Some(size) = size_hint.and_then(|n| usize::try_from(n).ok()).filter(|&n| n <= WINDOW) {
+    if let Some(size) = size_hint
+        .and_then(|n| usize::try_from(n).ok())
+        .filter(|&n| n <= WINDOW)
+    {
         return read_known_size(reader, size, search_binary, buf, visit);
     }
     buf.clear();
@@ -199,10 +210,18 @@ pub fn read_windows<R: Read>(
     };
     let (encoding, mut utf16) = match kind {
         Kind::Utf16 { big_endian } => {
-            let mut t = Utf16 { big_endian, odd: None, high: None };
+            let mut t = Utf16 {
+                big_endian,
+                odd: None,
+                high: None,
+            };
             let raw = std::mem::take(buf);
             t.push(&raw[2..], buf);
-            let encoding = if big_endian { Encoding::Utf16Be } else { Encoding::Utf16Le };
+            let encoding = if big_endian {
+                Encoding::Utf16Be
+            } else {
+                Encoding::Utf16Le
+            };
             (Some(encoding), Some(t))
         }
         Kind::Plain { bom } => {
@@ -223,7 +242,9 @@ pub fn read_windows<R: Read>(
                 None => (&mut reader).take(want as u64).read_to_end(buf)?,
                 Some(t) => {
                     raw.clear();
-                    let n = (&mut reader).take(want.min(RAW_CHUNK) as u64).read_to_end(&mut raw)?;
+                    let n = (&mut reader)
+                        .take(want.min(RAW_CHUNK) as u64)
+                        .read_to_end(&mut raw)?;
                     t.push(&raw, buf);
                     n
                 }
@@ -282,7 +303,9 @@ pub fn read_windows<R: Read>(
 mod tests {
     use super::*;
 
-    fn windows(data: &[u8], binary: bool) -> (Outcome, Vec<(String, u64, u64, Range<usize>, Option<Encoding>)>) {
+    type Seen = (String, u64, u64, Range<usize>, Option<Encoding>);
+
+    fn windows(data: &[u8], binary: bool) -> (Outcome, Vec<Seen>) {
         let mut buf = Vec::new();
         let mut seen = Vec::new();
         let outcome = read_windows(data, binary, &mut buf, None, |w| {
@@ -343,11 +366,22 @@ mod tests {
         for (bom, big) in [([0xFF, 0xFE], false), ([0xFE, 0xFF], true)] {
             let mut data = bom.to_vec();
             for u in text.encode_utf16() {
-                data.extend(if big { u.to_be_bytes() } else { u.to_le_bytes() });
+                data.extend(if big {
+                    u.to_be_bytes()
+                } else {
+                    u.to_le_bytes()
+                });
             }
             let (_, w) = windows(&data, false);
             assert_eq!(w[0].0, text);
-            assert_eq!(w[0].4, Some(if big { Encoding::Utf16Be } else { Encoding::Utf16Le }));
+            assert_eq!(
+                w[0].4,
+                Some(if big {
+                    Encoding::Utf16Be
+                } else {
+                    Encoding::Utf16Le
+                })
+            );
         }
     }
 
@@ -366,7 +400,10 @@ mod tests {
             let before = &text[..owned.start];
             let line_of_owned = first_line + before.matches('\n').count() as u64;
             let global_offset: usize = (line_of_owned as usize - 1) * 100;
-            assert_eq!(&data[global_offset..global_offset + 10], &text[owned.start..owned.start + 10]);
+            assert_eq!(
+                &data[global_offset..global_offset + 10],
+                &text[owned.start..owned.start + 10]
+            );
         }
     }
 

@@ -8,8 +8,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// Random UUID v4s generated for these tests; Lusha never issued them.
-pub const KEY: &str = "6f1c2a9e-3b7d-4c58-9e21-0d4b8f7a6c35";
-pub const KEY2: &str = "b2e47d10-8c3f-4a96-a5d7-19e0c6f3b842";
+pub const KEY: &str = "6f1c2a9e-3b7d-4c58-9e21-0d4b8f7a6c35"; // lushaguard:allow (test key)
+pub const KEY2: &str = "b2e47d10-8c3f-4a96-a5d7-19e0c6f3b842"; // lushaguard:allow (test key)
 
 pub struct Output {
     pub code: i32,
@@ -39,7 +39,11 @@ pub fn run_in(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
-        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
