@@ -3,107 +3,18 @@
 //! by (path, line, column) and written once at the end, so the report is the same byte for byte
 //! whatever the thread count. Warnings are sorted the same way and printed before the report.
 
+use super::pipeline::{self, sort_key, Collected};
 use super::progress::{Counters, Progress};
-use super::{finish_output, open_output, warn, EXIT_CLEAN};
 use crate::cli::ScanArgs;
 use crate::detect::{Confidence, Detection, Detector, Document, FileFacts};
-use crate::report::{self, ByConfidence, Finding, Report, RuleInfo, Skipped, Summary, Suppressed};
-use crate::rules::Rule;
 use crate::settings;
 use crate::source::fs::{self as fs_source, display_path, Item, Skip, Warning};
 use crate::source::reader::{self, Outcome};
 use anyhow::Result;
-use std::collections::BTreeSet;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::Mutex;
-
-/// What a scan gathered before it became a report.
-#[derive(Debug, Default)]
-pub struct Collected {
-    pub findings: Vec<Finding>,
-    pub below_threshold: usize,
-    pub warnings: Vec<Warning>,
-    pub files: u64,
-    pub bytes: u64,
-    pub skipped: Skipped,
-    pub suppressed: Suppressed,
-}
-
-impl Collected {
-    /// Adds another thread's share.
-    pub fn absorb(&mut self, other: Collected) {
-        self.findings.extend(other.findings);
-        self.below_threshold += other.below_threshold;
-        self.warnings.extend(other.warnings);
-        self.files += other.files;
-        self.bytes += other.bytes;
-        self.skipped.binary += other.skipped.binary;
-        self.skipped.not_regular += other.skipped.not_regular;
-        self.skipped.symlinks += other.skipped.symlinks;
-        self.skipped.unreadable += other.skipped.unreadable;
-        self.suppressed.inline += other.suppressed.inline;
-    }
-
-    /// Keeps the detections at or above `min` as findings of `path` and counts the rest.
-    pub fn add(
-        &mut self,
-        detector: &Detector,
-        path: &str,
-        sort_key: Vec<u8>,
-        detections: Vec<Detection>,
-        min: Confidence,
-    ) {
-        for d in detections {
-            if d.allowed {
-                self.suppressed.inline += 1;
-                continue;
-            }
-            if d.confidence < min {
-                self.below_threshold += 1;
-                continue;
-            }
-            self.findings
-                .push(to_finding(detector, path, sort_key.clone(), d));
-        }
-    }
-}
-
-pub fn to_finding(detector: &Detector, path: &str, sort_key: Vec<u8>, d: Detection) -> Finding {
-    Finding {
-        rule_id: detector
-            .rules()
-            .get(d.rule)
-            .map(|r| r.id().to_string())
-            .unwrap_or_default(),
-        path: path.to_string(),
-        sort_key,
-        line: d.line,
-        column: d.column,
-        end_column: d.end_column,
-        confidence: d.confidence,
-        score: d.score,
-        reasons: d.reasons,
-        encoding: d.encoding,
-        secret: d.secret,
-        snippet: d.snippet,
-    }
-}
-
-/// The bytes a path sorts by (its raw bytes on Unix, so non-UTF-8 names order stably).
-pub fn sort_key(path: &Path) -> Vec<u8> {
-    let p = path.strip_prefix("./").unwrap_or(path);
-    #[cfg(unix)]
-    {
-        use std::os::unix::ffi::OsStrExt;
-        p.as_os_str().as_bytes().to_vec()
-    }
-    #[cfg(not(unix))]
-    {
-        p.to_string_lossy().as_bytes().to_vec()
-    }
-}
 
 /// Runs the detector over a stream, window by window.
 pub fn scan_reader<R: Read>(
@@ -155,45 +66,6 @@ pub fn scan_file<F: Read + Seek>(
         None
     };
     scan_reader(detector, path, file, Some(len), facts.as_ref(), binary, buf)
-}
-
-/// Sorts, deduplicates and counts the findings into a report.
-pub fn finish_report(rules: &[Rule], mut c: Collected, min: Confidence) -> Report {
-    c.findings.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
-    c.findings.dedup_by(|a, b| a.order_key() == b.order_key());
-    let mut by = ByConfidence::default();
-    for f in &c.findings {
-        match f.confidence {
-            Confidence::High => by.high += 1,
-            Confidence::Medium => by.medium += 1,
-            Confidence::Low => by.low += 1,
-        }
-    }
-    let unique: BTreeSet<_> = c.findings.iter().map(|f| &f.secret).collect();
-    let summary = Summary {
-        findings: c.findings.len(),
-        by_confidence: by,
-        unique_secrets: unique.len(),
-        below_threshold: c.below_threshold,
-        min_confidence: min,
-        files_scanned: c.files,
-        bytes_scanned: c.bytes,
-        skipped: c.skipped,
-        suppressed: c.suppressed,
-        warnings: c.warnings.len(),
-    };
-    Report {
-        findings: c.findings,
-        summary,
-        rules: rules
-            .iter()
-            .map(|r| RuleInfo {
-                id: r.id().to_string(),
-                description: r.spec.description.clone(),
-                remediation: r.spec.remediation.trim().to_string(),
-            })
-            .collect(),
-    }
 }
 
 fn record(
@@ -314,29 +186,6 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
     })?;
     progress.finish();
 
-    let mut collected = shared.into_inner().unwrap_or_else(|p| p.into_inner());
-    collected.warnings.sort();
-    if !settings.report.quiet {
-        for w in &collected.warnings {
-            if w.path.is_empty() {
-                warn(&w.message);
-            } else {
-                warn(&format!("{}: {}", w.path, w.message));
-            }
-        }
-    }
-    let report = finish_report(detector.rules(), collected, min);
-    let mut out = open_output(settings.report.output.as_deref())?;
-    let written = report::write(
-        &report,
-        settings.report.format,
-        settings.report.options,
-        &mut out,
-    );
-    finish_output(written, &mut out)?;
-    Ok(if report.findings.is_empty() {
-        EXIT_CLEAN
-    } else {
-        settings.report.exit_code
-    })
+    let collected = shared.into_inner().unwrap_or_else(|p| p.into_inner());
+    pipeline::deliver(&detector, collected, min, &settings.report)
 }

@@ -1,35 +1,92 @@
 //! The report for people: one linter-style line per finding (`path:line:col: rule [confidence]
-//! key`), the line it was found on with every key masked, the reasons with `--explain`, and a
-//! closing summary with what to do next.
+//! key`), the line it was found on with every key masked, where it came from in history, what
+//! the Lusha API said about it, the reasons with `--explain`, and a closing summary with what to
+//! do next. Keys found live come first: they need rotating now.
 
-use super::{Options, Report};
+use super::{Finding, Options, Report, VerifyStatus};
 use std::io::{self, Write};
 
 pub fn write(report: &Report, options: Options, out: &mut dyn Write) -> io::Result<()> {
-    for f in &report.findings {
-        let key = if options.reveal {
-            f.secret.expose().to_string()
-        } else {
-            f.secret.redacted()
-        };
-        let encoding = f
-            .encoding
-            .map(|e| format!(", {}", e.as_str()))
-            .unwrap_or_default();
+    // Live keys first, then the report's own order (the sort is stable).
+    let mut order: Vec<&Finding> = report.findings.iter().collect();
+    order.sort_by_key(|f| {
+        f.verification
+            .as_ref()
+            .map(|v| v.status)
+            .unwrap_or(VerifyStatus::Unknown)
+            != VerifyStatus::Live
+    });
+    for f in order {
+        write_finding(f, options, out)?;
+    }
+    write_summary(report, options, out)
+}
+
+fn write_finding(f: &Finding, options: Options, out: &mut dyn Write) -> io::Result<()> {
+    let key = if options.reveal {
+        f.secret.expose().to_string()
+    } else {
+        f.secret.redacted()
+    };
+    let mut tags = vec![f.confidence.to_string()];
+    if let Some(e) = f.encoding {
+        tags.push(e.as_str().to_string());
+    }
+    if let Some(v) = &f.verification {
+        tags.push(v.status.as_str().to_string());
+    }
+    writeln!(
+        out,
+        "{}:{}:{}: {} [{}] {}",
+        f.path,
+        f.line,
+        f.column,
+        f.rule_id,
+        tags.join(", "),
+        key
+    )?;
+    if !f.snippet.is_empty() {
+        writeln!(out, "    | {}", f.snippet)?;
+    }
+    if let Some(c) = &f.commit {
+        let short = c.id.get(..12).unwrap_or(&c.id);
         writeln!(
             out,
-            "{}:{}:{}: {} [{}{}] {}",
-            f.path, f.line, f.column, f.rule_id, f.confidence, encoding, key
+            "    commit {short} by {} <{}> on {}: {}",
+            c.author, c.email, c.date, c.summary
         )?;
-        if !f.snippet.is_empty() {
-            writeln!(out, "    | {}", f.snippet)?;
-        }
-        if options.explain {
-            for r in &f.reasons {
-                writeln!(out, "    {r}")?;
+    }
+    if f.present_in_head == Some(false) {
+        writeln!(
+            out,
+            "    no longer in HEAD, but still in git history: rotate it anyway"
+        )?;
+    }
+    if let Some(v) = &f.verification {
+        let mut line = format!("    verification: {}", v.detail);
+        if let Some(a) = &v.account {
+            let mut parts = Vec::new();
+            if let Some(p) = &a.plan {
+                parts.push(format!("plan {p}"));
+            }
+            if let Some(r) = a.credits_remaining {
+                parts.push(format!("{r} credits left"));
+            }
+            if !parts.is_empty() {
+                line.push_str(&format!(" ({})", parts.join(", ")));
             }
         }
+        writeln!(out, "{line}")?;
     }
+    if options.explain {
+        for r in &f.reasons {
+            writeln!(out, "    {r}")?;
+        }
+    }
+    Ok(())
+}
+
+fn write_summary(report: &Report, options: Options, out: &mut dyn Write) -> io::Result<()> {
     let s = &report.summary;
     let scanned = format!(
         "{} {} ({}) scanned",
@@ -44,9 +101,7 @@ pub fn write(report: &Report, options: Options, out: &mut dyn Write) -> io::Resu
             s.min_confidence
         )?;
     } else {
-        if !report.findings.is_empty() {
-            writeln!(out)?;
-        }
+        writeln!(out)?;
         let c = &s.by_confidence;
         let mut levels = Vec::new();
         for (n, name) in [(c.high, "high"), (c.medium, "medium"), (c.low, "low")] {
@@ -63,6 +118,16 @@ pub fn write(report: &Report, options: Options, out: &mut dyn Write) -> io::Resu
             s.unique_secrets,
             plural(s.unique_secrets, "distinct key", "distinct keys"),
         )?;
+        if let Some(v) = &s.verification {
+            writeln!(
+                out,
+                "Verified against the API: {} live, {} restricted, {} invalid, {} unknown.",
+                v.live, v.restricted, v.invalid, v.unknown
+            )?;
+            if v.live > 0 {
+                writeln!(out, "LIVE keys work right now: rotate them first.")?;
+            }
+        }
         for rule in &report.rules {
             if report.findings.iter().any(|f| f.rule_id == rule.id) && !rule.remediation.is_empty()
             {
@@ -75,6 +140,15 @@ pub fn write(report: &Report, options: Options, out: &mut dyn Write) -> io::Resu
                 "Run with --explain to see the evidence behind each finding."
             )?;
         }
+    }
+    let hidden = &s.suppressed;
+    let total_hidden = hidden.baseline + hidden.ignore_file + hidden.inline + hidden.config;
+    if total_hidden > 0 {
+        writeln!(
+            out,
+            "{total_hidden} suppressed ({} baseline, {} ignore file, {} inline, {} config).",
+            hidden.baseline, hidden.ignore_file, hidden.inline, hidden.config
+        )?;
     }
     if s.below_threshold > 0 {
         writeln!(
@@ -96,7 +170,7 @@ fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
     }
 }
 
-fn human_bytes(n: u64) -> String {
+pub fn human_bytes(n: u64) -> String {
     const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
     let mut v = n as f64;
     let mut unit = 0;

@@ -1,7 +1,7 @@
 //! JSON and JSON Lines. The field set and order are a stable interface, documented in
 //! `docs/report-format.md`; fields are only ever added.
 
-use super::{Finding, Options, Report, Summary, TOOL_NAME, TOOL_VERSION};
+use super::{CommitInfo, Finding, Options, Report, Summary, Verification, TOOL_NAME, TOOL_VERSION};
 use crate::detect::{Confidence, Encoding};
 use serde::Serialize;
 use std::io::{self, Write};
@@ -26,6 +26,9 @@ pub struct JsonFinding<'a> {
     redacted: String,
     fingerprint: String,
     snippet: &'a str,
+    commit: Option<&'a CommitInfo>,
+    present_in_head: Option<bool>,
+    verification: Option<&'a Verification>,
     #[serde(skip_serializing_if = "Option::is_none")]
     secret: Option<&'a str>,
 }
@@ -45,6 +48,9 @@ impl<'a> JsonFinding<'a> {
             redacted: f.secret.redacted(),
             fingerprint: f.secret.fingerprint(),
             snippet: &f.snippet,
+            commit: f.commit.as_ref(),
+            present_in_head: f.present_in_head,
+            verification: f.verification.as_ref(),
             secret: options.reveal.then(|| f.secret.expose()),
         }
     }

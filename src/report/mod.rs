@@ -25,6 +25,70 @@ pub struct Finding {
     pub encoding: Option<Encoding>,
     pub secret: Secret,
     pub snippet: String,
+    /// For history scans: the commit that introduced the key at this path.
+    pub commit: Option<CommitInfo>,
+    /// For history scans: is the key still in HEAD's tree?
+    pub present_in_head: Option<bool>,
+    /// With `--verify`: what the Lusha API said about the key.
+    pub verification: Option<Verification>,
+}
+
+/// The commit a history finding is attributed to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CommitInfo {
+    /// Full hex object id.
+    pub id: String,
+    pub author: String,
+    pub email: String,
+    /// Author date, RFC 3339.
+    pub date: String,
+    /// First line of the message.
+    pub summary: String,
+}
+
+/// The outcome of checking a key against the service. Ordered by urgency: live keys first.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum VerifyStatus {
+    /// The key works (HTTP 200): rotate it now.
+    Live,
+    /// The key is known but the account or plan is blocked (HTTP 403).
+    Restricted,
+    /// No answer could be had (rate limit, server error, timeout, network).
+    Unknown,
+    /// The key is invalid or revoked (HTTP 401).
+    Invalid,
+}
+
+impl VerifyStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VerifyStatus::Live => "live",
+            VerifyStatus::Restricted => "restricted",
+            VerifyStatus::Unknown => "unknown",
+            VerifyStatus::Invalid => "invalid",
+        }
+    }
+}
+
+/// What a live key's account looks like, as far as the usage endpoint tells.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
+pub struct Account {
+    pub plan: Option<String>,
+    pub credits_total: Option<f64>,
+    pub credits_used: Option<f64>,
+    pub credits_remaining: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct Verification {
+    pub status: VerifyStatus,
+    pub http_status: Option<u16>,
+    /// A sentence about the outcome (never the key).
+    pub detail: String,
+    pub account: Option<Account>,
 }
 
 impl Finding {
@@ -70,8 +134,23 @@ pub struct Skipped {
 /// Findings that were found but not reported, by the mechanism that hid them.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Suppressed {
+    /// Already listed (fingerprint and path) in the `--baseline` report.
+    pub baseline: usize,
+    /// Listed in `.lushaguardignore` / `--ignore-file`.
+    pub ignore_file: usize,
     /// On a line marked `lushaguard:allow`.
     pub inline: usize,
+    /// Allowed by `.lushaguard.toml` (an allowed value).
+    pub config: usize,
+}
+
+/// How the verified keys came out (present only with `--verify`).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct VerificationSummary {
+    pub live: usize,
+    pub restricted: usize,
+    pub unknown: usize,
+    pub invalid: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -86,6 +165,7 @@ pub struct Summary {
     pub bytes_scanned: u64,
     pub skipped: Skipped,
     pub suppressed: Suppressed,
+    pub verification: Option<VerificationSummary>,
     pub warnings: usize,
 }
 

@@ -1,0 +1,173 @@
+//! The stages every scanning command ends with: findings collected from any source are kept or
+//! counted by confidence and suppression, sorted into a report, written in the chosen format,
+//! and turned into an exit status. `scan`, `git` and the hooks all end here.
+
+use super::{finish_output, open_output, warn, EXIT_CLEAN};
+use crate::detect::{Confidence, Detection, Detector};
+use crate::report::{self, ByConfidence, Finding, Report, RuleInfo, Skipped, Summary, Suppressed};
+use crate::rules::Rule;
+use crate::settings::ReportSettings;
+use crate::source::fs::Warning;
+use anyhow::Result;
+use std::collections::BTreeSet;
+use std::path::Path;
+
+/// What a scan gathered before it became a report.
+#[derive(Debug, Default)]
+pub struct Collected {
+    pub findings: Vec<Finding>,
+    pub below_threshold: usize,
+    pub warnings: Vec<Warning>,
+    pub files: u64,
+    pub bytes: u64,
+    pub skipped: Skipped,
+    pub suppressed: Suppressed,
+}
+
+impl Collected {
+    /// Adds another thread's share.
+    pub fn absorb(&mut self, other: Collected) {
+        self.findings.extend(other.findings);
+        self.below_threshold += other.below_threshold;
+        self.warnings.extend(other.warnings);
+        self.files += other.files;
+        self.bytes += other.bytes;
+        self.skipped.binary += other.skipped.binary;
+        self.skipped.not_regular += other.skipped.not_regular;
+        self.skipped.symlinks += other.skipped.symlinks;
+        self.skipped.unreadable += other.skipped.unreadable;
+        self.suppressed.baseline += other.suppressed.baseline;
+        self.suppressed.ignore_file += other.suppressed.ignore_file;
+        self.suppressed.inline += other.suppressed.inline;
+        self.suppressed.config += other.suppressed.config;
+    }
+
+    /// Keeps the detections at or above `min` as findings of `path` and counts the rest.
+    pub fn add(
+        &mut self,
+        detector: &Detector,
+        path: &str,
+        sort_key: Vec<u8>,
+        detections: Vec<Detection>,
+        min: Confidence,
+    ) {
+        for d in detections {
+            if d.allowed {
+                self.suppressed.inline += 1;
+                continue;
+            }
+            if d.confidence < min {
+                self.below_threshold += 1;
+                continue;
+            }
+            self.findings
+                .push(to_finding(detector, path, sort_key.clone(), d));
+        }
+    }
+}
+
+pub fn to_finding(detector: &Detector, path: &str, sort_key: Vec<u8>, d: Detection) -> Finding {
+    Finding {
+        rule_id: detector
+            .rules()
+            .get(d.rule)
+            .map(|r| r.id().to_string())
+            .unwrap_or_default(),
+        path: path.to_string(),
+        sort_key,
+        line: d.line,
+        column: d.column,
+        end_column: d.end_column,
+        confidence: d.confidence,
+        score: d.score,
+        reasons: d.reasons,
+        encoding: d.encoding,
+        secret: d.secret,
+        snippet: d.snippet,
+        commit: None,
+        present_in_head: None,
+        verification: None,
+    }
+}
+
+/// The bytes a path sorts by (its raw bytes on Unix, so non-UTF-8 names order stably).
+pub fn sort_key(path: &Path) -> Vec<u8> {
+    let p = path.strip_prefix("./").unwrap_or(path);
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        p.as_os_str().as_bytes().to_vec()
+    }
+    #[cfg(not(unix))]
+    {
+        p.to_string_lossy().as_bytes().to_vec()
+    }
+}
+
+/// Sorts, deduplicates and counts the findings into a report.
+pub fn finish_report(rules: &[Rule], mut c: Collected, min: Confidence) -> Report {
+    c.findings.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
+    c.findings.dedup_by(|a, b| a.order_key() == b.order_key());
+    let mut by = ByConfidence::default();
+    for f in &c.findings {
+        match f.confidence {
+            Confidence::High => by.high += 1,
+            Confidence::Medium => by.medium += 1,
+            Confidence::Low => by.low += 1,
+        }
+    }
+    let unique: BTreeSet<_> = c.findings.iter().map(|f| &f.secret).collect();
+    let summary = Summary {
+        findings: c.findings.len(),
+        by_confidence: by,
+        unique_secrets: unique.len(),
+        below_threshold: c.below_threshold,
+        min_confidence: min,
+        files_scanned: c.files,
+        bytes_scanned: c.bytes,
+        skipped: c.skipped,
+        suppressed: c.suppressed,
+        verification: None,
+        warnings: c.warnings.len(),
+    };
+    Report {
+        findings: c.findings,
+        summary,
+        rules: rules
+            .iter()
+            .map(|r| RuleInfo {
+                id: r.id().to_string(),
+                description: r.spec.description.clone(),
+                remediation: r.spec.remediation.trim().to_string(),
+            })
+            .collect(),
+    }
+}
+
+/// Prints the warnings, writes the report and returns the exit status.
+pub fn deliver(
+    detector: &Detector,
+    mut collected: Collected,
+    min: Confidence,
+    settings: &ReportSettings,
+) -> Result<u8> {
+    collected.warnings.sort();
+    if !settings.quiet {
+        for w in &collected.warnings {
+            if w.path.is_empty() {
+                warn(&w.message);
+            } else {
+                warn(&format!("{}: {}", w.path, w.message));
+            }
+        }
+    }
+    let report = finish_report(detector.rules(), collected, min);
+    let mut out = open_output(settings.output.as_deref())?;
+    let written = report::write(&report, settings.format, settings.options, &mut out);
+    finish_output(written, &mut out)?;
+    Ok(if report.findings.is_empty() {
+        EXIT_CLEAN
+    } else {
+        settings.exit_code
+    })
+}
