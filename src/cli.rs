@@ -26,6 +26,8 @@ pub struct Cli {
 pub enum Command {
     /// Scan files and directories (or `-` for standard input) for Lusha API keys.
     Scan(ScanArgs),
+    /// Check keys against the Lusha API: live, invalid, restricted or unknown (spends no credits).
+    Verify(VerifyCommandArgs),
     /// List the detection rules or run their self-test.
     Rules {
         #[command(subcommand)]
@@ -68,6 +70,9 @@ pub struct ScanArgs {
 
     #[command(flatten)]
     pub detection: DetectionArgs,
+
+    #[command(flatten)]
+    pub verify: VerifyArgs,
 
     /// Scan files that .gitignore, .ignore and git's excludes would skip.
     #[arg(long)]
@@ -138,6 +143,81 @@ pub struct DetectionArgs {
     /// Do not decode base64 runs while searching.
     #[arg(long)]
     pub no_decode: bool,
+}
+
+/// When findings make the exit status non-zero.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FailOn {
+    /// Any finding at or above the threshold.
+    Any,
+    /// Only a key the Lusha API confirms is live (needs --verify).
+    Live,
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct VerifyArgs {
+    /// Check each found key against the Lusha API (GET /v3/account/usage with the api_key
+    /// header; spends no credits). Each distinct key is sent once, only over HTTPS.
+    #[arg(long)]
+    pub verify: bool,
+
+    /// Report only keys the API confirms are live (needs --verify).
+    #[arg(long)]
+    pub only_verified: bool,
+
+    /// Which findings make the exit status non-zero: any finding, or only live keys (needs --verify).
+    #[arg(long, value_enum, value_name = "WHEN")]
+    pub fail_on: Option<FailOn>,
+
+    #[command(flatten)]
+    pub client: VerifyClientArgs,
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct VerifyClientArgs {
+    /// Base URL of the Lusha API: https, or plain http to a loopback address (for tests or a
+    /// local proxy). Default https://api.lusha.com.
+    #[arg(long, value_name = "URL")]
+    pub verify_url: Option<String>,
+
+    /// Requests in flight at once (default 4).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=64))]
+    pub verify_concurrency: Option<u64>,
+
+    /// Seconds before one request is given up (default 10).
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub verify_timeout: Option<u64>,
+
+    /// Seconds for all verification in a run, retries included (default 120).
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub verify_deadline: Option<u64>,
+
+    /// Cache results in this file, keyed by the key's SHA-256 fingerprint (never the key).
+    #[arg(long, value_name = "FILE")]
+    pub verify_cache: Option<PathBuf>,
+
+    /// Seconds a cached result stays valid (default 3600).
+    #[arg(long, value_name = "SECS")]
+    pub verify_cache_ttl: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyCommandArgs {
+    /// Keys to check; read from standard input (one per line) when none are given.
+    #[arg(value_name = "KEY")]
+    pub keys: Vec<String>,
+
+    #[command(flatten)]
+    pub client: VerifyClientArgs,
+
+    /// Print JSON instead of one line per key.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Show full keys instead of redacted ones.
+    #[arg(long)]
+    pub no_redact: bool,
 }
 
 fn parse_confidence(s: &str) -> Result<Confidence, String> {

@@ -2,13 +2,15 @@
 //! config file is found at the scan root (the first directory scanned) or named with `--config`;
 //! unknown keys and bad values are errors that name the key and the file. Flags override the file.
 
-use crate::cli::{DetectionArgs, ReportArgs, ScanArgs};
+use crate::cli::{DetectionArgs, FailOn, ReportArgs, ScanArgs, VerifyArgs, VerifyClientArgs};
 use crate::detect::Confidence;
 use crate::report::{self, Format};
 use crate::rules::{RuleError, RuleSet};
 use crate::source::fs::WalkOptions;
+use crate::verify::{self, VerifySettings};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 pub const CONFIG_FILE: &str = ".lushaguard.toml";
 
@@ -22,6 +24,10 @@ pub enum SettingsError {
     Rules(#[from] RuleError),
     #[error("standard input (`-`) can be named only once")]
     StdinTwice,
+    #[error(transparent)]
+    Verify(#[from] verify::VerifyError),
+    #[error("{0} needs --verify (or `[verify] enabled = true` in {CONFIG_FILE})")]
+    NeedsVerify(&'static str),
 }
 
 /// `.lushaguard.toml`.
@@ -37,6 +43,26 @@ pub struct ConfigFile {
     /// Extra rule files or directories, relative to the config file.
     #[serde(default)]
     pub rules: Vec<PathBuf>,
+    /// Verification defaults (`[verify]`).
+    #[serde(default)]
+    pub verify: VerifyConfig,
+}
+
+/// The `[verify]` table of `.lushaguard.toml`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyConfig {
+    /// Verify found keys without `--verify`.
+    #[serde(default)]
+    pub enabled: bool,
+    pub url: Option<String>,
+    pub concurrency: Option<u64>,
+    pub timeout_secs: Option<u64>,
+    pub deadline_secs: Option<u64>,
+    /// Cache file, relative to the config file.
+    pub cache: Option<PathBuf>,
+    pub cache_ttl_secs: Option<u64>,
+    pub fail_on: Option<FailOn>,
 }
 
 impl ConfigFile {
@@ -62,6 +88,82 @@ pub struct ReportSettings {
     pub exit_code: u8,
     pub quiet: bool,
     pub progress: bool,
+    pub verify: VerifyPolicy,
+}
+
+/// Whether and how found keys are verified, and what that means for the report and exit status.
+#[derive(Debug, Clone)]
+pub struct VerifyPolicy {
+    pub settings: Option<VerifySettings>,
+    pub only_verified: bool,
+    pub fail_on: FailOn,
+}
+
+impl Default for VerifyPolicy {
+    fn default() -> Self {
+        VerifyPolicy {
+            settings: None,
+            only_verified: false,
+            fail_on: FailOn::Any,
+        }
+    }
+}
+
+/// The client settings: flags over the config file over the defaults.
+pub fn verify_client(
+    args: &VerifyClientArgs,
+    config: &VerifyConfig,
+    config_path: Option<&Path>,
+) -> Result<VerifySettings, SettingsError> {
+    let raw = args
+        .verify_url
+        .as_deref()
+        .or(config.url.as_deref())
+        .unwrap_or(verify::DEFAULT_BASE);
+    let mut s = VerifySettings::new(verify::parse_base(raw)?);
+    if let Some(n) = args.verify_concurrency.or(config.concurrency) {
+        s.concurrency = usize::try_from(n.clamp(1, 64)).unwrap_or(4);
+    }
+    if let Some(t) = args.verify_timeout.or(config.timeout_secs) {
+        s.timeout = Duration::from_secs(t.max(1));
+    }
+    if let Some(t) = args.verify_deadline.or(config.deadline_secs) {
+        s.deadline = Duration::from_secs(t.max(1));
+    }
+    let base = config_path.and_then(Path::parent).unwrap_or(Path::new("."));
+    s.cache = args
+        .verify_cache
+        .clone()
+        .or_else(|| config.cache.as_ref().map(|c| base.join(c)));
+    if let Some(t) = args.verify_cache_ttl.or(config.cache_ttl_secs) {
+        s.cache_ttl = Duration::from_secs(t);
+    }
+    Ok(s)
+}
+
+/// The verification policy of a scanning command.
+pub fn verify_policy(
+    args: &VerifyArgs,
+    config: &VerifyConfig,
+    config_path: Option<&Path>,
+) -> Result<VerifyPolicy, SettingsError> {
+    let enabled = args.verify || config.enabled;
+    let fail_on = args.fail_on.or(config.fail_on).unwrap_or(FailOn::Any);
+    if !enabled && args.only_verified {
+        return Err(SettingsError::NeedsVerify("--only-verified"));
+    }
+    if !enabled && fail_on == FailOn::Live {
+        return Err(SettingsError::NeedsVerify("--fail-on live"));
+    }
+    Ok(VerifyPolicy {
+        settings: if enabled {
+            Some(verify_client(&args.client, config, config_path)?)
+        } else {
+            None
+        },
+        only_verified: args.only_verified,
+        fail_on,
+    })
 }
 
 impl ReportSettings {
@@ -76,6 +178,7 @@ impl ReportSettings {
             exit_code: a.exit_code,
             quiet: a.quiet,
             progress: !a.no_progress,
+            verify: VerifyPolicy::default(),
         }
     }
 }
@@ -177,7 +280,10 @@ pub fn scan(args: &ScanArgs) -> Result<ScanSettings, SettingsError> {
         decode,
         min_confidence,
         rules,
-        report: ReportSettings::from_args(&args.report),
+        report: ReportSettings {
+            verify: verify_policy(&args.verify, &config.verify, config_path.as_deref())?,
+            ..ReportSettings::from_args(&args.report)
+        },
     })
 }
 

@@ -5,6 +5,7 @@ pub mod pipeline;
 pub mod progress;
 pub mod rules;
 pub mod scan;
+pub mod verify;
 
 use crate::cli::{Cli, Command};
 use anyhow::Result;
@@ -45,6 +46,7 @@ where
     };
     match cli.command {
         Command::Scan(args) => scan::run(&args),
+        Command::Verify(args) => verify::run(&args),
         Command::Rules { command } => rules::run(&command),
     }
 }

@@ -1,13 +1,17 @@
 //! The stages every scanning command ends with: findings collected from any source are kept or
-//! counted by confidence and suppression, sorted into a report, written in the chosen format,
-//! and turned into an exit status. `scan`, `git` and the hooks all end here.
+//! counted by confidence and suppression, optionally verified against the Lusha API, sorted into
+//! a report, written in the chosen format, and turned into an exit status. `scan`, `git` and the hooks all end here.
 
 use super::{finish_output, open_output, warn, EXIT_CLEAN};
+use crate::cli::FailOn;
 use crate::detect::{Confidence, Detection, Detector};
-use crate::report::{self, ByConfidence, Finding, Report, RuleInfo, Skipped, Summary, Suppressed};
+use crate::report::{
+    self, ByConfidence, Finding, Report, RuleInfo, Skipped, Summary, Suppressed, VerifyStatus,
+};
 use crate::rules::Rule;
 use crate::settings::ReportSettings;
 use crate::source::fs::Warning;
+use crate::verify;
 use anyhow::Result;
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -144,13 +148,28 @@ pub fn finish_report(rules: &[Rule], mut c: Collected, min: Confidence) -> Repor
     }
 }
 
-/// Prints the warnings, writes the report and returns the exit status.
+/// Verifies (if asked), prints the warnings, writes the report and returns the exit status.
 pub fn deliver(
     detector: &Detector,
     mut collected: Collected,
     min: Confidence,
     settings: &ReportSettings,
 ) -> Result<u8> {
+    let policy = &settings.verify;
+    let mut verification = None;
+    if let Some(vs) = &policy.settings {
+        let (summary, warnings) = verify::annotate(&mut collected.findings, vs);
+        collected
+            .warnings
+            .extend(warnings.into_iter().map(|message| Warning {
+                path: String::new(),
+                message,
+            }));
+        if policy.only_verified {
+            collected.findings.retain(is_live);
+        }
+        verification = Some(summary);
+    }
     collected.warnings.sort();
     if !settings.quiet {
         for w in &collected.warnings {
@@ -161,13 +180,24 @@ pub fn deliver(
             }
         }
     }
-    let report = finish_report(detector.rules(), collected, min);
+    let mut report = finish_report(detector.rules(), collected, min);
+    report.summary.verification = verification;
     let mut out = open_output(settings.output.as_deref())?;
     let written = report::write(&report, settings.format, settings.options, &mut out);
     finish_output(written, &mut out)?;
-    Ok(if report.findings.is_empty() {
-        EXIT_CLEAN
-    } else {
+    let failing = match policy.fail_on {
+        FailOn::Any => !report.findings.is_empty(),
+        FailOn::Live => report.findings.iter().any(is_live),
+    };
+    Ok(if failing {
         settings.exit_code
+    } else {
+        EXIT_CLEAN
     })
+}
+
+fn is_live(f: &Finding) -> bool {
+    f.verification
+        .as_ref()
+        .is_some_and(|v| v.status == VerifyStatus::Live)
 }

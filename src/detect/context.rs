@@ -50,6 +50,9 @@ pub struct Name {
     /// Byte range on the candidate's line, when the name is there.
     pub span: Option<(usize, usize)>,
     pub via: Via,
+    /// The name is the value's neighbour in a comma-separated list (`('lusha', '<uuid>')`,
+    /// `env('KEY', '<uuid>')`) rather than assigned to it (`KEY=`, `"key": `).
+    pub listed: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -208,6 +211,7 @@ pub fn find_name(
             text: name.into_owned(),
             span: Some((first.start, first.end)),
             via: Via::Direct,
+            listed: text[first.end..pos].contains(&b','),
         });
     }
     for t in rest {
@@ -221,6 +225,7 @@ pub fn find_name(
                 text: s.into_owned(),
                 span: Some((t.start, t.end)),
                 via: Via::Field,
+                listed: false,
             });
         }
         break;
@@ -294,6 +299,7 @@ fn sibling_name(text: &[u8], lines: &Lines, idx: usize, vocab: &Vocabulary) -> O
                     text: value.into_owned(),
                     span: None,
                     via: Via::Sibling(j),
+                    listed: false,
                 });
             }
         }
@@ -310,6 +316,7 @@ fn parent_key_name(text: &[u8], lines: &Lines, idx: usize) -> Option<Name> {
         text: parent.key?,
         span: None,
         via: Via::Parent(parent.line),
+        listed: false,
     })
 }
 

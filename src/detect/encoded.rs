@@ -158,8 +158,14 @@ pub fn runs(text: &[u8], owned: std::ops::Range<usize>) -> Vec<(usize, usize)> {
     out
 }
 
-/// Pure hex (digests), pure letters (identifiers) and paths are not base64 payloads.
-fn worth_decoding(run: &[u8]) -> bool {
+/// Pure hex (digests), pure letters (identifiers) and paths (both alphabets' punctuation, as in
+/// `/providers/Microsoft.Web/sites-x`) are not base64 payloads.
+pub fn worth_decoding(run: &[u8]) -> bool {
+    let url_safe = run.iter().any(|&c| c == b'-' || c == b'_');
+    let standard = run.iter().any(|&c| c == b'+' || c == b'/');
+    if url_safe && standard {
+        return false;
+    }
     let hex = run.iter().all(u8::is_ascii_hexdigit);
     let has_digit = run.iter().any(u8::is_ascii_digit);
     let has_upper = run.iter().any(u8::is_ascii_uppercase);

@@ -259,7 +259,12 @@ fn path_evidence(path: &str, rule: &Rule, vocab: &Vocabulary) -> Option<Evidence
 /// The evidence a name gives.
 pub fn name_evidence(name: &Name, rule: &Rule, vocab: &Vocabulary) -> Option<Evidence> {
     let w = &vocab.weights;
-    let class = classify(&name.text, rule, vocab);
+    let mut class = classify(&name.text, rule, vocab);
+    // A bare service name next to a value in a list (`('lusha', '<uuid>')`) is another column
+    // or argument, not the value's name; a credential name there still is (`'api_key', '<key>'`).
+    if name.listed && class == NameClass::KeywordName {
+        class = NameClass::Unrelated;
+    }
     let how = match name.via {
         Via::Direct => format!("assigned to `{}`", name.text),
         Via::Field => format!("the value of `{}`", name.text),
@@ -347,10 +352,17 @@ pub fn score(evidence: &[Evidence], vocab: &Vocabulary) -> Scored {
     }
     let credential = evidence.iter().any(|e| e.credential);
     let service = evidence.iter().any(|e| e.service);
-    if !credential && total > t.cap_without_evidence {
-        total = t.cap_without_evidence;
-        reasons.push("- not in a credential slot: capped at low".into());
-    } else if !service && total > t.cap_without_evidence {
+    if !credential {
+        // A UUID in no credential slot is an id of some kind, however much the file is about
+        // the service: not a finding at any level.
+        reasons.push("- not in a credential slot".into());
+        return Scored {
+            score: total.min(t.low - 1),
+            confidence: None,
+            reasons,
+        };
+    }
+    if !service && total > t.cap_without_evidence {
         total = t.cap_without_evidence;
         reasons.push("- nothing ties it to this service: capped at low".into());
     }

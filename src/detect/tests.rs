@@ -225,3 +225,31 @@ fn file_facts_merge() {
     assert_eq!(a.keyword, vec![true]);
     assert_eq!(a.shapes, vec![1]);
 }
+
+#[test]
+fn regression_a_service_name_in_a_sql_tuple_is_a_column_not_the_name() {
+    let text = format!(
+        "INSERT INTO lists (id, workspace_id, provider, list_id) VALUES\n  ('7103b1e2-5f0a-4c8e-9d1b-2a3c4d5e6f70', 'lusha', '{KEY}');\n"
+    );
+    assert_eq!(confidence(&text, "db/seed.sql"), None);
+    // A credential name in the same position still names the value.
+    let text = format!(
+        "  ('0ce638fa-8825-43e6-94ed-f5d97f8095db', 'lusha', 'api_key', '{KEY}', now());\n"
+    ); // lushaguard:allow (test key)
+    assert!(at_least_medium(&text, "db/seed.sql"));
+}
+
+#[test]
+fn regression_a_quoted_project_path_is_not_a_name() {
+    let text = format!(
+        "Project(\"{{FAE04EC0-301F-11D3-BF4B-00C04F79EFBC}}\") = \"Acme.LushaSync\", \"src\\Acme.LushaSync\\Acme.LushaSync.csproj\", \"{{{}}}\"\n",
+        KEY.to_uppercase()
+    );
+    assert_eq!(confidence(&text, "Acme.sln"), None);
+}
+
+#[test]
+fn a_uuid_in_no_credential_slot_is_not_reported_at_any_level() {
+    let text = format!("# lusha\ncontact_id,company\n{KEY},Acme\n");
+    assert_eq!(confidence(&text, "exports/lusha-contacts.csv"), None);
+}

@@ -2,6 +2,8 @@
 //! exit status, stdout and stderr.
 #![allow(dead_code)]
 
+pub mod http;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

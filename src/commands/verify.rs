@@ -1,0 +1,114 @@
+//! `lushaguard verify [KEY]...`: checks keys directly (from the arguments, or one per line on
+//! stdin) and prints one status per key, redacted. Exit status 0 when no key is live, 1 when one
+//! is, 2 when an input is not a UUID v4 (nothing is sent for it).
+
+use super::{warn, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS};
+use crate::cli::VerifyCommandArgs;
+use crate::report::VerifyStatus;
+use crate::secret::Secret;
+use crate::settings::{self, VerifyConfig};
+use crate::verify;
+use anyhow::{Context, Result};
+use serde::Serialize;
+use std::io::{BufRead, Write};
+
+#[derive(Serialize)]
+struct Line<'a> {
+    redacted: String,
+    fingerprint: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    secret: Option<&'a str>,
+    #[serde(flatten)]
+    result: &'a crate::report::Verification,
+}
+
+/// Keys as canonical secrets; inputs that are not UUID v4s are reported by position.
+fn parse_keys(inputs: &[String]) -> (Vec<Secret>, Vec<usize>) {
+    let mut keys = Vec::new();
+    let mut bad = Vec::new();
+    for (i, raw) in inputs.iter().enumerate() {
+        let t = raw.trim();
+        match uuid::Uuid::try_parse(t) {
+            Ok(u)
+                if t.len() == 36
+                    && u.get_version_num() == 4
+                    && u.get_variant() == uuid::Variant::RFC4122 =>
+            {
+                keys.push(Secret::new(u.hyphenated().to_string()))
+            }
+            _ => bad.push(i + 1),
+        }
+    }
+    (keys, bad)
+}
+
+pub fn run(args: &VerifyCommandArgs) -> Result<u8> {
+    let inputs: Vec<String> = if args.keys.is_empty() {
+        std::io::stdin()
+            .lock()
+            .lines()
+            .collect::<std::io::Result<Vec<_>>>()
+            .context("cannot read keys from standard input")?
+            .into_iter()
+            .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+            .collect()
+    } else {
+        args.keys.clone()
+    };
+    let (keys, bad) = parse_keys(&inputs);
+    for n in &bad {
+        warn(&format!(
+            "input {n} is not a UUID v4, so not a Lusha key; not sent"
+        ));
+    }
+    let vs = settings::verify_client(&args.client, &VerifyConfig::default(), None)?;
+    let refs: Vec<&Secret> = keys.iter().collect();
+    let (results, warnings) = verify::verify_all(&refs, &vs);
+    for w in warnings {
+        warn(&w);
+    }
+
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let mut lines = Vec::new();
+    let mut any_live = false;
+    for key in &keys {
+        let Some(result) = results.get(&key.fingerprint()) else {
+            continue;
+        };
+        any_live |= result.status == VerifyStatus::Live;
+        lines.push(Line {
+            redacted: key.redacted(),
+            fingerprint: key.fingerprint(),
+            secret: args.no_redact.then(|| key.expose()),
+            result,
+        });
+    }
+    let written = if args.json {
+        serde_json::to_writer_pretty(&mut out, &lines)
+            .map_err(std::io::Error::other)
+            .and_then(|()| writeln!(out))
+    } else {
+        lines.iter().try_for_each(|l| {
+            let shown = l.secret.map_or_else(|| l.redacted.clone(), str::to_string);
+            let http = l
+                .result
+                .http_status
+                .map_or_else(|| "-".to_string(), |s| s.to_string());
+            writeln!(
+                out,
+                "{shown}  {:<10} {http:>3}  {}",
+                l.result.status.as_str(),
+                l.result.detail
+            )
+        })
+    };
+    super::finish_output(written, &mut out)?;
+    Ok(if !bad.is_empty() {
+        EXIT_ERROR
+    } else if any_live {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    })
+}

@@ -1,0 +1,416 @@
+//! `--verify` and `lushaguard verify` against a real HTTP server on 127.0.0.1 started by each test.
+
+#![allow(clippy::unwrap_used)] // test code: a panic is a failed test
+
+mod common;
+
+use common::http::{closed_port, serve, Reply};
+use common::*;
+use serde_json::Value;
+use std::time::Duration;
+
+const ACCOUNT: &str = r#"{"requestId":"0df691af-b67e-4e41-98d9-4bdf53077c48","plan":"Premium","credits":{"total":1200,"used":388,"remaining":812}}"#; // lushaguard:allow (test data)
+
+fn leak_tree() -> tempfile::TempDir {
+    tree(&[(".env", format!("LUSHA_API_KEY={KEY}\n").as_bytes())])
+}
+
+fn verify_json(dir: &std::path::Path, url: &str, extra: &[&str]) -> (Output, Value) {
+    let mut args = vec!["scan", "--format", "json", "--verify", "--verify-url", url];
+    args.extend_from_slice(extra);
+    args.push(".");
+    let out = run(dir, &args);
+    let v = serde_json::from_str(&out.stdout).unwrap_or(Value::Null);
+    (out, v)
+}
+
+#[test]
+fn live_key_with_account_details_and_the_exact_request() {
+    let server = serve(|_, _| Reply::json(200, ACCOUNT));
+    let dir = leak_tree();
+    let (out, v) = verify_json(dir.path(), &server.url(), &[]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    let ver = &v["findings"][0]["verification"];
+    assert_eq!(ver["status"], "live");
+    assert_eq!(ver["http_status"], 200);
+    assert_eq!(ver["account"]["plan"], "Premium");
+    assert_eq!(ver["account"]["credits_remaining"], 812.0);
+    assert_eq!(v["summary"]["verification"]["live"], 1);
+
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 1);
+    assert_eq!(reqs[0].method, "GET");
+    assert_eq!(reqs[0].path, "/v3/account/usage");
+    // The header name on the wire is exactly `api_key`.
+    assert!(
+        reqs[0]
+            .header_lines
+            .iter()
+            .any(|l| l == &format!("api_key: {KEY}")),
+        "{:?}",
+        reqs[0].header_lines
+    );
+    let ua = reqs[0].header("user-agent").unwrap();
+    assert_eq!(ua, format!("lushaguard/{}", env!("CARGO_PKG_VERSION")));
+
+    // The human report puts the live key first and says what to do.
+    let human = run(
+        dir.path(),
+        &["scan", "--verify", "--verify-url", &server.url(), "."],
+    );
+    assert!(human.stdout.contains("[high, live]"), "{}", human.stdout);
+    assert!(
+        human.stdout.contains("rotate them first"),
+        "{}",
+        human.stdout
+    );
+}
+
+#[test]
+fn invalid_restricted_and_server_errors() {
+    for (status, expected) in [
+        (401, "invalid"),
+        (403, "restricted"),
+        (500, "unknown"),
+        (503, "unknown"),
+        (404, "unknown"),
+    ] {
+        let server = serve(move |_, _| Reply::status(status));
+        let dir = leak_tree();
+        let (out, v) = verify_json(dir.path(), &server.url(), &[]);
+        assert_eq!(out.code, 1, "{status}: {}", out.all());
+        assert_eq!(
+            v["findings"][0]["verification"]["status"], expected,
+            "{status}"
+        );
+        assert_eq!(v["findings"][0]["verification"]["http_status"], status);
+        // --fail-on live: only a live key fails the run.
+        let (out, _) = verify_json(dir.path(), &server.url(), &["--fail-on", "live"]);
+        assert_eq!(out.code, 0, "{status}");
+    }
+}
+
+#[test]
+fn rate_limited_then_live_after_retry_after() {
+    let server = serve(|_, i| {
+        if i == 0 {
+            Reply::status(429).header("Retry-After", "1")
+        } else {
+            Reply::json(200, ACCOUNT)
+        }
+    });
+    let dir = leak_tree();
+    let (out, v) = verify_json(dir.path(), &server.url(), &[]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert_eq!(v["findings"][0]["verification"]["status"], "live");
+    assert_eq!(server.requests().len(), 2);
+}
+
+#[test]
+fn rate_limited_for_too_long_is_unknown() {
+    let server = serve(|_, _| Reply::status(429).header("Retry-After", "3600"));
+    let dir = leak_tree();
+    let (_, v) = verify_json(dir.path(), &server.url(), &[]);
+    let ver = &v["findings"][0]["verification"];
+    assert_eq!(ver["status"], "unknown");
+    assert_eq!(ver["http_status"], 429);
+    assert!(ver["detail"].as_str().unwrap().contains("rate limited"));
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[test]
+fn a_response_slower_than_the_timeout_is_unknown() {
+    let server = serve(|_, _| Reply::json(200, ACCOUNT).delayed(Duration::from_secs(4)));
+    let dir = leak_tree();
+    let (_, v) = verify_json(dir.path(), &server.url(), &["--verify-timeout", "1"]);
+    let ver = &v["findings"][0]["verification"];
+    assert_eq!(ver["status"], "unknown");
+    assert!(
+        ver["detail"].as_str().unwrap().contains("timed out"),
+        "{ver}"
+    );
+}
+
+#[test]
+fn connection_refused_is_unknown() {
+    let dir = leak_tree();
+    let url = format!("http://127.0.0.1:{}", closed_port());
+    let (out, v) = verify_json(dir.path(), &url, &[]);
+    assert_eq!(out.code, 1);
+    let ver = &v["findings"][0]["verification"];
+    assert_eq!(ver["status"], "unknown");
+    assert!(ver["http_status"].is_null());
+    assert!(
+        ver["detail"].as_str().unwrap().contains("connection"),
+        "{ver}"
+    );
+}
+
+#[test]
+fn a_redirect_is_not_followed_and_nothing_reaches_the_other_host() {
+    let elsewhere = serve(|_, _| Reply::json(200, ACCOUNT));
+    let target = format!(
+        "http://localhost:{}/v3/account/usage",
+        elsewhere.addr.port()
+    );
+    let server = serve(move |_, _| Reply::status(302).header("Location", &target));
+    let dir = leak_tree();
+    let (_, v) = verify_json(dir.path(), &server.url(), &[]);
+    let ver = &v["findings"][0]["verification"];
+    assert_eq!(ver["status"], "unknown");
+    assert_eq!(ver["http_status"], 302);
+    assert!(ver["detail"].as_str().unwrap().contains("redirect"));
+    assert_eq!(server.requests().len(), 1);
+    assert_eq!(
+        elsewhere.requests().len(),
+        0,
+        "the key reached the redirect target"
+    );
+}
+
+#[test]
+fn oversized_and_malformed_bodies_still_mean_live() {
+    let big = serve(|_, _| Reply::json(200, &format!("{{\"plan\":\"{}\"}}", "x".repeat(2 << 20))));
+    let dir = leak_tree();
+    let (_, v) = verify_json(dir.path(), &big.url(), &[]);
+    let ver = &v["findings"][0]["verification"];
+    assert_eq!(ver["status"], "live");
+    assert!(ver["account"].is_null());
+    assert!(
+        ver["detail"].as_str().unwrap().contains("too large"),
+        "{ver}"
+    );
+
+    let bad = serve(|_, _| Reply::json(200, "{\"plan\": oops"));
+    let (_, v) = verify_json(dir.path(), &bad.url(), &[]);
+    let ver = &v["findings"][0]["verification"];
+    assert_eq!(ver["status"], "live");
+    assert!(ver["account"].is_null());
+    assert!(
+        ver["detail"]
+            .as_str()
+            .unwrap()
+            .contains("could not be read"),
+        "{ver}"
+    );
+}
+
+#[test]
+fn three_findings_of_one_key_make_one_request() {
+    let server = serve(|_, _| Reply::json(200, ACCOUNT));
+    let dir = tree(&[
+        (".env", format!("LUSHA_API_KEY={KEY}\n").as_bytes()),
+        (
+            "app/settings.py",
+            format!("LUSHA_API_KEY = \"{KEY}\"\n").as_bytes(),
+        ),
+        (
+            "k8s/values.yaml",
+            format!("lusha:\n  apiKey: {}\n", KEY.to_uppercase()).as_bytes(),
+        ),
+    ]);
+    let (out, v) = verify_json(dir.path(), &server.url(), &[]);
+    assert_eq!(out.code, 1);
+    let f = v["findings"].as_array().unwrap();
+    assert_eq!(f.len(), 3);
+    assert!(f.iter().all(|x| x["verification"]["status"] == "live"));
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[test]
+fn concurrency_is_bounded() {
+    let server = serve(|_, _| Reply::status(401).delayed(Duration::from_millis(300)));
+    let mut files = Vec::new();
+    for i in 0..8u8 {
+        let key = format!("6f1c2a9e-3b7d-4c58-9e21-0d4b8f7a6c{i:02x}");
+        files.push((
+            format!("s{i}/.env"),
+            format!("LUSHA_API_KEY={key}\n").into_bytes(),
+        ));
+    }
+    let refs: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(p, c)| (p.as_str(), c.as_slice()))
+        .collect();
+    let dir = tree(&refs);
+    let (out, v) = verify_json(dir.path(), &server.url(), &["--verify-concurrency", "2"]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert_eq!(v["summary"]["verification"]["invalid"], 8);
+    assert_eq!(server.requests().len(), 8);
+    let max = server
+        .max_in_flight
+        .load(std::sync::atomic::Ordering::SeqCst);
+    assert!((1..=2).contains(&max), "{max} requests in flight");
+}
+
+#[test]
+fn only_verified_shows_live_keys_only() {
+    let server = serve(|r, _| {
+        if r.header("api_key").as_deref() == Some(KEY) {
+            Reply::json(200, ACCOUNT)
+        } else {
+            Reply::status(401)
+        }
+    });
+    let dir = tree(&[(
+        ".env",
+        format!("LUSHA_API_KEY={KEY}\nLUSHA_API_KEY_OLD={KEY2}\n").as_bytes(),
+    )]);
+    let (out, v) = verify_json(dir.path(), &server.url(), &["--only-verified"]);
+    assert_eq!(out.code, 1);
+    let f = v["findings"].as_array().unwrap();
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0]["line"], 1);
+    assert_eq!(v["summary"]["verification"]["invalid"], 1);
+}
+
+#[test]
+fn the_cache_is_keyed_by_fingerprint_and_spares_requests() {
+    let server = serve(|_, _| Reply::json(200, ACCOUNT));
+    let dir = leak_tree();
+    let cache = dir.path().join("verify-cache.json");
+    let cache_arg = cache.to_str().unwrap().to_string();
+    let (_, first) = verify_json(dir.path(), &server.url(), &["--verify-cache", &cache_arg]);
+    assert_eq!(first["findings"][0]["verification"]["status"], "live");
+    let (_, second) = verify_json(dir.path(), &server.url(), &["--verify-cache", &cache_arg]);
+    assert_eq!(second["findings"][0]["verification"]["status"], "live");
+    assert!(second["findings"][0]["verification"]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("cached"));
+    assert_eq!(server.requests().len(), 1);
+    let text = std::fs::read_to_string(&cache).unwrap();
+    assert!(!text.contains(KEY));
+    assert!(text.contains(&lushaguard::secret::fingerprint_of(KEY)));
+    // An expired cache asks again.
+    let (_, _) = verify_json(
+        dir.path(),
+        &server.url(),
+        &["--verify-cache", &cache_arg, "--verify-cache-ttl", "0"],
+    );
+    assert_eq!(server.requests().len(), 2);
+}
+
+#[test]
+fn the_key_never_appears_in_any_output() {
+    let server = serve(|_, i| {
+        if i % 2 == 0 {
+            Reply::json(200, ACCOUNT)
+        } else {
+            Reply::status(500)
+        }
+    });
+    let dir = leak_tree();
+    for format in ["human", "json", "jsonl"] {
+        let out = run(
+            dir.path(),
+            &[
+                "scan",
+                "--explain",
+                "--format",
+                format,
+                "--verify",
+                "--verify-url",
+                &server.url(),
+                ".",
+            ],
+        );
+        assert!(!out.all().contains(KEY), "{format}: {}", out.all());
+    }
+    let out = run(
+        dir.path(),
+        &["verify", "--verify-url", &server.url(), KEY, KEY2],
+    );
+    assert!(
+        !out.all().contains(KEY) && !out.all().contains(KEY2),
+        "{}",
+        out.all()
+    );
+    let refused = run(
+        dir.path(),
+        &[
+            "verify",
+            "--verify-url",
+            &format!("http://127.0.0.1:{}", closed_port()),
+            KEY,
+        ],
+    );
+    assert!(!refused.all().contains(KEY), "{}", refused.all());
+}
+
+#[test]
+fn verify_command_prints_one_redacted_status_per_key() {
+    let server = serve(|r, _| {
+        if r.header("api_key").as_deref() == Some(KEY) {
+            Reply::json(200, ACCOUNT)
+        } else {
+            Reply::status(401)
+        }
+    });
+    let dir = tree(&[]);
+    let out = run(
+        dir.path(),
+        &[
+            "verify",
+            "--verify-url",
+            &server.url(),
+            KEY,
+            &KEY2.to_uppercase(),
+        ],
+    );
+    assert_eq!(out.code, 1, "{}", out.all());
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines.len(), 2);
+    assert!(
+        lines[0].starts_with("6f1c****-****-****-****-********6c35  live"),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1].starts_with("b2e4****-****-****-****-********b842  invalid"),
+        "{}",
+        lines[1]
+    );
+
+    let input = format!("# keys to check\n{KEY2}\n\n");
+    let out = run_in(
+        dir.path(),
+        &["verify", "--json", "--verify-url", &server.url()],
+        Some(input.as_bytes()),
+    );
+    assert_eq!(out.code, 0, "{}", out.all());
+    let v: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v[0]["status"], "invalid");
+    assert_eq!(
+        v[0]["fingerprint"],
+        lushaguard::secret::fingerprint_of(KEY2)
+    );
+
+    let out = run(
+        dir.path(),
+        &["verify", "--verify-url", &server.url(), "not-a-key"],
+    );
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("not a UUID v4"));
+}
+
+#[test]
+fn unsafe_base_urls_are_refused_before_anything_is_sent() {
+    let dir = leak_tree();
+    for url in [
+        "http://example.com",
+        "http://10.1.2.3:8080",
+        "ftp://127.0.0.1/",
+        "https://u:p@api.lusha.com",
+    ] {
+        let out = run(dir.path(), &["scan", "--verify", "--verify-url", url, "."]);
+        assert_eq!(out.code, 2, "{url}: {}", out.all());
+        assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+        assert!(out.stderr.contains("--verify-url"), "{}", out.stderr);
+    }
+    let out = run(dir.path(), &["scan", "--only-verified", "."]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("needs --verify"), "{}", out.stderr);
+    let out = run(dir.path(), &["scan", "--fail-on", "live", "."]);
+    assert_eq!(out.code, 2);
+}
