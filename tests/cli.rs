@@ -493,3 +493,28 @@ fn a_broken_pipe_is_not_an_error() {
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn regression_a_huge_base64_blob_is_scanned_in_linear_time() {
+    // 12 MiB of base64 on one line (thousands of anchor images), with an encoded .env at the
+    // end; a quadratic scan would not finish within the harness's one-minute limit.
+    use base64::Engine;
+    let mut noise = Vec::with_capacity(9 << 20);
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    while noise.len() < 9 << 20 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        noise.extend_from_slice(&x.to_le_bytes());
+    }
+    let blob = base64::engine::general_purpose::STANDARD.encode(&noise);
+    let env = base64::engine::general_purpose::STANDARD.encode(format!("LUSHA_API_KEY={KEY}\n"));
+    let text = format!("image: {blob}\n.env: {env}\n");
+    let dir = tree(&[("secret.yaml", text.as_bytes())]);
+    let out = run(dir.path(), &["scan", "--format", "json", "."]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert_eq!(
+        findings(&out.stdout),
+        vec![("secret.yaml".to_string(), 2, "high".to_string())]
+    );
+}

@@ -189,3 +189,72 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
     let collected = shared.into_inner().unwrap_or_else(|p| p.into_inner());
     pipeline::deliver(&detector, collected, min, &settings.report)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::RuleSet;
+
+    /// A stream that fails after its first bytes, like a disk error or a file truncated under us.
+    struct Failing(usize);
+
+    impl Read for Failing {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.0 == 0 {
+                return Err(std::io::Error::other("input/output error"));
+            }
+            let n = self.0.min(buf.len());
+            buf[..n].fill(b'a');
+            self.0 -= n;
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn a_read_error_is_a_warning_and_the_scan_goes_on() {
+        let detector = Detector::new(RuleSet::builtin().unwrap());
+        let mut buf = Vec::new();
+        let result = scan_reader(
+            &detector,
+            "bad.txt",
+            Failing(10_000),
+            None,
+            None,
+            false,
+            &mut buf,
+        );
+        assert!(result.is_err());
+        let mut c = Collected::default();
+        let counters = Counters::default();
+        record(
+            &mut c,
+            &counters,
+            &detector,
+            Confidence::Medium,
+            Path::new("bad.txt"),
+            result,
+        );
+        assert_eq!(c.skipped.unreadable, 1);
+        assert_eq!(c.warnings.len(), 1);
+        assert!(c.warnings[0].message.contains("input/output error"));
+        // The next file is scanned as usual.
+        let ok = scan_reader(
+            &detector,
+            "ok.txt",
+            &b"x=1\n"[..],
+            None,
+            None,
+            false,
+            &mut buf,
+        );
+        record(
+            &mut c,
+            &counters,
+            &detector,
+            Confidence::Medium,
+            Path::new("ok.txt"),
+            ok,
+        );
+        assert_eq!(c.files, 1);
+    }
+}

@@ -103,31 +103,38 @@ pub fn runs_with_images(
     owned: std::ops::Range<usize>,
     images: &[Image],
 ) -> Vec<(usize, usize)> {
-    let mut out: Vec<(usize, usize)> = Vec::new();
-    let lo = owned.start.saturating_sub(MAX_RUN);
+    let mut hits: Vec<usize> = Vec::new();
     for image in images {
         let n = image.literal.len();
-        for p in memchr::memmem::find_iter(text, &image.literal) {
-            if !fits(p.checked_sub(1).map(|i| &text[i]), image.before)
-                || !fits(text.get(p + n), image.after)
-            {
-                continue;
-            }
-            let mut a = p;
-            while a > lo && IS_B64[usize::from(text[a - 1])] {
-                a -= 1;
-            }
-            let mut b = p + n;
-            while b < text.len() && IS_B64[usize::from(text[b])] {
-                b += 1;
-            }
-            if b - a >= MIN_RUN && owned.contains(&a) && worth_decoding(&text[a..b]) {
-                out.push((a, b));
-            }
+        hits.extend(
+            memchr::memmem::find_iter(text, &image.literal).filter(|&p| {
+                fits(p.checked_sub(1).map(|i| &text[i]), image.before)
+                    && fits(text.get(p + n), image.after)
+            }),
+        );
+    }
+    hits.sort_unstable();
+    // Each run is expanded once, however many hits it holds (a long blob holds thousands).
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    let mut covered = 0;
+    let lo = owned.start.saturating_sub(MAX_RUN);
+    for p in hits {
+        if p < covered {
+            continue;
+        }
+        let mut a = p;
+        while a > lo && a > covered && IS_B64[usize::from(text[a - 1])] {
+            a -= 1;
+        }
+        let mut b = p;
+        while b < text.len() && IS_B64[usize::from(text[b])] {
+            b += 1;
+        }
+        covered = b;
+        if b - a >= MIN_RUN && owned.contains(&a) && worth_decoding(&text[a..b]) {
+            out.push((a, b));
         }
     }
-    out.sort_unstable();
-    out.dedup();
     out
 }
 
