@@ -110,6 +110,10 @@ pub struct ReportArgs {
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
+    /// Also write the report in FORMAT to FILE (repeatable), e.g. `--write sarif=lushaguard.sarif`.
+    #[arg(long = "write", value_name = "FORMAT=FILE", value_parser = parse_extra_output)]
+    pub extra_outputs: Vec<(Format, PathBuf)>,
+
     /// Exit status when there are findings.
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub exit_code: u8,
@@ -218,6 +222,24 @@ pub struct VerifyCommandArgs {
     /// Show full keys instead of redacted ones.
     #[arg(long)]
     pub no_redact: bool,
+}
+
+fn parse_extra_output(s: &str) -> Result<(Format, PathBuf), String> {
+    use clap::ValueEnum;
+    let (format, file) = s
+        .split_once('=')
+        .ok_or_else(|| format!("`{s}` is not FORMAT=FILE"))?;
+    let format = Format::from_str(format, true).map_err(|_| {
+        let names: Vec<String> = Format::value_variants()
+            .iter()
+            .filter_map(|f| f.to_possible_value().map(|v| v.get_name().to_string()))
+            .collect();
+        format!("`{format}` is not a format ({})", names.join(", "))
+    })?;
+    if file.is_empty() {
+        return Err(format!("`{s}` names no file"));
+    }
+    Ok((format, PathBuf::from(file)))
 }
 
 fn parse_confidence(s: &str) -> Result<Confidence, String> {

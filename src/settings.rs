@@ -84,6 +84,8 @@ impl ConfigFile {
 pub struct ReportSettings {
     pub format: Format,
     pub output: Option<PathBuf>,
+    /// More reports of the same run, each in its own format and file.
+    pub extra_outputs: Vec<(Format, PathBuf)>,
     pub options: report::Options,
     pub exit_code: u8,
     pub quiet: bool,
@@ -171,6 +173,7 @@ impl ReportSettings {
         ReportSettings {
             format: a.format,
             output: a.output.clone(),
+            extra_outputs: a.extra_outputs.clone(),
             options: report::Options {
                 reveal: a.no_redact,
                 explain: a.explain,

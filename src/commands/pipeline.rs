@@ -182,6 +182,11 @@ pub fn deliver(
     }
     let mut report = finish_report(detector.rules(), collected, min);
     report.summary.verification = verification;
+    for (format, path) in &settings.extra_outputs {
+        let mut out = open_output(Some(path))?;
+        let written = report::write(&report, *format, settings.options, &mut out);
+        finish_output(written, &mut out)?;
+    }
     let mut out = open_output(settings.output.as_deref())?;
     let written = report::write(&report, settings.format, settings.options, &mut out);
     finish_output(written, &mut out)?;
