@@ -62,6 +62,8 @@ pub struct ReportSettings {
     pub exit_code: u8,
     pub quiet: bool,
     pub progress: bool,
+    /// The directory whose git HEAD a report names, where a format needs one; `.` if unset.
+    pub root: Option<PathBuf>,
 }
 
 impl ReportSettings {
@@ -76,6 +78,7 @@ impl ReportSettings {
             exit_code: a.exit_code,
             quiet: a.quiet,
             progress: !a.no_progress,
+            root: None,
         }
     }
 }
@@ -137,6 +140,16 @@ pub fn detection(
     Ok((rules, min, !args.no_decode))
 }
 
+/// The scan root: the first directory scanned, else the current directory. Reports name the git
+/// HEAD of the repository holding it.
+pub fn scan_root(roots: &[PathBuf]) -> PathBuf {
+    roots
+        .iter()
+        .find(|r| r.is_dir())
+        .cloned()
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
 pub fn scan(args: &ScanArgs) -> Result<ScanSettings, SettingsError> {
     let mut stdin = false;
     let mut roots = Vec::new();
@@ -164,6 +177,9 @@ pub fn scan(args: &ScanArgs) -> Result<ScanSettings, SettingsError> {
         detection(&args.detection, &config, config_path.as_deref())?;
     let mut exclude = config.exclude.clone();
     exclude.extend(args.exclude.iter().cloned());
+    let root = scan_root(&roots);
+    let mut report = ReportSettings::from_args(&args.report);
+    report.root = Some(root);
     Ok(ScanSettings {
         walk: WalkOptions {
             roots,
@@ -177,7 +193,7 @@ pub fn scan(args: &ScanArgs) -> Result<ScanSettings, SettingsError> {
         decode,
         min_confidence,
         rules,
-        report: ReportSettings::from_args(&args.report),
+        report,
     })
 }
 

@@ -139,8 +139,19 @@ pub fn finish_report(rules: &[Rule], mut c: Collected, min: Confidence) -> Repor
                 id: r.id().to_string(),
                 description: r.spec.description.clone(),
                 remediation: r.spec.remediation.trim().to_string(),
+                long_description: r
+                    .spec
+                    .long_description
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|d| !d.is_empty())
+                    .unwrap_or(&r.spec.description)
+                    .to_string(),
+                severity: r.spec.severity,
+                tags: r.spec.tags.clone(),
             })
             .collect(),
+        head_commit: None,
     }
 }
 
@@ -161,7 +172,11 @@ pub fn deliver(
             }
         }
     }
-    let report = finish_report(detector.rules(), collected, min);
+    let mut report = finish_report(detector.rules(), collected, min);
+    if settings.format.needs_head() {
+        let root = settings.root.as_deref().unwrap_or(Path::new("."));
+        report.head_commit = super::head::head_commit(root);
+    }
     let mut out = open_output(settings.output.as_deref())?;
     let written = report::write(&report, settings.format, settings.options, &mut out);
     finish_output(written, &mut out)?;
