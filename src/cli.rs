@@ -69,6 +69,9 @@ pub struct ScanArgs {
     #[command(flatten)]
     pub detection: DetectionArgs,
 
+    #[command(flatten)]
+    pub suppress: SuppressArgs,
+
     /// Scan files that .gitignore, .ignore and git's excludes would skip.
     #[arg(long)]
     pub no_ignore: bool,
@@ -138,6 +141,20 @@ pub struct DetectionArgs {
     /// Do not decode base64 runs while searching.
     #[arg(long)]
     pub no_decode: bool,
+}
+
+/// Findings to leave out of the report (each is still counted in the summary).
+#[derive(Debug, Clone, Default, Args)]
+pub struct SuppressArgs {
+    /// Leave out findings already in this earlier JSON report (`--format json`): same key
+    /// fingerprint, same path. New leaks are still reported.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Leave out the fingerprints (or `fingerprint:path` pairs) listed in this file instead of
+    /// .lushaguardignore in the scanned directory.
+    #[arg(long, value_name = "FILE")]
+    pub ignore_file: Option<PathBuf>,
 }
 
 fn parse_confidence(s: &str) -> Result<Confidence, String> {

@@ -2,11 +2,12 @@
 //! config file is found at the scan root (the first directory scanned) or named with `--config`;
 //! unknown keys and bad values are errors that name the key and the file. Flags override the file.
 
-use crate::cli::{DetectionArgs, ReportArgs, ScanArgs};
+use crate::cli::{DetectionArgs, ReportArgs, ScanArgs, SuppressArgs};
 use crate::detect::Confidence;
 use crate::report::{self, Format};
 use crate::rules::{RuleError, RuleSet};
 use crate::source::fs::WalkOptions;
+use crate::suppress::{SuppressError, Suppressions, IGNORE_FILE};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -22,6 +23,8 @@ pub enum SettingsError {
     Rules(#[from] RuleError),
     #[error("standard input (`-`) can be named only once")]
     StdinTwice,
+    #[error(transparent)]
+    Suppress(#[from] SuppressError),
 }
 
 /// `.lushaguard.toml`.
@@ -37,6 +40,12 @@ pub struct ConfigFile {
     /// Extra rule files or directories, relative to the config file.
     #[serde(default)]
     pub rules: Vec<PathBuf>,
+    /// Values never reported, such as a public demo key: each a key or its sha256 fingerprint.
+    #[serde(default)]
+    pub allow: Vec<String>,
+    /// The ignore file, relative to the config file, instead of `.lushaguardignore` at the root.
+    #[serde(default)]
+    pub ignore_file: Option<PathBuf>,
 }
 
 impl ConfigFile {
@@ -48,9 +57,52 @@ impl ConfigFile {
         })?;
         toml::from_str(&text).map_err(|e| SettingsError::Config {
             path: shown,
-            message: e.message().to_string(),
+            message: describe_toml_error(&text, &e),
         })
     }
+}
+
+/// A TOML error as one line that names the line and key, without repeating the value: the
+/// value might be a key someone put in the wrong place (`allow = "<key>"`).
+fn describe_toml_error(text: &str, e: &toml::de::Error) -> String {
+    let quoted = regex::Regex::new(r#" "(?:[^"\\]|\\.)*""#).ok();
+    let message = e.message().replace('\n', " ");
+    let message = match &quoted {
+        Some(re) => re.replace_all(&message, "").into_owned(),
+        None => message,
+    };
+    let Some(before) = e.span().and_then(|span| text.get(..span.start)) else {
+        return message;
+    };
+    let line = before.matches('\n').count() + 1;
+    match key_before(before) {
+        Some(key) if !message.contains(&format!("`{key}`")) => {
+            format!("line {line}: `{key}`: {message}")
+        }
+        _ => format!("line {line}: {message}"),
+    }
+}
+
+/// The key whose value runs through the end of `before`: the nearest `key =` at the start of a
+/// line, looking back no further than a table header.
+fn key_before(before: &str) -> Option<&str> {
+    for line in before.lines().rev() {
+        let line = line.trim_start();
+        if line.starts_with('[') && !line.contains('=') {
+            return None;
+        }
+        if let Some((key, _)) = line.split_once('=') {
+            let key = key.trim();
+            if !key.is_empty()
+                && key
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b))
+            {
+                return Some(key);
+            }
+        }
+    }
+    None
 }
 
 /// How and where to write the report.
@@ -62,6 +114,8 @@ pub struct ReportSettings {
     pub exit_code: u8,
     pub quiet: bool,
     pub progress: bool,
+    /// What to leave out of the report (`suppression`); nothing by default.
+    pub suppress: Suppressions,
     /// The directory whose git HEAD a report names, where a format needs one; `.` if unset.
     pub root: Option<PathBuf>,
 }
@@ -78,6 +132,7 @@ impl ReportSettings {
             exit_code: a.exit_code,
             quiet: a.quiet,
             progress: !a.no_progress,
+            suppress: Suppressions::default(),
             root: None,
         }
     }
@@ -140,14 +195,43 @@ pub fn detection(
     Ok((rules, min, !args.no_decode))
 }
 
-/// The scan root: the first directory scanned, else the current directory. Reports name the git
-/// HEAD of the repository holding it.
+/// The scan root: the first directory scanned, else the current directory. The ignore file is
+/// looked for there, and reports name the git HEAD of the repository holding it.
 pub fn scan_root(roots: &[PathBuf]) -> PathBuf {
     roots
         .iter()
         .find(|r| r.is_dir())
         .cloned()
         .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// Suppression settings shared by every scanning command: the allowed values of the config file,
+/// the ignore file (`--ignore-file`, else the config's `ignore_file`, else `.lushaguardignore` at
+/// `root` if there is one) and the `--baseline` report.
+pub fn suppression(
+    args: &SuppressArgs,
+    config: &ConfigFile,
+    config_path: Option<&Path>,
+    root: &Path,
+    rules: &RuleSet,
+) -> Result<Suppressions, SettingsError> {
+    let mut s = Suppressions::default();
+    if let Some(file) = config_path {
+        s.allow_values(&config.allow, &rules.rules, file)?;
+    }
+    let base = config_path.and_then(Path::parent).unwrap_or(Path::new("."));
+    let ignore_file = match (&args.ignore_file, &config.ignore_file) {
+        (Some(flag), _) => Some(flag.clone()),
+        (None, Some(configured)) => Some(base.join(configured)),
+        (None, None) => Some(root.join(IGNORE_FILE)).filter(|p| p.is_file()),
+    };
+    if let Some(file) = ignore_file {
+        s.read_ignore_file(&file)?;
+    }
+    if let Some(file) = &args.baseline {
+        s.read_baseline(file)?;
+    }
+    Ok(s)
 }
 
 pub fn scan(args: &ScanArgs) -> Result<ScanSettings, SettingsError> {
@@ -179,6 +263,13 @@ pub fn scan(args: &ScanArgs) -> Result<ScanSettings, SettingsError> {
     exclude.extend(args.exclude.iter().cloned());
     let root = scan_root(&roots);
     let mut report = ReportSettings::from_args(&args.report);
+    report.suppress = suppression(
+        &args.suppress,
+        &config,
+        config_path.as_deref(),
+        &root,
+        &rules,
+    )?;
     report.root = Some(root);
     Ok(ScanSettings {
         walk: WalkOptions {

@@ -1,6 +1,7 @@
 //! The stages every scanning command ends with: findings collected from any source are kept or
-//! counted by confidence and suppression, sorted into a report, written in the chosen format,
-//! and turned into an exit status. `scan`, `git` and the hooks all end here.
+//! counted by confidence and suppression (inline marks here, the rest in `crate::suppress`),
+//! sorted into a report, written in the chosen format, and turned into an exit status. `scan`,
+//! `git` and the hooks all end here.
 
 use super::{finish_output, open_output, warn, EXIT_CLEAN};
 use crate::detect::{Confidence, Detection, Detector};
@@ -104,10 +105,15 @@ pub fn sort_key(path: &Path) -> Vec<u8> {
     }
 }
 
+/// Puts findings in the order of every report, without duplicates.
+fn sort_findings(findings: &mut Vec<Finding>) {
+    findings.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
+    findings.dedup_by(|a, b| a.order_key() == b.order_key());
+}
+
 /// Sorts, deduplicates and counts the findings into a report.
 pub fn finish_report(rules: &[Rule], mut c: Collected, min: Confidence) -> Report {
-    c.findings.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
-    c.findings.dedup_by(|a, b| a.order_key() == b.order_key());
+    sort_findings(&mut c.findings);
     let mut by = ByConfidence::default();
     for f in &c.findings {
         match f.confidence {
@@ -171,7 +177,15 @@ pub fn deliver(
                 warn(&format!("{}: {}", w.path, w.message));
             }
         }
+        for note in &settings.suppress.notes {
+            warn(note);
+        }
     }
+    // Duplicates first, so that each suppressed finding is counted once.
+    sort_findings(&mut collected.findings);
+    settings
+        .suppress
+        .apply(&mut collected.findings, &mut collected.suppressed);
     let mut report = finish_report(detector.rules(), collected, min);
     if settings.format.needs_head() {
         let root = settings.root.as_deref().unwrap_or(Path::new("."));
