@@ -3,7 +3,7 @@
 //! are escaped as the runner expects: in the message `%`, CR and LF; in properties also `:` and
 //! `,`. The key appears only redacted unless `--no-redact`.
 
-use super::shared::{headline, rule, suppressed_total, what};
+use super::shared::{headline, plural, rule, suppressed_total, what};
 use super::{Options, Report};
 use crate::detect::Confidence;
 use std::io::{self, Write};
@@ -50,22 +50,29 @@ pub fn write(report: &Report, options: Options, out: &mut dyn Write) -> io::Resu
         )?;
     }
     let s = &report.summary;
+    let files = format!(
+        "{} {} scanned",
+        s.files_scanned,
+        plural(s.files_scanned as usize, "file", "files")
+    );
     if report.findings.is_empty() {
         write!(
             out,
-            "lushaguard: no Lusha API keys found at {} confidence or above; {} files scanned",
-            s.min_confidence, s.files_scanned
+            "lushaguard: no Lusha API keys found at {} confidence or above; {files}",
+            s.min_confidence
         )?;
     } else {
+        let c = &s.by_confidence;
         write!(
             out,
-            "lushaguard: {} findings ({} high, {} medium, {} low) of {} distinct keys; {} files scanned",
+            "lushaguard: {} {} ({} high, {} medium, {} low) of {} {}; {files}",
             s.findings,
-            s.by_confidence.high,
-            s.by_confidence.medium,
-            s.by_confidence.low,
+            plural(s.findings, "finding", "findings"),
+            c.high,
+            c.medium,
+            c.low,
             s.unique_secrets,
-            s.files_scanned
+            plural(s.unique_secrets, "distinct key", "distinct keys"),
         )?;
     }
     let hidden = suppressed_total(report);

@@ -5,7 +5,7 @@
 //! keeps a comment under GitHub's size limit.
 
 use super::human::human_bytes;
-use super::shared::{key_text, remediations, short_id, suppressed_total};
+use super::shared::{key_text, plural, remediations, short_id, suppressed_total};
 use super::{Options, Report};
 use std::io::{self, Write};
 
@@ -36,14 +36,6 @@ pub fn code(s: &str) -> String {
         cell(s)
     } else {
         format!("`{}`", s.replace('|', "\\|"))
-    }
-}
-
-fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
-    if n == 1 {
-        one
-    } else {
-        many
     }
 }
 

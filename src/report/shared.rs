@@ -100,6 +100,15 @@ pub fn remediations(report: &Report) -> Vec<(&str, &str)> {
         .collect()
 }
 
+/// `one` or `many` by `n`.
+pub fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 {
+        one
+    } else {
+        many
+    }
+}
+
 /// The total of every kind of suppression.
 pub fn suppressed_total(report: &Report) -> usize {
     let s = &report.summary.suppressed;
