@@ -66,17 +66,20 @@ fn a_baseline_hides_old_leaks_and_new_ones_still_fail() {
     assert!(!baseline.contains(KEY));
 
     // CI with the baseline passes...
-    let out = run(
-        dir.path(),
-        &[
-            "scan",
-            "--baseline",
-            "lushaguard-baseline.json",
-            "--format",
-            "json",
-            ".",
-        ],
-    );
+    let ci = || {
+        run(
+            dir.path(),
+            &[
+                "scan",
+                "--baseline",
+                "lushaguard-baseline.json",
+                "--format",
+                "json",
+                ".",
+            ],
+        )
+    };
+    let out = ci();
     assert_eq!(out.code, 0, "{}", out.all());
     let v = json(&out);
     assert_eq!(v["summary"]["findings"], 0);
@@ -85,17 +88,7 @@ fn a_baseline_hides_old_leaks_and_new_ones_still_fail() {
     // ...until someone adds a new key, or the old key in a new place.
     std::fs::write(dir.path().join("new.env"), leak(KEY2)).unwrap();
     std::fs::write(dir.path().join("old/moved.env"), leak(KEY)).unwrap();
-    let out = run(
-        dir.path(),
-        &[
-            "scan",
-            "--baseline",
-            "lushaguard-baseline.json",
-            "--format",
-            "json",
-            ".",
-        ],
-    );
+    let out = ci();
     assert_eq!(out.code, 1, "{}", out.all());
     let v = json(&out);
     assert_eq!(paths(&v), ["new.env", "old/moved.env"]);

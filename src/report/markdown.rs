@@ -4,7 +4,7 @@
 //! markup; keys are redacted unless `--no-redact`. Long reports are cut at `MAX_ROWS` rows, which
 //! keeps a comment under GitHub's size limit.
 
-use super::human::human_bytes;
+use super::human::scanned;
 use super::shared::{key_text, plural, remediations, short_id, suppressed_total};
 use super::{Options, Report};
 use std::io::{self, Write};
@@ -41,12 +41,7 @@ pub fn code(s: &str) -> String {
 
 pub fn write(report: &Report, options: Options, out: &mut dyn Write) -> io::Result<()> {
     let s = &report.summary;
-    let scanned = format!(
-        "{} {} ({}) scanned",
-        s.files_scanned,
-        plural(s.files_scanned as usize, "file", "files"),
-        human_bytes(s.bytes_scanned)
-    );
+    let scanned = scanned(s);
     if report.findings.is_empty() {
         writeln!(out, "## lushaguard: No Lusha API keys found\n")?;
         writeln!(
