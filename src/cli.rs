@@ -22,6 +22,8 @@ pub struct Cli {
     pub command: Command,
 }
 
+// Parsed once per run: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Scan files and directories (or `-` for standard input) for Lusha API keys.
@@ -73,6 +75,9 @@ pub struct ScanArgs {
 
     #[command(flatten)]
     pub verify: VerifyArgs,
+
+    #[command(flatten)]
+    pub suppress: SuppressArgs,
 
     /// Scan files that .gitignore, .ignore and git's excludes would skip.
     #[arg(long)]
@@ -240,6 +245,20 @@ fn parse_extra_output(s: &str) -> Result<(Format, PathBuf), String> {
         return Err(format!("`{s}` names no file"));
     }
     Ok((format, PathBuf::from(file)))
+}
+
+/// Findings to leave out of the report (each is still counted in the summary).
+#[derive(Debug, Clone, Default, Args)]
+pub struct SuppressArgs {
+    /// Leave out findings already in this earlier JSON report (`--format json`): same key
+    /// fingerprint, same path. New leaks are still reported.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Leave out the fingerprints (or `fingerprint:path` pairs) listed in this file instead of
+    /// .lushaguardignore in the scanned directory.
+    #[arg(long, value_name = "FILE")]
+    pub ignore_file: Option<PathBuf>,
 }
 
 fn parse_confidence(s: &str) -> Result<Confidence, String> {

@@ -2,8 +2,9 @@
 //!
 //! The pipeline runs one way: a source (`source`: files on disk, stdin) yields text windows; the
 //! detector (`detect`) finds candidates with the rules (`rules`, data in `rules/*.toml`) and
-//! scores the evidence around them; the findings are filtered by confidence and allow-lists,
-//! optionally checked against the Lusha API (`verify`), sorted, and handed to a report writer
+//! scores the evidence around them; the findings are filtered by confidence and allow-lists
+//! (`suppress`: allowed values, ignore file, baseline), optionally checked against the Lusha
+//! API (`verify`), sorted, and handed to a report writer
 //! (`report`). `commands` holds one module per subcommand
 //! and is the only place that knows every stage; `settings` turns flags into one validated
 //! `Settings`; `secret` keeps keys redacted everywhere unless the user asks otherwise.
@@ -16,6 +17,7 @@ pub mod rules;
 pub mod secret;
 pub mod settings;
 pub mod source;
+pub mod suppress;
 pub mod verify;
 
 pub use commands::run;

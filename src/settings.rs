@@ -2,11 +2,14 @@
 //! config file is found at the scan root (the first directory scanned) or named with `--config`;
 //! unknown keys and bad values are errors that name the key and the file. Flags override the file.
 
-use crate::cli::{DetectionArgs, FailOn, ReportArgs, ScanArgs, VerifyArgs, VerifyClientArgs};
+use crate::cli::{
+    DetectionArgs, FailOn, ReportArgs, ScanArgs, SuppressArgs, VerifyArgs, VerifyClientArgs,
+};
 use crate::detect::Confidence;
 use crate::report::{self, Format};
 use crate::rules::{RuleError, RuleSet};
 use crate::source::fs::WalkOptions;
+use crate::suppress::{SuppressError, Suppressions, IGNORE_FILE};
 use crate::verify::{self, VerifySettings};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -28,6 +31,8 @@ pub enum SettingsError {
     Verify(#[from] verify::VerifyError),
     #[error("{0} needs --verify (or `[verify] enabled = true` in {CONFIG_FILE})")]
     NeedsVerify(&'static str),
+    #[error(transparent)]
+    Suppress(#[from] SuppressError),
 }
 
 /// `.lushaguard.toml`.
@@ -43,6 +48,12 @@ pub struct ConfigFile {
     /// Extra rule files or directories, relative to the config file.
     #[serde(default)]
     pub rules: Vec<PathBuf>,
+    /// Values never reported, such as a public demo key: each a key or its sha256 fingerprint.
+    #[serde(default)]
+    pub allow: Vec<String>,
+    /// The ignore file, relative to the config file, instead of `.lushaguardignore` at the root.
+    #[serde(default)]
+    pub ignore_file: Option<PathBuf>,
     /// Verification defaults (`[verify]`).
     #[serde(default)]
     pub verify: VerifyConfig,
@@ -74,9 +85,52 @@ impl ConfigFile {
         })?;
         toml::from_str(&text).map_err(|e| SettingsError::Config {
             path: shown,
-            message: e.message().to_string(),
+            message: describe_toml_error(&text, &e),
         })
     }
+}
+
+/// A TOML error as one line that names the line and key, without repeating the value: the
+/// value might be a key someone put in the wrong place (`allow = "<key>"`).
+fn describe_toml_error(text: &str, e: &toml::de::Error) -> String {
+    let quoted = regex::Regex::new(r#" "(?:[^"\\]|\\.)*""#).ok();
+    let message = e.message().replace('\n', " ");
+    let message = match &quoted {
+        Some(re) => re.replace_all(&message, "").into_owned(),
+        None => message,
+    };
+    let Some(before) = e.span().and_then(|span| text.get(..span.start)) else {
+        return message;
+    };
+    let line = before.matches('\n').count() + 1;
+    match key_before(before) {
+        Some(key) if !message.contains(&format!("`{key}`")) => {
+            format!("line {line}: `{key}`: {message}")
+        }
+        _ => format!("line {line}: {message}"),
+    }
+}
+
+/// The key whose value runs through the end of `before`: the nearest `key =` at the start of a
+/// line, looking back no further than a table header.
+fn key_before(before: &str) -> Option<&str> {
+    for line in before.lines().rev() {
+        let line = line.trim_start();
+        if line.starts_with('[') && !line.contains('=') {
+            return None;
+        }
+        if let Some((key, _)) = line.split_once('=') {
+            let key = key.trim();
+            if !key.is_empty()
+                && key
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b))
+            {
+                return Some(key);
+            }
+        }
+    }
+    None
 }
 
 /// How and where to write the report.
@@ -91,6 +145,10 @@ pub struct ReportSettings {
     pub quiet: bool,
     pub progress: bool,
     pub verify: VerifyPolicy,
+    /// What to leave out of the report (`suppression`); nothing by default.
+    pub suppress: Suppressions,
+    /// The directory whose git HEAD a report names, where a format needs one; `.` if unset.
+    pub root: Option<PathBuf>,
 }
 
 /// Whether and how found keys are verified, and what that means for the report and exit status.
@@ -182,6 +240,8 @@ impl ReportSettings {
             quiet: a.quiet,
             progress: !a.no_progress,
             verify: VerifyPolicy::default(),
+            suppress: Suppressions::default(),
+            root: None,
         }
     }
 }
@@ -243,6 +303,45 @@ pub fn detection(
     Ok((rules, min, !args.no_decode))
 }
 
+/// The scan root: the first directory scanned, else the current directory. The ignore file is
+/// looked for there, and reports name the git HEAD of the repository holding it.
+pub fn scan_root(roots: &[PathBuf]) -> PathBuf {
+    roots
+        .iter()
+        .find(|r| r.is_dir())
+        .cloned()
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// Suppression settings shared by every scanning command: the allowed values of the config file,
+/// the ignore file (`--ignore-file`, else the config's `ignore_file`, else `.lushaguardignore` at
+/// `root` if there is one) and the `--baseline` report.
+pub fn suppression(
+    args: &SuppressArgs,
+    config: &ConfigFile,
+    config_path: Option<&Path>,
+    root: &Path,
+    rules: &RuleSet,
+) -> Result<Suppressions, SettingsError> {
+    let mut s = Suppressions::default();
+    if let Some(file) = config_path {
+        s.allow_values(&config.allow, &rules.rules, file)?;
+    }
+    let base = config_path.and_then(Path::parent).unwrap_or(Path::new("."));
+    let ignore_file = match (&args.ignore_file, &config.ignore_file) {
+        (Some(flag), _) => Some(flag.clone()),
+        (None, Some(configured)) => Some(base.join(configured)),
+        (None, None) => Some(root.join(IGNORE_FILE)).filter(|p| p.is_file()),
+    };
+    if let Some(file) = ignore_file {
+        s.read_ignore_file(&file)?;
+    }
+    if let Some(file) = &args.baseline {
+        s.read_baseline(file)?;
+    }
+    Ok(s)
+}
+
 pub fn scan(args: &ScanArgs) -> Result<ScanSettings, SettingsError> {
     let mut stdin = false;
     let mut roots = Vec::new();
@@ -270,6 +369,17 @@ pub fn scan(args: &ScanArgs) -> Result<ScanSettings, SettingsError> {
         detection(&args.detection, &config, config_path.as_deref())?;
     let mut exclude = config.exclude.clone();
     exclude.extend(args.exclude.iter().cloned());
+    let root = scan_root(&roots);
+    let mut report = ReportSettings::from_args(&args.report);
+    report.suppress = suppression(
+        &args.suppress,
+        &config,
+        config_path.as_deref(),
+        &root,
+        &rules,
+    )?;
+    report.root = Some(root);
+    report.verify = verify_policy(&args.verify, &config.verify, config_path.as_deref())?;
     Ok(ScanSettings {
         walk: WalkOptions {
             roots,
@@ -283,10 +393,7 @@ pub fn scan(args: &ScanArgs) -> Result<ScanSettings, SettingsError> {
         decode,
         min_confidence,
         rules,
-        report: ReportSettings {
-            verify: verify_policy(&args.verify, &config.verify, config_path.as_deref())?,
-            ..ReportSettings::from_args(&args.report)
-        },
+        report,
     })
 }
 

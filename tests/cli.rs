@@ -522,12 +522,28 @@ fn regression_a_huge_base64_blob_is_scanned_in_linear_time() {
 #[test]
 fn one_run_writes_several_reports() {
     let dir = tree(&[(".env", &env_leak())]);
-    let out = run(dir.path(), &["scan", "--write", "json=r.json", "--write", "jsonl=r.jsonl", "."]);
+    let out = run(
+        dir.path(),
+        &[
+            "scan",
+            "--write",
+            "json=r.json",
+            "--write",
+            "jsonl=r.jsonl",
+            ".",
+        ],
+    );
     assert_eq!(out.code, 1, "{}", out.all());
     assert!(out.stdout.contains("lusha-api-key [high]"));
     let json = std::fs::read_to_string(dir.path().join("r.json")).unwrap();
     assert_eq!(findings(&json).len(), 1);
-    assert_eq!(std::fs::read_to_string(dir.path().join("r.jsonl")).unwrap().lines().count(), 1);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("r.jsonl"))
+            .unwrap()
+            .lines()
+            .count(),
+        1
+    );
     let bad = run(dir.path(), &["scan", "--write", "xml=r.xml", "."]);
     assert_eq!(bad.code, 2);
     assert!(bad.stderr.contains("not a format"), "{}", bad.stderr);

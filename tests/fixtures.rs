@@ -80,32 +80,6 @@ fn clean_trees_yield_nothing() {
     assert!(report["summary"]["files_scanned"].as_u64().unwrap() >= 30);
 }
 
-fn snapshot(name: &str, actual: &str) {
-    let path = repo_root().join("tests/snapshots").join(name);
-    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
-        panic!(
-            "missing {}: run UPDATE_SNAPSHOTS=1 cargo test --test fixtures",
-            path.display()
-        )
-    });
-    if expected != actual {
-        let diff: Vec<String> = expected
-            .lines()
-            .zip(actual.lines())
-            .enumerate()
-            .filter(|(_, (a, b))| a != b)
-            .take(5)
-            .map(|(i, (a, b))| format!("line {}:\n  want {a}\n  got  {b}", i + 1))
-            .collect();
-        panic!("{name} differs from its snapshot:\n{}", diff.join("\n"));
-    }
-}
-
 #[test]
 fn human_report_snapshot() {
     let out = run(&repo_root(), &["scan", "--explain", "fixtures/leaks"]);
@@ -170,7 +144,9 @@ fn no_planted_key_appears_in_any_report() {
         keys
     };
     assert!(keys.len() >= 30);
-    for format in ["human", "json", "jsonl"] {
+    for format in [
+        "human", "json", "jsonl", "sarif", "github", "gitlab", "junit", "csv", "markdown",
+    ] {
         let out = run(
             &repo_root(),
             &[

@@ -1,6 +1,7 @@
 //! One module per subcommand. Commands are the only code that knows every stage: they build the
 //! settings, run sources through the detector, filter and sort the findings and pick a writer.
 
+pub mod head;
 pub mod pipeline;
 pub mod progress;
 pub mod rules;

@@ -1,6 +1,7 @@
 //! The stages every scanning command ends with: findings collected from any source are kept or
-//! counted by confidence and suppression, optionally verified against the Lusha API, sorted into
-//! a report, written in the chosen format, and turned into an exit status. `scan`, `git` and the hooks all end here.
+//! counted by confidence and suppression (inline marks here, the rest in `crate::suppress`),
+//! optionally verified against the Lusha API, sorted into a report, written in the chosen
+//! format, and turned into an exit status. `scan`, `git` and the hooks all end here.
 
 use super::{finish_output, open_output, warn, EXIT_CLEAN};
 use crate::cli::FailOn;
@@ -108,10 +109,15 @@ pub fn sort_key(path: &Path) -> Vec<u8> {
     }
 }
 
+/// Puts findings in the order of every report, without duplicates.
+fn sort_findings(findings: &mut Vec<Finding>) {
+    findings.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
+    findings.dedup_by(|a, b| a.order_key() == b.order_key());
+}
+
 /// Sorts, deduplicates and counts the findings into a report.
 pub fn finish_report(rules: &[Rule], mut c: Collected, min: Confidence) -> Report {
-    c.findings.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
-    c.findings.dedup_by(|a, b| a.order_key() == b.order_key());
+    sort_findings(&mut c.findings);
     let mut by = ByConfidence::default();
     for f in &c.findings {
         match f.confidence {
@@ -143,18 +149,35 @@ pub fn finish_report(rules: &[Rule], mut c: Collected, min: Confidence) -> Repor
                 id: r.id().to_string(),
                 description: r.spec.description.clone(),
                 remediation: r.spec.remediation.trim().to_string(),
+                long_description: r
+                    .spec
+                    .long_description
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|d| !d.is_empty())
+                    .unwrap_or(&r.spec.description)
+                    .to_string(),
+                severity: r.spec.severity,
+                tags: r.spec.tags.clone(),
             })
             .collect(),
+        head_commit: None,
     }
 }
 
-/// Verifies (if asked), prints the warnings, writes the report and returns the exit status.
+/// Suppresses, verifies (if asked), prints the warnings, writes the reports and returns the
+/// exit status. Suppression comes first so that a suppressed key is never sent to the API.
 pub fn deliver(
     detector: &Detector,
     mut collected: Collected,
     min: Confidence,
     settings: &ReportSettings,
 ) -> Result<u8> {
+    // Duplicates first, so that each suppressed finding is counted once.
+    sort_findings(&mut collected.findings);
+    settings
+        .suppress
+        .apply(&mut collected.findings, &mut collected.suppressed);
     let policy = &settings.verify;
     let mut verification = None;
     if let Some(vs) = &policy.settings {
@@ -179,9 +202,18 @@ pub fn deliver(
                 warn(&format!("{}: {}", w.path, w.message));
             }
         }
+        for note in &settings.suppress.notes {
+            warn(note);
+        }
     }
     let mut report = finish_report(detector.rules(), collected, min);
     report.summary.verification = verification;
+    let mut formats =
+        std::iter::once(settings.format).chain(settings.extra_outputs.iter().map(|(f, _)| *f));
+    if formats.any(report::Format::needs_head) {
+        let root = settings.root.as_deref().unwrap_or(Path::new("."));
+        report.head_commit = super::head::head_commit(root);
+    }
     for (format, path) in &settings.extra_outputs {
         let mut out = open_output(Some(path))?;
         let written = report::write(&report, *format, settings.options, &mut out);

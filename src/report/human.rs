@@ -3,7 +3,7 @@
 //! the Lusha API said about it, the reasons with `--explain`, and a closing summary with what to
 //! do next. Keys found live come first: they need rotating now.
 
-use super::{Finding, Options, Report, VerifyStatus};
+use super::{Finding, Options, Report, Summary, VerifyStatus};
 use std::io::{self, Write};
 
 pub fn write(report: &Report, options: Options, out: &mut dyn Write) -> io::Result<()> {
@@ -88,12 +88,7 @@ fn write_finding(f: &Finding, options: Options, out: &mut dyn Write) -> io::Resu
 
 fn write_summary(report: &Report, options: Options, out: &mut dyn Write) -> io::Result<()> {
     let s = &report.summary;
-    let scanned = format!(
-        "{} {} ({}) scanned",
-        s.files_scanned,
-        plural(s.files_scanned as usize, "file", "files"),
-        human_bytes(s.bytes_scanned)
-    );
+    let scanned = scanned(s);
     if report.findings.is_empty() {
         writeln!(
             out,
@@ -168,6 +163,16 @@ fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
     } else {
         many
     }
+}
+
+/// `17 files (20.0 KiB) scanned`.
+pub fn scanned(s: &Summary) -> String {
+    format!(
+        "{} {} ({}) scanned",
+        s.files_scanned,
+        plural(s.files_scanned as usize, "file", "files"),
+        human_bytes(s.bytes_scanned)
+    )
 }
 
 pub fn human_bytes(n: u64) -> String {

@@ -1,10 +1,20 @@
 //! Reports. A `Report` is finished and sorted before any writer sees it; each format is one
 //! writer behind `write`. Writers never see a raw key unless `Options::reveal` (`--no-redact`).
+//! Writers do no I/O but writing: what a format needs to know about the scan (the commit the
+//! tree is at, for instance) is put into the `Report` by the command first.
 
+pub mod csv;
+pub mod github;
+pub mod gitlab;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod sarif;
+mod shared;
 
 use crate::detect::{Confidence, Encoding};
+use crate::rules::Severity;
 use crate::secret::Secret;
 use serde::Serialize;
 use std::io::{self, Write};
@@ -110,6 +120,10 @@ pub struct RuleInfo {
     pub id: String,
     pub description: String,
     pub remediation: String,
+    /// The rule's `long_description`, or its description when it has none.
+    pub long_description: String,
+    pub severity: Severity,
+    pub tags: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -169,11 +183,23 @@ pub struct Summary {
     pub warnings: usize,
 }
 
+/// The commit the scanned tree is at: HEAD of the repository holding the scan root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeadCommit {
+    /// Full hex object id.
+    pub id: String,
+    /// Committer date in UTC, `YYYY-MM-DDTHH:MM:SS`.
+    pub time: String,
+}
+
 #[derive(Debug, Clone)]
 pub struct Report {
     pub findings: Vec<Finding>,
     pub summary: Summary,
     pub rules: Vec<RuleInfo>,
+    /// Filled by the command for the formats that must name a commit (`Format::needs_head`);
+    /// `None` outside a git repository.
+    pub head_commit: Option<HeadCommit>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -184,6 +210,25 @@ pub enum Format {
     Json,
     /// One JSON finding per line.
     Jsonl,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// GitHub Actions workflow commands: one annotation per finding.
+    Github,
+    /// GitLab secret-detection report (`artifacts:reports:secret_detection`).
+    Gitlab,
+    /// JUnit XML: one failing test case per finding.
+    Junit,
+    /// CSV with a header row (RFC 4180).
+    Csv,
+    /// A Markdown summary for `$GITHUB_STEP_SUMMARY` or a pull-request comment.
+    Markdown,
+}
+
+impl Format {
+    /// Does this format name the commit the scanned tree is at (`Report::head_commit`)?
+    pub fn needs_head(self) -> bool {
+        matches!(self, Format::Gitlab | Format::Junit)
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -207,5 +252,11 @@ pub fn write(
         Format::Human => human::write(report, options, out),
         Format::Json => json::write(report, options, out),
         Format::Jsonl => json::write_lines(report, options, out),
+        Format::Sarif => sarif::write(report, options, out),
+        Format::Github => github::write(report, options, out),
+        Format::Gitlab => gitlab::write(report, options, out),
+        Format::Junit => junit::write(report, options, out),
+        Format::Csv => csv::write(report, options, out),
+        Format::Markdown => markdown::write(report, options, out),
     }
 }

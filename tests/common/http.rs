@@ -98,10 +98,7 @@ where
                 let (requests, handler) = (requests.clone(), handler.clone());
                 let (in_flight, max_in_flight) = (in_flight.clone(), max_in_flight.clone());
                 std::thread::spawn(move || {
-                    let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
-                    max_in_flight.fetch_max(now, Ordering::SeqCst);
-                    let _ = answer(stream, &requests, &*handler);
-                    in_flight.fetch_sub(1, Ordering::SeqCst);
+                    let _ = answer(stream, &requests, &*handler, &in_flight, &max_in_flight);
                 });
             }
         });
@@ -117,6 +114,8 @@ fn answer(
     stream: TcpStream,
     requests: &Mutex<Vec<Request>>,
     handler: &(dyn Fn(&Request, usize) -> Reply + Send + Sync),
+    in_flight: &AtomicUsize,
+    max_in_flight: &AtomicUsize,
 ) -> std::io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
     let mut reader = BufReader::new(stream.try_clone()?);
@@ -143,8 +142,13 @@ fn answer(
         r.push(request.clone());
         r.len() - 1
     };
+    // In flight from the moment the request is read until just before its answer is sent: the
+    // client cannot send its next request within that window, so the count never overstates.
+    let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+    max_in_flight.fetch_max(now, Ordering::SeqCst);
     let reply = handler(&request, index);
     std::thread::sleep(reply.delay);
+    in_flight.fetch_sub(1, Ordering::SeqCst);
     let mut out = stream;
     let mut head = format!(
         "HTTP/1.1 {} X\r\nContent-Length: {}\r\nConnection: close\r\n",

@@ -4,7 +4,7 @@
 
 pub mod http;
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -37,10 +37,16 @@ pub fn repo_root() -> PathBuf {
 /// Runs lushaguard with `args` in `dir`, feeding `stdin`. A run that hangs (a FIFO opened for
 /// reading would) is killed after a minute and fails the test.
 pub fn run_in(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
+    run_with(dir, args, stdin, &[])
+}
+
+/// `run_in` with extra environment variables.
+pub fn run_with(dir: &Path, args: &[&str], stdin: Option<&[u8]>, env: &[(&str, &str)]) -> Output {
     let mut child = Command::new(bin())
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
+        .envs(env.iter().copied())
         .stdin(if stdin.is_some() {
             Stdio::piped()
         } else {
@@ -54,22 +60,46 @@ pub fn run_in(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
         let mut pipe = child.stdin.take().expect("stdin pipe");
         pipe.write_all(data).expect("write stdin");
     }
+    // Drain both pipes while waiting: a report larger than a pipe buffer would otherwise block
+    // the child on write and look like a hang.
+    let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(mut p) = pipe {
+                let _ = p.read_to_end(&mut buf);
+            }
+            buf
+        })
+    };
+    let stdout = drain(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let stderr = drain(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
     let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if child.try_wait().expect("wait").is_some() {
-            break;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
         }
         if Instant::now() > deadline {
             let _ = child.kill();
             panic!("lushaguard {args:?} did not finish within a minute (blocked?)");
         }
         std::thread::sleep(Duration::from_millis(20));
-    }
-    let out = child.wait_with_output().expect("output");
+    };
+    let stdout = stdout.join().expect("stdout reader");
+    let stderr = stderr.join().expect("stderr reader");
     Output {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
     }
 }
 
@@ -105,4 +135,37 @@ pub fn findings(json: &str) -> Vec<(String, u64, String)> {
             )
         })
         .collect()
+}
+
+/// Compares `actual` with the golden file `tests/snapshots/NAME`, or rewrites the file when
+/// `UPDATE_SNAPSHOTS` is set (`UPDATE_SNAPSHOTS=1 cargo test`).
+pub fn snapshot(name: &str, actual: &str) {
+    let path = repo_root().join("tests/snapshots").join(name);
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::create_dir_all(path.parent().expect("snapshot dir")).expect("mkdir");
+        std::fs::write(&path, actual).expect("write snapshot");
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "missing {}: run UPDATE_SNAPSHOTS=1 cargo test",
+            path.display()
+        )
+    });
+    if expected != actual {
+        let diff: Vec<String> = expected
+            .lines()
+            .zip(actual.lines())
+            .enumerate()
+            .filter(|(_, (a, b))| a != b)
+            .take(5)
+            .map(|(i, (a, b))| format!("line {}:\n  want {a}\n  got  {b}", i + 1))
+            .collect();
+        panic!(
+            "{name} differs from its snapshot ({} vs {} lines):\n{}",
+            expected.lines().count(),
+            actual.lines().count(),
+            diff.join("\n")
+        );
+    }
 }

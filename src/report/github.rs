@@ -1,0 +1,97 @@
+//! GitHub Actions workflow commands: one `::error`/`::warning`/`::notice` annotation per finding,
+//! shown on the changed line of a pull request, then one plain summary line for the log. Values
+//! are escaped as the runner expects: in the message `%`, CR and LF; in properties also `:` and
+//! `,`. The key appears only redacted unless `--no-redact`.
+
+use super::shared::{headline, plural, rule, suppressed_total, what};
+use super::{Options, Report};
+use crate::detect::Confidence;
+use std::io::{self, Write};
+
+/// The workflow command for a finding's confidence.
+pub fn command(c: Confidence) -> &'static str {
+    match c {
+        Confidence::High => "error",
+        Confidence::Medium => "warning",
+        Confidence::Low => "notice",
+    }
+}
+
+/// Escapes a message (the command's data).
+pub fn escape_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes a property value (`file=…`, `title=…`).
+pub fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+pub fn write(report: &Report, options: Options, out: &mut dyn Write) -> io::Result<()> {
+    for f in &report.findings {
+        let title = format!("{} ({} confidence)", what(report, f), f.confidence);
+        let mut message = headline(report, f, options);
+        if let Some(r) = rule(report, &f.rule_id).filter(|r| !r.remediation.is_empty()) {
+            message.push_str(". ");
+            message.push_str(&r.remediation);
+        }
+        writeln!(
+            out,
+            "::{} file={},line={},col={},endColumn={},title={}::{}",
+            command(f.confidence),
+            escape_property(&f.path),
+            f.line,
+            f.column,
+            f.end_column,
+            escape_property(&title),
+            escape_data(&message)
+        )?;
+    }
+    let s = &report.summary;
+    let files = format!(
+        "{} {} scanned",
+        s.files_scanned,
+        plural(s.files_scanned as usize, "file", "files")
+    );
+    if report.findings.is_empty() {
+        write!(
+            out,
+            "lushaguard: no Lusha API keys found at {} confidence or above; {files}",
+            s.min_confidence
+        )?;
+    } else {
+        let c = &s.by_confidence;
+        write!(
+            out,
+            "lushaguard: {} {} ({} high, {} medium, {} low) of {} {}; {files}",
+            s.findings,
+            plural(s.findings, "finding", "findings"),
+            c.high,
+            c.medium,
+            c.low,
+            s.unique_secrets,
+            plural(s.unique_secrets, "distinct key", "distinct keys"),
+        )?;
+    }
+    let hidden = suppressed_total(report);
+    if hidden > 0 {
+        write!(out, "; {hidden} suppressed")?;
+    }
+    writeln!(out, ".")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_follows_the_runner() {
+        assert_eq!(escape_data("50% a\r\nb: c, d"), "50%25 a%0D%0Ab: c, d");
+        assert_eq!(
+            escape_property("C:\\x,y%\n"),
+            "C%3A\\x%2Cy%25%0A".to_string()
+        );
+    }
+}

@@ -1,0 +1,146 @@
+//! A Markdown summary for `$GITHUB_STEP_SUMMARY` or a pull-request comment: a heading, the counts
+//! by confidence, a table of findings (place, rule, confidence, key, verification, commit) and
+//! what to do about them. Cells are escaped so that a path cannot break the table or inject
+//! markup; keys are redacted unless `--no-redact`. Long reports are cut at `MAX_ROWS` rows, which
+//! keeps a comment under GitHub's size limit.
+
+use super::human::scanned;
+use super::shared::{key_text, plural, remediations, short_id, suppressed_total};
+use super::{Options, Report};
+use std::io::{self, Write};
+
+/// The most findings listed in the table; the rest are counted below it.
+pub const MAX_ROWS: usize = 200;
+
+/// Escapes text for a table cell: Markdown punctuation is backslash-escaped (`|` included, so
+/// the table keeps its columns; backticks, so no code span opens) and line breaks become spaces.
+pub fn cell(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' | '`' | '*' | '_' | '|' | '<' | '>' | '[' | ']' | '~' | '#' | '!' | '&' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\r' | '\n' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A code span for a cell (keys read best in monospace); escaped text if the value itself holds
+/// a backtick.
+pub fn code(s: &str) -> String {
+    if s.contains('`') || s.contains(['\r', '\n']) {
+        cell(s)
+    } else {
+        format!("`{}`", s.replace('|', "\\|"))
+    }
+}
+
+pub fn write(report: &Report, options: Options, out: &mut dyn Write) -> io::Result<()> {
+    let s = &report.summary;
+    let scanned = scanned(s);
+    if report.findings.is_empty() {
+        writeln!(out, "## lushaguard: No Lusha API keys found\n")?;
+        writeln!(
+            out,
+            "No Lusha API keys found at {} confidence or above; {scanned}.",
+            s.min_confidence
+        )?;
+    } else {
+        writeln!(
+            out,
+            "## lushaguard: {} {} of {} {}\n",
+            s.findings,
+            plural(s.findings, "finding", "findings"),
+            s.unique_secrets,
+            plural(s.unique_secrets, "distinct key", "distinct keys")
+        )?;
+        writeln!(out, "| confidence | findings |\n|:--|--:|")?;
+        let c = &s.by_confidence;
+        for (name, n) in [("high", c.high), ("medium", c.medium), ("low", c.low)] {
+            writeln!(out, "| {name} | {n} |")?;
+        }
+        writeln!(
+            out,
+            "\nReported at {} confidence or above; {scanned}.",
+            s.min_confidence
+        )?;
+    }
+    let hidden = &s.suppressed;
+    if suppressed_total(report) > 0 {
+        writeln!(
+            out,
+            "\n{} suppressed ({} baseline, {} ignore file, {} inline, {} config).",
+            suppressed_total(report),
+            hidden.baseline,
+            hidden.ignore_file,
+            hidden.inline,
+            hidden.config
+        )?;
+    }
+    if let Some(v) = &s.verification {
+        writeln!(
+            out,
+            "\nVerified against the Lusha API: {} live, {} restricted, {} invalid, {} unknown.",
+            v.live, v.restricted, v.invalid, v.unknown
+        )?;
+    }
+    if report.findings.is_empty() {
+        return Ok(());
+    }
+
+    writeln!(
+        out,
+        "\n| location | rule | confidence | key | verification | commit |\n|---|---|---|---|---|---|"
+    )?;
+    for f in report.findings.iter().take(MAX_ROWS) {
+        writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} |",
+            cell(&format!("{}:{}", f.path, f.line)),
+            cell(&f.rule_id),
+            f.confidence,
+            code(&key_text(f, options)),
+            f.verification
+                .as_ref()
+                .map(|v| v.status.as_str())
+                .unwrap_or(""),
+            f.commit
+                .as_ref()
+                .map(|c| code(short_id(&c.id)))
+                .unwrap_or_default(),
+        )?;
+    }
+    if report.findings.len() > MAX_ROWS {
+        writeln!(
+            out,
+            "\n…and {} more; see the full report (`--format json`).",
+            report.findings.len() - MAX_ROWS
+        )?;
+    }
+    let todo = remediations(report);
+    if !todo.is_empty() {
+        writeln!(out, "\n### What to do")?;
+        for (what, text) in todo {
+            writeln!(out, "\n**{}**: {}", cell(what), text)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_cannot_break_the_table() {
+        assert_eq!(cell("a|b`c`\nd"), "a\\|b\\`c\\` d");
+        assert_eq!(cell("__init__.py"), "\\_\\_init\\_\\_.py");
+        assert_eq!(code("0bd6****-b3d3"), "`0bd6****-b3d3`");
+        assert_eq!(code("x|y"), "`x\\|y`");
+        assert_eq!(code("x`y"), "x\\`y");
+    }
+}

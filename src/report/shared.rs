@@ -1,0 +1,116 @@
+//! What several writers say the same way: the key as shown (redacted unless `--no-redact`), the
+//! one-line headline of a finding, the rule behind it, the commit and time a report names. Kept
+//! here so that every format words a finding alike and none can show more of a key than another.
+
+use super::{Finding, Options, Report, RuleInfo};
+use crate::detect::Encoding;
+
+/// The project's home page, for formats that link to the tool.
+pub const TOOL_URI: &str = env!("CARGO_PKG_REPOSITORY");
+
+/// The commit id named when a scan is not in a git repository.
+pub const ZERO_SHA: &str = "0000000000000000000000000000000000000000";
+
+/// The scan time named when no commit date is known. Reports never use the clock, so that the
+/// same input gives the same report byte for byte.
+pub const EPOCH: &str = "1970-01-01T00:00:00";
+
+/// The key as the report may show it: redacted unless `--no-redact`.
+pub fn key_text(f: &Finding, options: Options) -> String {
+    if options.reveal {
+        f.secret.expose().to_string()
+    } else {
+        f.secret.redacted()
+    }
+}
+
+pub fn rule<'a>(report: &'a Report, id: &str) -> Option<&'a RuleInfo> {
+    report.rules.iter().find(|r| r.id == id)
+}
+
+/// What the finding is, in words: the rule's description, or its id.
+pub fn what<'a>(report: &'a Report, f: &'a Finding) -> &'a str {
+    rule(report, &f.rule_id)
+        .map(|r| r.description.as_str())
+        .filter(|d| !d.is_empty())
+        .unwrap_or(&f.rule_id)
+}
+
+/// The first 12 digits of a commit id.
+pub fn short_id(id: &str) -> &str {
+    id.get(..12).unwrap_or(id)
+}
+
+/// `Lusha API key 0bd6****-…-b3d3 (high confidence, base64-encoded)`: one line, no newline.
+pub fn headline(report: &Report, f: &Finding, options: Options) -> String {
+    let mut tags = vec![format!("{} confidence", f.confidence)];
+    if let Some(e) = f.encoding {
+        tags.push(
+            match e {
+                Encoding::Base64 => "base64-encoded",
+                Encoding::Utf16Le | Encoding::Utf16Be => "in a UTF-16 file",
+            }
+            .to_string(),
+        );
+    }
+    if let Some(v) = &f.verification {
+        tags.push(format!("verification: {}", v.status.as_str()));
+    }
+    if let Some(c) = &f.commit {
+        tags.push(format!("commit {}", short_id(&c.id)));
+    }
+    if f.present_in_head == Some(false) {
+        tags.push("no longer in HEAD".to_string());
+    }
+    format!(
+        "{} {} ({})",
+        what(report, f),
+        key_text(f, options),
+        tags.join(", ")
+    )
+}
+
+/// The commit a finding is attributed to: its own (history scans), else the scanned tree's HEAD,
+/// else `ZERO_SHA`.
+pub fn commit_sha<'a>(report: &'a Report, f: &'a Finding) -> &'a str {
+    f.commit
+        .as_ref()
+        .map(|c| c.id.as_str())
+        .or(report.head_commit.as_ref().map(|h| h.id.as_str()))
+        .unwrap_or(ZERO_SHA)
+}
+
+/// The time a report says the scan ran: the HEAD commit's date, else `EPOCH`.
+pub fn scan_time(report: &Report) -> &str {
+    report
+        .head_commit
+        .as_ref()
+        .map(|h| h.time.as_str())
+        .unwrap_or(EPOCH)
+}
+
+/// The remediation texts of the rules that have findings, as (description, remediation).
+pub fn remediations(report: &Report) -> Vec<(&str, &str)> {
+    report
+        .rules
+        .iter()
+        .filter(|r| !r.remediation.is_empty())
+        .filter(|r| report.findings.iter().any(|f| f.rule_id == r.id))
+        .map(|r| (r.description.as_str(), r.remediation.as_str()))
+        .collect()
+}
+
+/// `one` or `many` by `n`.
+pub fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 {
+        one
+    } else {
+        many
+    }
+}
+
+/// The total of every kind of suppression.
+pub fn suppressed_total(report: &Report) -> usize {
+    let s = &report.summary.suppressed;
+    s.baseline + s.ignore_file + s.inline + s.config
+}
