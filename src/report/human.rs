@@ -3,6 +3,7 @@
 //! the Lusha API said about it, the reasons with `--explain`, and a closing summary with what to
 //! do next. Keys found live come first: they need rotating now.
 
+use super::shared::{key_text, plural, remediations, short_id, suppressed_total};
 use super::{Finding, Options, Report, Summary, VerifyStatus};
 use std::io::{self, Write};
 
@@ -23,11 +24,7 @@ pub fn write(report: &Report, options: Options, out: &mut dyn Write) -> io::Resu
 }
 
 fn write_finding(f: &Finding, options: Options, out: &mut dyn Write) -> io::Result<()> {
-    let key = if options.reveal {
-        f.secret.expose().to_string()
-    } else {
-        f.secret.redacted()
-    };
+    let key = key_text(f, options);
     let mut tags = vec![f.confidence.to_string()];
     if let Some(e) = f.encoding {
         tags.push(e.as_str().to_string());
@@ -49,7 +46,7 @@ fn write_finding(f: &Finding, options: Options, out: &mut dyn Write) -> io::Resu
         writeln!(out, "    | {}", f.snippet)?;
     }
     if let Some(c) = &f.commit {
-        let short = c.id.get(..12).unwrap_or(&c.id);
+        let short = short_id(&c.id);
         writeln!(
             out,
             "    commit {short} by {} <{}> on {}: {}",
@@ -123,11 +120,8 @@ fn write_summary(report: &Report, options: Options, out: &mut dyn Write) -> io::
                 writeln!(out, "LIVE keys work right now: rotate them first.")?;
             }
         }
-        for rule in &report.rules {
-            if report.findings.iter().any(|f| f.rule_id == rule.id) && !rule.remediation.is_empty()
-            {
-                writeln!(out, "{}: {}", rule.description, rule.remediation.trim())?;
-            }
+        for (description, remediation) in remediations(report) {
+            writeln!(out, "{description}: {remediation}")?;
         }
         if !options.explain {
             writeln!(
@@ -137,7 +131,7 @@ fn write_summary(report: &Report, options: Options, out: &mut dyn Write) -> io::
         }
     }
     let hidden = &s.suppressed;
-    let total_hidden = hidden.baseline + hidden.ignore_file + hidden.inline + hidden.config;
+    let total_hidden = suppressed_total(report);
     if total_hidden > 0 {
         writeln!(
             out,
@@ -155,14 +149,6 @@ fn write_summary(report: &Report, options: Options, out: &mut dyn Write) -> io::
         )?;
     }
     Ok(())
-}
-
-fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
-    if n == 1 {
-        one
-    } else {
-        many
-    }
 }
 
 /// `17 files (20.0 KiB) scanned`.
