@@ -147,9 +147,21 @@ pub fn finish_report(rules: &[Rule], mut c: Collected, min: Confidence) -> Repor
 /// Prints the warnings, writes the report and returns the exit status.
 pub fn deliver(
     detector: &Detector,
+    collected: Collected,
+    min: Confidence,
+    settings: &ReportSettings,
+) -> Result<u8> {
+    let mut out = open_output(settings.output.as_deref())?;
+    deliver_to(detector, collected, min, settings, &mut out)
+}
+
+/// `deliver`, writing the report to `out` (git hooks report on stderr).
+pub fn deliver_to(
+    detector: &Detector,
     mut collected: Collected,
     min: Confidence,
     settings: &ReportSettings,
+    out: &mut dyn std::io::Write,
 ) -> Result<u8> {
     collected.warnings.sort();
     if !settings.quiet {
@@ -162,9 +174,8 @@ pub fn deliver(
         }
     }
     let report = finish_report(detector.rules(), collected, min);
-    let mut out = open_output(settings.output.as_deref())?;
-    let written = report::write(&report, settings.format, settings.options, &mut out);
-    finish_output(written, &mut out)?;
+    let written = report::write(&report, settings.format, settings.options, out);
+    finish_output(written, out)?;
     Ok(if report.findings.is_empty() {
         EXIT_CLEAN
     } else {
