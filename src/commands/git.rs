@@ -337,33 +337,31 @@ pub fn scan_commits(
             }
         }
     }
-    // A key that appears at a new path in the same commit that took it out of an earlier path
-    // moved; it is the earlier finding. A key still at the earlier path was copied: both stay.
+    // A later (key, path) is not a new place for the key when, in its commit, the key left
+    // another path (a move with edits), or the path already held it (it came there by a
+    // rename, which records no new blob). A key that stays where it was and appears
+    // elsewhere was copied: both places are reported.
     let mut by_key: BTreeMap<&str, Vec<&Candidate>> = BTreeMap::new();
     for cand in first.values() {
         by_key.entry(&cand.fingerprint).or_default().push(cand);
     }
+    let holds = |blob: &Oid, fp: &str| keys_in_blob.get(blob).is_some_and(|k| k.contains(fp));
     let mut kept: Vec<&Candidate> = Vec::new();
     for (fp, mut group) in by_key {
         group.sort_by_key(|c| (c.commit, c.intro));
-        let mut reported: Vec<&Candidate> = Vec::new();
-        for cand in group {
-            let moved = reported.iter().any(|earlier| {
-                let at = git_source::blob_at(
-                    repo,
-                    commits[cand.commit],
-                    &introductions[earlier.intro].path,
-                );
-                match at {
-                    None => true,
-                    Some(blob) => keys_in_blob.get(&blob).is_some_and(|k| !k.contains(fp)),
-                }
-            });
+        let (earliest, later) = group.split_at(1);
+        kept.extend(earliest);
+        for cand in later {
+            let path = &introductions[cand.intro].path;
+            let moved = git_source::replaced_blobs(repo, commits[cand.commit])
+                .iter()
+                .any(|r| {
+                    holds(&r.old, fp) && (&r.path == path || !r.new.is_some_and(|n| holds(&n, fp)))
+                });
             if !moved {
-                reported.push(cand);
+                kept.push(cand);
             }
         }
-        kept.extend(reported);
     }
 
     let head_keys = if head_presence && !kept.is_empty() {

@@ -724,11 +724,41 @@ pub fn head_blobs(repo: &Repository) -> Result<Option<Vec<Oid>>, GitError> {
     Ok(Some(blobs))
 }
 
-/// The blob at `path` in `commit`'s tree, if there is one.
-pub fn blob_at(repo: &Repository, commit: Oid, path: &[u8]) -> Option<Oid> {
-    let tree = repo.find_commit(commit).and_then(|c| c.tree()).ok()?;
-    let entry = tree.get_path(bytes_path(path)).ok()?;
-    (entry.kind() == Some(ObjectType::Blob)).then(|| entry.id())
+/// A path that `commit` changed or deleted relative to its first parent.
+#[derive(Debug, Clone)]
+pub struct Replaced {
+    pub path: Vec<u8>,
+    /// The blob the path held before.
+    pub old: Oid,
+    /// The blob it holds now; `None` when it was deleted.
+    pub new: Option<Oid>,
+}
+
+/// What `commit` changed or took away relative to its first parent.
+pub fn replaced_blobs(repo: &Repository, commit: Oid) -> Vec<Replaced> {
+    let Ok(c) = repo.find_commit(commit) else {
+        return Vec::new();
+    };
+    let (Ok(tree), Ok(parent)) = (c.tree(), c.parent(0).and_then(|p| p.tree())) else {
+        return Vec::new();
+    };
+    let Ok(diff) = repo.diff_tree_to_tree(Some(&parent), Some(&tree), None) else {
+        return Vec::new();
+    };
+    diff.deltas()
+        .filter_map(|d| {
+            let new = match d.status() {
+                Delta::Deleted => None,
+                Delta::Modified | Delta::Typechange => Some(d.new_file().id()),
+                _ => return None,
+            };
+            Some(Replaced {
+                path: d.old_file().path_bytes().unwrap_or_default().to_vec(),
+                old: d.old_file().id(),
+                new,
+            })
+        })
+        .collect()
 }
 
 /// Reads one blob, whole.
@@ -736,17 +766,6 @@ pub fn read_blob(repo: &Repository, id: Oid) -> Result<Vec<u8>, GitError> {
     repo.find_blob(id)
         .map(|b| b.content().to_vec())
         .map_err(git_err(format!("blob {id}: cannot read")))
-}
-
-#[cfg(unix)]
-fn bytes_path(path: &[u8]) -> &Path {
-    use std::os::unix::ffi::OsStrExt;
-    Path::new(std::ffi::OsStr::from_bytes(path))
-}
-
-#[cfg(not(unix))]
-fn bytes_path(path: &[u8]) -> &Path {
-    Path::new(std::str::from_utf8(path).unwrap_or_default())
 }
 
 /// A commit as reports show it.
