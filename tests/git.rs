@@ -741,6 +741,31 @@ fn pre_push_scans_only_the_commits_being_pushed() {
     assert_eq!(ok.code, 0, "{}", ok.all());
 }
 
+#[test]
+fn pre_push_takes_the_range_from_the_pre_commit_framework() {
+    // pre-commit consumes git's pre-push lines and passes the range in the environment.
+    let (_tmp, _server, client) = server_and_clone();
+    let base = git(&client, &["rev-parse", "HEAD"]);
+    std::fs::write(client.join("new.env"), env_with(KEY2)).unwrap();
+    git(&client, &["add", "-A"]);
+    git(&client, &["commit", "-q", "-m", "new key"]);
+    let tip = git(&client, &["rev-parse", "HEAD"]);
+    let run = |from: &str| {
+        let mut cmd = Command::new(bin());
+        git_env(&mut cmd)
+            .args(["hook", "pre-push", "origin", "url"])
+            .env("PRE_COMMIT_FROM_REF", from)
+            .env("PRE_COMMIT_TO_REF", &tip)
+            .current_dir(&client);
+        output(&mut cmd)
+    };
+    let out = run(&base);
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert!(out.stderr.contains("new.env"), "{}", out.stderr);
+    let out = run(&tip);
+    assert_eq!(out.code, 0, "nothing new: {}", out.all());
+}
+
 fn install_pre_receive(server: &Path) {
     let hook = server.join("hooks/pre-receive");
     std::fs::create_dir_all(hook.parent().unwrap()).unwrap();

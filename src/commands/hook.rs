@@ -67,7 +67,10 @@ fn scan_and_report(
 
 fn pre_push(remote: Option<&str>, _url: Option<&str>, args: &HookScanArgs) -> Result<u8> {
     let repo = Opener::Env.open()?;
-    let updates = git_source::parse_pre_push(&read_stdin()?)?;
+    let mut updates = git_source::parse_pre_push(&read_stdin()?)?;
+    if updates.is_empty() {
+        updates.extend(pre_commit_framework_push(&repo)?);
+    }
     let upstream = remote.unwrap_or("<remote>");
     let advice = format!(
         "lushaguard: push blocked: the commits above add Lusha API keys.\n\
@@ -83,6 +86,34 @@ fn pre_push(remote: Option<&str>, _url: Option<&str>, args: &HookScanArgs) -> Re
         |repo| Ok(Selection::pushed(repo, &updates)?),
         &advice,
     )
+}
+
+/// The pre-commit framework reads git's pre-push lines itself and hands its hooks the range in
+/// `PRE_COMMIT_TO_REF` (the local commit) and `PRE_COMMIT_FROM_REF` (the remote's, or the parent
+/// of the first commit the remote lacks; unset when everything is new).
+fn pre_commit_framework_push(repo: &Repository) -> Result<Option<git_source::PushUpdate>> {
+    let Some(to) = std::env::var("PRE_COMMIT_TO_REF")
+        .ok()
+        .filter(|s| !s.is_empty())
+    else {
+        return Ok(None);
+    };
+    let resolve = |spec: &str| -> Result<git2::Oid> {
+        repo.revparse_single(spec)
+            .and_then(|o| o.peel_to_commit())
+            .map(|c| c.id())
+            .with_context(|| format!("PRE_COMMIT_*_REF `{spec}` is not a commit here"))
+    };
+    let from = match std::env::var("PRE_COMMIT_FROM_REF") {
+        Ok(s) if !s.is_empty() => resolve(&s)?,
+        _ => git2::Oid::zero(),
+    };
+    Ok(Some(git_source::PushUpdate {
+        local_ref: std::env::var("PRE_COMMIT_LOCAL_BRANCH").unwrap_or_default(),
+        local_oid: resolve(&to)?,
+        remote_ref: std::env::var("PRE_COMMIT_REMOTE_BRANCH").unwrap_or_default(),
+        remote_oid: from,
+    }))
 }
 
 fn pre_receive(args: &HookScanArgs) -> Result<u8> {
