@@ -212,7 +212,7 @@ printf 'ratio:       %.2f (lushaguard / git cat-file; target <= 1.5, goal <= 1.0
 wt=$(mktemp -d)
 trap 'rm -rf "$wt"' EXIT
 git clone -q --shared "$repo" "$wt/w"
-file=$(git -C "$wt/w" ls-files | grep '\.rs$' | head -n 1)
+file=$(git -C "$wt/w" ls-files -- '*.rs' | sed -n 1p)
 printf '\n// staged change\n' >> "$wt/w/$file"
 git -C "$wt/w" add "$file"
 staged_times=()
