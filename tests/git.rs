@@ -565,6 +565,38 @@ fn staged_works_without_commits_and_with_renames_deletions_binaries_and_odd_name
     }
 }
 
+#[test]
+fn staged_follows_renames_with_edits_and_intent_to_add_entries() {
+    let r = Repo::new();
+    let old = format!("DEBUG = False\nLUSHA_API_KEY = \"{KEY}\"\nTIMEOUT = 5\nRETRIES = 3\n");
+    r.write("settings.py", &old).commit("Old key");
+    // Moved and edited: the old key's line is not new.
+    std::fs::remove_file(r.path.join("settings.py")).unwrap();
+    r.write("app/settings.py", &format!("{old}COLOR = 1\n"));
+    r.git(&["add", "-A"]);
+    let out = lg(&r.path, &["git", "--staged"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    // Moved with a new key line: only that line.
+    r.write(
+        "app/settings.py",
+        &format!("{old}LUSHA_BACKUP_KEY = \"{KEY2}\"\n"),
+    );
+    r.git(&["add", "-A"]);
+    let out = lg(&r.path, &["git", "--staged", "--format", "json"]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    let lines: Vec<u64> = findings(&out.json())
+        .iter()
+        .map(|f| f["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, vec![5]);
+    // An intent-to-add entry (`git add -N`) takes the general diff; still correct.
+    r.write("later.txt", "not yet\n");
+    r.git(&["add", "-N", "later.txt"]);
+    let out = lg(&r.path, &["git", "--staged", "--format", "json"]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert_eq!(findings(&out.json())[0]["path"], "app/settings.py");
+}
+
 /// A directory holding a `lushaguard` that runs the binary under test, for hooks that look on
 /// PATH, and the PATH to use.
 fn path_with_lushaguard(dir: &Path) -> String {
