@@ -25,7 +25,14 @@ fail() { echo "precommit-e2e: FAIL: $*" >&2; exit 1; }
 step() { printf '\n--> %s\n' "$*"; }
 
 step "installing pre-commit into a fresh venv"
-python3 -m venv "$work/venv"
+if ! python3 -m venv "$work/venv" 2>/dev/null; then
+  # Debian's python3 ships venv separately.
+  if command -v apt-get >/dev/null 2>&1; then
+    apt-get install -y -qq python3-venv >/dev/null || { apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null; }
+  fi
+  rm -rf "$work/venv"
+  python3 -m venv "$work/venv"
+fi
 "$work/venv/bin/python" -m pip install --quiet --disable-pip-version-check pre-commit
 precommit="$work/venv/bin/pre-commit"
 "$precommit" --version
