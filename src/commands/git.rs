@@ -202,34 +202,27 @@ fn absorb_notes(c: &mut Collected, notes: Notes) {
             path: String::new(),
             message,
         }));
-    if notes.submodules > 0 {
-        c.warnings.push(Warning {
-            path: String::new(),
-            message: format!(
-                "{} submodule {} (gitlinks) skipped: scan each submodule's repository on its own",
-                notes.submodules,
-                if notes.submodules == 1 {
-                    "entry"
-                } else {
-                    "entries"
-                }
-            ),
-        });
-    }
-    if notes.lfs_pointers > 0 {
-        c.warnings.push(Warning {
-            path: String::new(),
-            message: format!(
-                "{} Git LFS pointer {} skipped: the content lives on the LFS server",
-                notes.lfs_pointers,
-                if notes.lfs_pointers == 1 {
-                    "file"
-                } else {
-                    "files"
-                }
-            ),
-        });
-    }
+    let mut counted = |n: u64, one: &str, many: &str, why: &str| {
+        if n > 0 {
+            let what = if n == 1 { one } else { many };
+            c.warnings.push(Warning {
+                path: String::new(),
+                message: format!("{n} {what} skipped: {why}"),
+            });
+        }
+    };
+    counted(
+        notes.submodules,
+        "submodule entry (gitlinks)",
+        "submodule entries (gitlinks)",
+        "scan each submodule's repository on its own",
+    );
+    counted(
+        notes.lfs_pointers,
+        "Git LFS pointer file",
+        "Git LFS pointer files",
+        "the content lives on the LFS server",
+    );
 }
 
 /// A finding candidate before deduplication.

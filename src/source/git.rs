@@ -128,6 +128,17 @@ impl Notes {
         self.warnings.push(message);
     }
 
+    /// Counts an entry that holds no content of this repository (a submodule or a symbolic
+    /// link); true when `mode` is such an entry and it should be skipped.
+    fn skip_special(&mut self, mode: i32) -> bool {
+        match mode {
+            MODE_GITLINK => self.submodules += 1,
+            MODE_LINK => self.symlinks += 1,
+            _ => return false,
+        }
+        true
+    }
+
     fn absorb(&mut self, other: Notes) {
         self.warnings.extend(other.warnings);
         self.submodules += other.submodules;
@@ -608,9 +619,7 @@ fn walk(
         let index = history.commits.len();
         history.commits.push(id);
         let mut on_entry = |path: &[u8], blob: Oid, mode: i32, notes: &mut Notes| match mode {
-            MODE_GITLINK => notes.submodules += 1,
-            MODE_LINK => notes.symlinks += 1,
-            _ if !keep(path) => {}
+            _ if notes.skip_special(mode) || !keep(path) => {}
             _ if seen.insert(blob) => {
                 let intro = Introduction {
                     blob,
@@ -1148,16 +1157,8 @@ fn staged_by_tree_hash(
         let Some((mode, id)) = change.new else {
             continue;
         };
-        match mode {
-            MODE_GITLINK => {
-                notes.submodules += 1;
-                continue;
-            }
-            MODE_LINK => {
-                notes.symlinks += 1;
-                continue;
-            }
-            _ => {}
+        if notes.skip_special(mode) {
+            continue;
         }
         let new_blob = blob(id)?;
         let diff_with = |old: Oid| -> Result<AddedLines, GitError> {
@@ -1244,16 +1245,8 @@ pub fn staged(
         }
         let new = delta.new_file();
         let path = new.path_bytes().unwrap_or_default().to_vec();
-        match i32::from(new.mode()) {
-            MODE_GITLINK => {
-                notes.submodules += 1;
-                continue;
-            }
-            MODE_LINK => {
-                notes.symlinks += 1;
-                continue;
-            }
-            _ => {}
+        if notes.skip_special(i32::from(new.mode())) {
+            continue;
         }
         let added = if delta.status() == Delta::Added {
             AddedLines::All
