@@ -871,4 +871,9 @@ fn pre_receive_rejects_pushes_that_add_keys_even_if_removed_again() {
     let rejected = try_git(&client, &["push", "origin", "leaky"]);
     assert_ne!(rejected.code, 0, "{}", rejected.all());
     assert!(rejected.stderr.contains("k.yml"), "{}", rejected.stderr);
+    // Nor is an annotated tag alone on such a commit (its new value is the tag object).
+    git(&client, &["tag", "-a", "-m", "release", "v9"]);
+    let rejected = try_git(&client, &["push", "origin", "refs/tags/v9"]);
+    assert_ne!(rejected.code, 0, "{}", rejected.all());
+    assert!(rejected.stderr.contains("k.yml"), "{}", rejected.stderr);
 }
