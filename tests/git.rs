@@ -8,9 +8,9 @@ mod common;
 
 use common::{bin, KEY, KEY2};
 use serde_json::Value;
+use std::cell::Cell;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A third random UUID v4 for these tests; Lusha never issued it.
 const KEY3: &str = "0d7e5b3a-9c41-4f2e-8a6d-3e1f7c9b2a54"; // lushaguard:allow (test key)
@@ -21,8 +21,9 @@ fn env_with(key: &str) -> String {
 
 /// Environment that makes git deterministic and blind to the machine's own configuration.
 fn git_env(cmd: &mut Command) -> &mut Command {
-    static CLOCK: AtomicU64 = AtomicU64::new(0);
-    let t = 1_700_000_000 + 3600 * CLOCK.fetch_add(1, Ordering::Relaxed);
+    // Per test thread, so each test sees the same dates whatever runs beside it.
+    thread_local!(static CLOCK: Cell<u64> = const { Cell::new(0) });
+    let t = 1_700_000_000 + 3600 * CLOCK.with(|c| c.replace(c.get() + 1));
     for var in [
         "GIT_DIR",
         "GIT_INDEX_FILE",
@@ -325,6 +326,11 @@ fn range_scans_see_only_their_commits() {
     assert_eq!(summary(&v)[0].0, "a.env");
     let v = r.scan(&["--range", "HEAD~1..HEAD"]).json();
     assert_eq!(summary(&v)[0].0, "c.env");
+    // --since: commits committed at or after the second one.
+    let when = format!("@{}", r.git(&["log", "-1", "--format=%ct", &second]));
+    let v = r.scan(&["--since", &when]).json();
+    let paths: Vec<String> = summary(&v).into_iter().map(|f| f.0).collect();
+    assert_eq!(paths, vec!["b.env", "c.env"]);
 
     let bad = r.scan(&["--range", "nope..HEAD"]);
     assert_eq!(bad.code, 2, "{}", bad.all());
