@@ -30,6 +30,14 @@ pub enum Command {
     Scan(ScanArgs),
     /// Check keys against the Lusha API: live, invalid, restricted or unknown (spends no credits).
     Verify(VerifyCommandArgs),
+    /// Scan git history (every commit reachable from any ref), a range of it, or (--staged)
+    /// exactly what the next commit would add.
+    Git(GitArgs),
+    /// Install git hooks, or run as one (pre-push, pre-receive).
+    Hook {
+        #[command(subcommand)]
+        command: HookCommand,
+    },
     /// List the detection rules or run their self-test.
     Rules {
         #[command(subcommand)]
@@ -101,6 +109,87 @@ pub struct ScanArgs {
     pub threads: Option<usize>,
 
     /// Read settings from this file instead of .lushaguard.toml in the scanned directory.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct GitArgs {
+    /// The repository (a work tree, a bare repository, or any directory inside one).
+    #[arg(value_name = "REPO")]
+    pub repo: Option<PathBuf>,
+
+    /// Scan only what is staged: the index compared with HEAD. Only keys on added or changed
+    /// lines are reported, so an old key elsewhere in a file does not block an unrelated commit.
+    #[arg(long, conflicts_with_all = ["range", "branch", "since"])]
+    pub staged: bool,
+
+    /// Scan only these commits: a revision (with its ancestors), `A..B` or `A...B`.
+    #[arg(long, value_name = "REVSPEC", conflicts_with = "branch")]
+    pub range: Option<String>,
+
+    /// Scan only this branch (or any revision) and its ancestors.
+    #[arg(long, value_name = "BRANCH")]
+    pub branch: Option<String>,
+
+    /// Leave out commits committed before this date (YYYY-MM-DD, RFC 3339, or @UNIX-SECONDS).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+
+    #[command(flatten)]
+    pub scan: HookScanArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HookCommand {
+    /// Install a pre-commit hook (and with --pre-push a pre-push hook) running lushaguard.
+    Install {
+        /// The repository (default: the one around the current directory).
+        #[arg(value_name = "REPO")]
+        repo: Option<PathBuf>,
+        /// Also install a pre-push hook that scans the commits being pushed.
+        #[arg(long)]
+        pre_push: bool,
+        /// Replace hooks that lushaguard did not install (they are kept as `<hook>.bak`).
+        #[arg(long)]
+        force: bool,
+    },
+    /// Run as git's pre-push hook: scan the commits being pushed (refs on standard input).
+    PrePush {
+        /// The remote's name (git passes it).
+        #[arg(value_name = "REMOTE")]
+        remote: Option<String>,
+        /// The remote's URL (git passes it).
+        #[arg(value_name = "URL")]
+        url: Option<String>,
+        #[command(flatten)]
+        scan: HookScanArgs,
+    },
+    /// Run as a server's pre-receive hook: reject pushes whose new commits add keys.
+    PreReceive {
+        #[command(flatten)]
+        scan: HookScanArgs,
+    },
+}
+
+/// What every git scan shares with `scan`.
+#[derive(Debug, Args)]
+pub struct HookScanArgs {
+    #[command(flatten)]
+    pub report: ReportArgs,
+
+    #[command(flatten)]
+    pub detection: DetectionArgs,
+
+    /// Scan blobs that look binary too (they are skipped by default).
+    #[arg(long)]
+    pub binary: bool,
+
+    /// Worker threads (0 = one per CPU).
+    #[arg(short = 'j', long, value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// Read settings from this file instead of .lushaguard.toml in the work tree.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 }

@@ -47,7 +47,7 @@ fn schema_errors(schema_file: &str, doc: &Value) -> Vec<String> {
     validator
         .iter_errors(doc)
         .take(10)
-        .map(|e| format!("{} at {}", e, e.instance_path))
+        .map(|e| format!("{} at {}", e, e.instance_path()))
         .collect()
 }
 

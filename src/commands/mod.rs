@@ -1,7 +1,9 @@
 //! One module per subcommand. Commands are the only code that knows every stage: they build the
 //! settings, run sources through the detector, filter and sort the findings and pick a writer.
 
+pub mod git;
 pub mod head;
+pub mod hook;
 pub mod pipeline;
 pub mod progress;
 pub mod rules;
@@ -48,6 +50,8 @@ where
     match cli.command {
         Command::Scan(args) => scan::run(&args),
         Command::Verify(args) => verify::run(&args),
+        Command::Git(args) => git::run(&args),
+        Command::Hook { command } => hook::run(&command),
         Command::Rules { command } => rules::run(&command),
     }
 }

@@ -169,9 +169,21 @@ pub fn finish_report(rules: &[Rule], mut c: Collected, min: Confidence) -> Repor
 /// exit status. Suppression comes first so that a suppressed key is never sent to the API.
 pub fn deliver(
     detector: &Detector,
+    collected: Collected,
+    min: Confidence,
+    settings: &ReportSettings,
+) -> Result<u8> {
+    let mut out = open_output(settings.output.as_deref())?;
+    deliver_to(detector, collected, min, settings, &mut out)
+}
+
+/// `deliver`, writing the report to `out` (git hooks report on stderr).
+pub fn deliver_to(
+    detector: &Detector,
     mut collected: Collected,
     min: Confidence,
     settings: &ReportSettings,
+    out: &mut dyn std::io::Write,
 ) -> Result<u8> {
     // Duplicates first, so that each suppressed finding is counted once.
     sort_findings(&mut collected.findings);
@@ -219,9 +231,8 @@ pub fn deliver(
         let written = report::write(&report, *format, settings.options, &mut out);
         finish_output(written, &mut out)?;
     }
-    let mut out = open_output(settings.output.as_deref())?;
-    let written = report::write(&report, settings.format, settings.options, &mut out);
-    finish_output(written, &mut out)?;
+    let written = report::write(&report, settings.format, settings.options, out);
+    finish_output(written, out)?;
     let failing = match policy.fail_on {
         FailOn::Any => !report.findings.is_empty(),
         FailOn::Live => report.findings.iter().any(is_live),

@@ -1,5 +1,8 @@
 //! Sources: where text comes from. `fs` walks and opens files; `reader` turns any byte stream
-//! into text windows in bounded memory. Sources know nothing of rules or findings.
+//! into text windows in bounded memory; `git` enumerates the blobs of a history, a push or the
+//! index, once each, with the commit and path that introduced them. Sources know nothing of rules
+//! or findings.
 
 pub mod fs;
+pub mod git;
 pub mod reader;

@@ -1,0 +1,483 @@
+//! `lushaguard git`: history and the index as sources. The git source walks the selected commits
+//! and hands every blob, once, to worker threads that scan it with the same detector and reader
+//! `scan` uses. Findings then become one per (key fingerprint, path), attributed to the earliest
+//! commit that introduced that key there; a key that moved to a new path in the commit that
+//! removed it from the old one is the same finding, not a new one. Each history finding says
+//! whether the key is still anywhere in HEAD. `--staged` scans the index blobs that differ from
+//! HEAD and keeps only findings on added lines. The hooks (`commands::hook`) reuse all of this.
+
+use super::pipeline::{self, to_finding, Collected};
+use super::progress::Progress;
+use super::scan::scan_file;
+use crate::cli::{GitArgs, HookScanArgs};
+use crate::detect::{Confidence, Detection, Detector};
+use crate::report::{CommitInfo, Finding};
+use crate::settings::{self, ConfigFile, ReportSettings, CONFIG_FILE};
+use crate::source::fs::Warning;
+use crate::source::git::{
+    self as git_source, BlobItem, BlobVisitor, GitError, History, Notes, Opener, Selection,
+};
+use crate::source::reader::{self, Outcome};
+use anyhow::{Context, Result};
+use git2::{Oid, Repository};
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::Cursor;
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+/// Everything a git scan needs, validated.
+pub struct GitScan {
+    pub detector: Detector,
+    pub min: Confidence,
+    pub report: ReportSettings,
+    pub binary: bool,
+    pub threads: usize,
+    exclude: Option<Gitignore>,
+}
+
+impl GitScan {
+    /// Settings for a scan of `repo`: `--config`, else `.lushaguard.toml` at the top of the
+    /// work tree (a bare repository has none), then the flags.
+    pub fn new(repo: &Repository, args: &HookScanArgs) -> Result<GitScan> {
+        let root = repo.workdir().unwrap_or_else(|| repo.path()).to_path_buf();
+        let config_path = match &args.config {
+            Some(p) => Some(p.clone()),
+            None => Some(root.join(CONFIG_FILE)).filter(|p| p.is_file()),
+        };
+        let config = match &config_path {
+            Some(p) => ConfigFile::load(p)?,
+            None => ConfigFile::default(),
+        };
+        let (rules, min, decode) =
+            settings::detection(&args.detection, &config, config_path.as_deref())?;
+        let exclude = if config.exclude.is_empty() {
+            None
+        } else {
+            let mut b = GitignoreBuilder::new(&root);
+            for glob in &config.exclude {
+                b.add_line(None, glob)
+                    .with_context(|| format!("exclude pattern `{glob}`"))?;
+            }
+            Some(b.build().context("exclude patterns")?)
+        };
+        Ok(GitScan {
+            detector: Detector::new(rules).with_decoding(decode),
+            min,
+            report: ReportSettings::from_args(&args.report),
+            binary: args.binary,
+            threads: settings::threads(args.threads),
+            exclude,
+        })
+    }
+
+    /// Is a repository path (relative to the top of the tree) left out by `exclude`?
+    fn excluded(&self, path: &[u8]) -> bool {
+        self.exclude.as_ref().is_some_and(|g| {
+            g.matched_path_or_any_parents(bytes_to_path(path), false)
+                .is_ignore()
+        })
+    }
+}
+
+#[cfg(unix)]
+fn bytes_to_path(path: &[u8]) -> PathBuf {
+    use std::os::unix::ffi::OsStrExt;
+    PathBuf::from(std::ffi::OsStr::from_bytes(path))
+}
+
+#[cfg(not(unix))]
+fn bytes_to_path(path: &[u8]) -> PathBuf {
+    PathBuf::from(String::from_utf8_lossy(path).into_owned())
+}
+
+/// The path as reports show it (non-UTF-8 bytes as U+FFFD; the sort key keeps the raw bytes).
+fn shown(path: &[u8]) -> String {
+    String::from_utf8_lossy(path).into_owned()
+}
+
+pub fn run(args: &GitArgs) -> Result<u8> {
+    let opener = match &args.repo {
+        Some(p) => Opener::Path(p.clone()),
+        None => Opener::Env,
+    };
+    let repo = opener.open()?;
+    let scan = GitScan::new(&repo, &args.scan)?;
+    if args.staged {
+        let collected = scan_staged(&repo, &scan, matches!(opener, Opener::Env))?;
+        return pipeline::deliver(&scan.detector, collected, scan.min, &scan.report);
+    }
+    let mut notes = Notes::default();
+    let mut selection = match (&args.range, &args.branch) {
+        (Some(spec), _) | (None, Some(spec)) => Selection::revspec(&repo, spec)?,
+        (None, None) => Selection::all_refs(&repo, &mut notes)?,
+    };
+    if let Some(since) = &args.since {
+        selection.since =
+            Some(
+                git_source::parse_date(since).ok_or_else(|| GitError::BadRevision {
+                    spec: since.clone(),
+                    message: "--since takes YYYY-MM-DD, an RFC 3339 date-time or @UNIX-SECONDS"
+                        .into(),
+                })?,
+            );
+        selection.everything = false;
+    }
+    let collected = scan_commits(&opener, &repo, &selection, &scan, notes, true)?;
+    pipeline::deliver(&scan.detector, collected, scan.min, &scan.report)
+}
+
+/// A blob's detections, by its index in `History::introductions`.
+type BlobDetections = (usize, Vec<Detection>);
+
+/// One worker thread's share of a history scan.
+struct BlobScanner<'a> {
+    scan: &'a GitScan,
+    counters: Arc<super::progress::Counters>,
+    buf: Vec<u8>,
+    found: Vec<BlobDetections>,
+    files: u64,
+    bytes: u64,
+    binary: u64,
+    unreadable: Vec<Warning>,
+}
+
+/// Scans one blob as `scan` scans a file: binary sniffing, UTF-16, windows, whole-file facts.
+fn scan_blob(
+    detector: &Detector,
+    path: &str,
+    content: &[u8],
+    binary: bool,
+    buf: &mut Vec<u8>,
+) -> std::io::Result<(Outcome, Vec<Detection>)> {
+    scan_file(
+        detector,
+        path,
+        Cursor::new(content),
+        content.len() as u64,
+        binary,
+        buf,
+    )
+}
+
+impl BlobVisitor for BlobScanner<'_> {
+    fn visit(&mut self, item: BlobItem<'_>) {
+        let path = shown(item.path);
+        match scan_blob(
+            &self.scan.detector,
+            &path,
+            item.content,
+            self.scan.binary,
+            &mut self.buf,
+        ) {
+            Ok((Outcome::Text { bytes }, detections)) => {
+                self.files += 1;
+                self.bytes += bytes;
+                self.counters.files.fetch_add(1, Ordering::Relaxed);
+                self.counters.bytes.fetch_add(bytes, Ordering::Relaxed);
+                if !detections.is_empty() {
+                    self.found.push((item.index, detections));
+                }
+            }
+            Ok((Outcome::Binary, _)) => self.binary += 1,
+            // Reading from memory fails only on a bug; keep it visible.
+            Err(e) => self.unreadable.push(Warning {
+                path,
+                message: format!("cannot scan: {e}"),
+            }),
+        }
+        if self.buf.capacity() > 2 * reader::WINDOW {
+            self.buf = Vec::new();
+        }
+    }
+}
+
+/// The notes of a git scan as counted warnings, each kind said once.
+fn absorb_notes(c: &mut Collected, notes: Notes) {
+    c.skipped.symlinks += notes.symlinks;
+    c.skipped.unreadable += notes.unreadable;
+    c.warnings
+        .extend(notes.warnings.into_iter().map(|message| Warning {
+            path: String::new(),
+            message,
+        }));
+    let mut counted = |n: u64, one: &str, many: &str, why: &str| {
+        if n > 0 {
+            let what = if n == 1 { one } else { many };
+            c.warnings.push(Warning {
+                path: String::new(),
+                message: format!("{n} {what} skipped: {why}"),
+            });
+        }
+    };
+    counted(
+        notes.submodules,
+        "submodule entry (gitlinks)",
+        "submodule entries (gitlinks)",
+        "scan each submodule's repository on its own",
+    );
+    counted(
+        notes.lfs_pointers,
+        "Git LFS pointer file",
+        "Git LFS pointer files",
+        "the content lives on the LFS server",
+    );
+}
+
+/// A finding candidate before deduplication.
+struct Candidate {
+    fingerprint: String,
+    intro: usize,
+    commit: usize,
+    detection: Detection,
+}
+
+/// Scans the commits of `selection` and returns findings with their provenance. With
+/// `head_presence`, each finding also says whether its key is still in HEAD's tree.
+pub fn scan_commits(
+    opener: &Opener,
+    repo: &Repository,
+    selection: &Selection,
+    scan: &GitScan,
+    notes: Notes,
+    head_presence: bool,
+) -> Result<Collected> {
+    let progress = Progress::start(scan.report.progress, "scanning history");
+    let keep = |path: &[u8]| !scan.excluded(path);
+    let (history, scanners) =
+        git_source::scan_history(opener, repo, selection, scan.threads, &keep, || {
+            BlobScanner {
+                scan,
+                counters: Arc::clone(&progress.counters),
+                buf: Vec::new(),
+                found: Vec::new(),
+                files: 0,
+                bytes: 0,
+                binary: 0,
+                unreadable: Vec::new(),
+            }
+        })?;
+    progress.finish();
+
+    let mut c = Collected::default();
+    absorb_notes(&mut c, notes);
+    let History {
+        commits,
+        introductions,
+        notes: walk_notes,
+    } = history;
+    absorb_notes(&mut c, walk_notes);
+    let mut found: Vec<BlobDetections> = Vec::new();
+    for s in scanners {
+        c.files += s.files;
+        c.bytes += s.bytes;
+        c.skipped.binary += s.binary;
+        c.skipped.unreadable += s.unreadable.len() as u64;
+        c.warnings.extend(s.unreadable);
+        found.extend(s.found);
+    }
+    // Walk order (oldest commit first), so that "first" below means earliest.
+    found.sort_by_key(|(i, _)| *i);
+
+    // Every key seen in each blob, at any confidence: for "still there?" questions.
+    let mut keys_in_blob: HashMap<Oid, HashSet<String>> = HashMap::new();
+    let mut candidates = Vec::new();
+    let mut hidden: HashSet<(String, Vec<u8>, bool)> = HashSet::new();
+    for (intro, detections) in found {
+        let Some(introduction) = introductions.get(intro) else {
+            continue;
+        };
+        for d in detections {
+            let fp = d.secret.fingerprint();
+            keys_in_blob
+                .entry(introduction.blob)
+                .or_default()
+                .insert(fp.clone());
+            if d.allowed || d.confidence < scan.min {
+                // Counted once per key and path, however many versions of the file held it.
+                if hidden.insert((fp, introduction.path.clone(), d.allowed)) {
+                    if d.allowed {
+                        c.suppressed.inline += 1;
+                    } else {
+                        c.below_threshold += 1;
+                    }
+                }
+                continue;
+            }
+            candidates.push(Candidate {
+                fingerprint: fp,
+                intro,
+                commit: introduction.commit,
+                detection: d,
+            });
+        }
+    }
+
+    // One per (key, path): the earliest commit, then the first place in that file.
+    let mut first: BTreeMap<(String, Vec<u8>), Candidate> = BTreeMap::new();
+    for cand in candidates {
+        let key = (
+            cand.fingerprint.clone(),
+            introductions[cand.intro].path.clone(),
+        );
+        match first.get(&key) {
+            Some(old)
+                if (old.commit, old.detection.line, old.detection.column)
+                    <= (cand.commit, cand.detection.line, cand.detection.column) => {}
+            _ => {
+                first.insert(key, cand);
+            }
+        }
+    }
+    // A later (key, path) is not a new place for the key when, in its commit, the key left
+    // another path (a move with edits), or the path already held it (it came there by a
+    // rename, which records no new blob). A key that stays where it was and appears
+    // elsewhere was copied: both places are reported.
+    let mut by_key: BTreeMap<&str, Vec<&Candidate>> = BTreeMap::new();
+    for cand in first.values() {
+        by_key.entry(&cand.fingerprint).or_default().push(cand);
+    }
+    let holds = |blob: &Oid, fp: &str| keys_in_blob.get(blob).is_some_and(|k| k.contains(fp));
+    let mut kept: Vec<&Candidate> = Vec::new();
+    for (fp, mut group) in by_key {
+        group.sort_by_key(|c| (c.commit, c.intro));
+        let (earliest, later) = group.split_at(1);
+        kept.extend(earliest);
+        for cand in later {
+            let path = &introductions[cand.intro].path;
+            let moved = git_source::replaced_blobs(repo, commits[cand.commit])
+                .iter()
+                .any(|r| {
+                    holds(&r.old, fp) && (&r.path == path || !r.new.is_some_and(|n| holds(&n, fp)))
+                });
+            if !moved {
+                kept.push(cand);
+            }
+        }
+    }
+
+    let head_keys = if head_presence && !kept.is_empty() {
+        Some(keys_in_head(
+            repo,
+            scan,
+            &introductions,
+            &keys_in_blob,
+            selection,
+        )?)
+    } else {
+        None
+    };
+    let mut metas: HashMap<usize, CommitInfo> = HashMap::new();
+    for cand in kept {
+        let intro = &introductions[cand.intro];
+        let commit = match metas.get(&cand.commit) {
+            Some(m) => m.clone(),
+            None => {
+                let m = git_source::commit_meta(repo, commits[cand.commit])?;
+                let info = CommitInfo {
+                    id: m.id,
+                    author: m.author,
+                    email: m.email,
+                    date: m.date,
+                    summary: m.summary,
+                };
+                metas.insert(cand.commit, info.clone());
+                info
+            }
+        };
+        let mut f: Finding = to_finding(
+            &scan.detector,
+            &shown(&intro.path),
+            intro.path.clone(),
+            cand.detection.clone(),
+        );
+        f.commit = Some(commit);
+        f.present_in_head = head_keys
+            .as_ref()
+            .map(|keys| keys.contains(&cand.fingerprint));
+        c.findings.push(f);
+    }
+    Ok(c)
+}
+
+/// The fingerprints of every key anywhere in HEAD's tree (none when HEAD has no commit). Blobs
+/// the walk did not cover (a range scan) are scanned now.
+fn keys_in_head(
+    repo: &Repository,
+    scan: &GitScan,
+    introductions: &[git_source::Introduction],
+    keys_in_blob: &HashMap<Oid, HashSet<String>>,
+    selection: &Selection,
+) -> Result<HashSet<String>> {
+    let mut keys = HashSet::new();
+    let Some(blobs) = git_source::head_blobs(repo)? else {
+        return Ok(keys);
+    };
+    let walked: HashSet<Oid> = if selection.everything {
+        HashSet::new()
+    } else {
+        introductions.iter().map(|i| i.blob).collect()
+    };
+    let mut buf = Vec::new();
+    for blob in blobs {
+        if let Some(k) = keys_in_blob.get(&blob) {
+            keys.extend(k.iter().cloned());
+        } else if !selection.everything && !walked.contains(&blob) {
+            let Ok(content) = git_source::read_blob(repo, blob) else {
+                continue;
+            };
+            if let Ok((_, found)) = scan_blob(&scan.detector, "", &content, scan.binary, &mut buf) {
+                keys.extend(found.iter().map(|d| d.secret.fingerprint()));
+            }
+        }
+    }
+    Ok(keys)
+}
+
+/// `--staged`: the index blobs that differ from HEAD, findings on added lines only.
+fn scan_staged(repo: &Repository, scan: &GitScan, use_env_index: bool) -> Result<Collected> {
+    let mut notes = Notes::default();
+    let files = git_source::staged(repo, use_env_index, &mut notes)?;
+    let mut c = Collected::default();
+    let mut buf = Vec::new();
+    for file in files {
+        if scan.excluded(&file.path) {
+            continue;
+        }
+        let path = shown(&file.path);
+        let content = match git_source::read_blob(repo, file.blob) {
+            Ok(content) => content,
+            Err(e) => {
+                c.skipped.unreadable += 1;
+                c.warnings.push(Warning {
+                    path,
+                    message: e.to_string(),
+                });
+                continue;
+            }
+        };
+        if git_source::is_lfs_pointer(&content) {
+            notes.lfs_pointers += 1;
+            continue;
+        }
+        match scan_blob(&scan.detector, &path, &content, scan.binary, &mut buf) {
+            Ok((Outcome::Text { bytes }, detections)) => {
+                c.files += 1;
+                c.bytes += bytes;
+                let added: Vec<Detection> = detections
+                    .into_iter()
+                    .filter(|d| file.added.contains(d.line))
+                    .collect();
+                c.add(&scan.detector, &path, file.path.clone(), added, scan.min);
+            }
+            Ok((Outcome::Binary, _)) => c.skipped.binary += 1,
+            Err(e) => c.warnings.push(Warning {
+                path,
+                message: format!("cannot scan: {e}"),
+            }),
+        }
+    }
+    absorb_notes(&mut c, notes);
+    Ok(c)
+}

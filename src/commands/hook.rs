@@ -1,0 +1,248 @@
+//! `lushaguard hook`: installing client-side hooks, and running as git's pre-push and
+//! pre-receive hooks. Both hooks read git's ref lines from standard input, turn them into the
+//! set of commits the push adds (`source::git::Selection`), scan those commits' new blobs like
+//! `lushaguard git` does, and report on stderr (git relays a server hook's stderr to the
+//! pusher). Every new commit's blobs are scanned, not only the final trees: a key added and
+//! removed within one push is still in the history being pushed.
+
+use super::git::{scan_commits, GitScan};
+use super::pipeline;
+use crate::cli::{HookCommand, HookScanArgs};
+use crate::source::git::{self as git_source, Notes, Opener, Selection};
+use anyhow::{bail, Context, Result};
+use git2::Repository;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+/// The line that marks a hook file as ours (so reinstalling may replace it).
+pub const MARKER: &str = "# lushaguard-hook:";
+
+pub fn run(command: &HookCommand) -> Result<u8> {
+    match command {
+        HookCommand::Install {
+            repo,
+            pre_push,
+            force,
+        } => install(repo.as_deref(), *pre_push, *force),
+        HookCommand::PrePush { remote, url, scan } => {
+            pre_push(remote.as_deref(), url.as_deref(), scan)
+        }
+        HookCommand::PreReceive { scan } => pre_receive(scan),
+    }
+}
+
+fn read_stdin() -> Result<String> {
+    let mut input = Vec::new();
+    io::stdin()
+        .lock()
+        .read_to_end(&mut input)
+        .context("reading the hook's standard input")?;
+    Ok(String::from_utf8_lossy(&input).into_owned())
+}
+
+/// Scans `selection` and writes the report where a hook's output belongs: `--output`, else
+/// stderr. Returns the exit status, with `advice` printed after a report with findings.
+fn scan_and_report(
+    repo: &Repository,
+    scan_args: &HookScanArgs,
+    selection: impl FnOnce(&Repository) -> Result<Selection>,
+    advice: &str,
+) -> Result<u8> {
+    let opener = Opener::Env;
+    let scan = GitScan::new(repo, scan_args)?;
+    let selection = selection(repo)?;
+    let collected = scan_commits(&opener, repo, &selection, &scan, Notes::default(), false)?;
+    let code = match &scan.report.output {
+        Some(_) => pipeline::deliver(&scan.detector, collected, scan.min, &scan.report)?,
+        None => {
+            let mut err = io::stderr().lock();
+            pipeline::deliver_to(&scan.detector, collected, scan.min, &scan.report, &mut err)?
+        }
+    };
+    if code != super::EXIT_CLEAN {
+        let _ = writeln!(io::stderr(), "\n{advice}");
+    }
+    Ok(code)
+}
+
+fn pre_push(remote: Option<&str>, _url: Option<&str>, args: &HookScanArgs) -> Result<u8> {
+    let repo = Opener::Env.open()?;
+    let mut updates = git_source::parse_pre_push(&read_stdin()?)?;
+    if updates.is_empty() {
+        updates.extend(pre_commit_framework_push(&repo)?);
+    }
+    let upstream = remote.unwrap_or("<remote>");
+    let advice = format!(
+        "lushaguard: push blocked: the commits above add Lusha API keys.\n\
+         1. Rotate each key now: Lusha dashboard → API → Manage API Keys. A committed key must \
+         be treated as leaked.\n\
+         2. Take it out of the unpushed commits: `git rebase -i {upstream}/<branch>` and edit \
+         the commits that add it (or `git filter-repo --replace-text`), then push again.\n\
+         A false positive? Mark the line with a `lushaguard:allow` comment."
+    );
+    scan_and_report(
+        &repo,
+        args,
+        |repo| Ok(Selection::pushed(repo, &updates)?),
+        &advice,
+    )
+}
+
+/// The pre-commit framework reads git's pre-push lines itself and hands its hooks the range in
+/// `PRE_COMMIT_TO_REF` (the local commit) and `PRE_COMMIT_FROM_REF` (the remote's, or the parent
+/// of the first commit the remote lacks; unset when everything is new).
+fn pre_commit_framework_push(repo: &Repository) -> Result<Option<git_source::PushUpdate>> {
+    let Some(to) = std::env::var("PRE_COMMIT_TO_REF")
+        .ok()
+        .filter(|s| !s.is_empty())
+    else {
+        return Ok(None);
+    };
+    let resolve = |spec: &str| -> Result<git2::Oid> {
+        repo.revparse_single(spec)
+            .and_then(|o| o.peel_to_commit())
+            .map(|c| c.id())
+            .with_context(|| format!("PRE_COMMIT_*_REF `{spec}` is not a commit here"))
+    };
+    let from = match std::env::var("PRE_COMMIT_FROM_REF") {
+        Ok(s) if !s.is_empty() => resolve(&s)?,
+        _ => git2::Oid::zero(),
+    };
+    Ok(Some(git_source::PushUpdate {
+        local_ref: std::env::var("PRE_COMMIT_LOCAL_BRANCH").unwrap_or_default(),
+        local_oid: resolve(&to)?,
+        remote_ref: std::env::var("PRE_COMMIT_REMOTE_BRANCH").unwrap_or_default(),
+        remote_oid: from,
+    }))
+}
+
+fn pre_receive(args: &HookScanArgs) -> Result<u8> {
+    let repo = Opener::Env.open()?;
+    let updates = git_source::parse_pre_receive(&read_stdin()?)?;
+    let advice = "lushaguard: push rejected: the commits above add Lusha API keys. Nothing was \
+         written to this repository.\n\
+         1. Rotate each key now: Lusha dashboard → API → Manage API Keys. A pushed key must be \
+         treated as leaked, even if a later commit removed it.\n\
+         2. Rewrite your local history so no commit holds the key: `git rebase -i \
+         <remote>/<branch>` and edit the commits that add it, or `git filter-repo \
+         --replace-text`, then push again.";
+    scan_and_report(
+        &repo,
+        args,
+        |repo| Ok(Selection::received(repo, &updates)?),
+        advice,
+    )
+}
+
+/// Where git looks for hooks: `core.hooksPath` (relative to the work tree, or to the git
+/// directory of a bare repository), else `hooks/` in the common git directory (shared by all
+/// worktrees).
+pub fn hooks_dir(repo: &Repository) -> Result<PathBuf> {
+    let config = repo.config().context("reading git config")?;
+    if let Ok(p) = config.get_path("core.hooksPath") {
+        if p.is_absolute() {
+            return Ok(p);
+        }
+        let base = repo.workdir().unwrap_or_else(|| repo.path());
+        return Ok(base.join(p));
+    }
+    Ok(repo.commondir().join("hooks"))
+}
+
+fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+/// A hook script: lushaguard from PATH, else the binary that installed the hook.
+fn script(hook: &str, args: &str, fallback: &Path) -> String {
+    let fallback = shell_quote(&fallback.display().to_string());
+    format!(
+        "#!/bin/sh\n\
+         {MARKER} {hook} (installed by `lushaguard hook install`; reinstalling replaces this file)\n\
+         # Stops Lusha API keys before they leave this machine. Skip once: git {verb} --no-verify\n\
+         if command -v lushaguard >/dev/null 2>&1; then\n  exec lushaguard {args}\nfi\n\
+         if [ -x {fallback} ]; then\n  exec {fallback} {args}\nfi\n\
+         echo \"lushaguard: not found on PATH nor at \"{fallback}\"; install it or remove $0\" >&2\n\
+         exit 1\n",
+        verb = if hook == "pre-push" { "push" } else { "commit" },
+    )
+}
+
+fn install(repo: Option<&Path>, pre_push: bool, force: bool) -> Result<u8> {
+    let opener = match repo {
+        Some(p) => Opener::Path(p.to_path_buf()),
+        None => Opener::Path(PathBuf::from(".")),
+    };
+    let repo = opener.open()?;
+    let dir = hooks_dir(&repo)?;
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let exe = std::env::current_exe().context("cannot locate the lushaguard binary")?;
+    let mut hooks = vec![("pre-commit", "git --staged --no-progress")];
+    if pre_push {
+        hooks.push(("pre-push", "hook pre-push --no-progress \"$@\""));
+    }
+    // Check every hook before writing any, so a refusal leaves nothing half-installed.
+    for (name, _) in &hooks {
+        let path = dir.join(name);
+        if let Ok(existing) = std::fs::read_to_string(&path) {
+            if !existing.contains(MARKER) && !force {
+                bail!(
+                    "{} exists and was not installed by lushaguard; pass --force to replace it \
+                     (it is kept as {name}.bak)",
+                    path.display()
+                );
+            }
+        } else if path.exists() && !force {
+            bail!(
+                "{} exists and was not installed by lushaguard; pass --force to replace it",
+                path.display()
+            );
+        }
+    }
+    let mut out = io::stdout().lock();
+    for (name, args) in hooks {
+        let path = dir.join(name);
+        let ours = std::fs::read_to_string(&path).is_ok_and(|s| s.contains(MARKER));
+        if path.exists() && !ours {
+            let backup = dir.join(format!("{name}.bak"));
+            std::fs::rename(&path, &backup)
+                .with_context(|| format!("cannot move {} aside", path.display()))?;
+            let _ = writeln!(out, "kept the previous {name} hook as {}", backup.display());
+        }
+        std::fs::write(&path, script(name, args, &exe))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        make_executable(&path)?;
+        let _ = writeln!(out, "installed the {name} hook at {}", path.display());
+    }
+    Ok(super::EXIT_CLEAN)
+}
+
+#[cfg(unix)]
+fn make_executable(path: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
+        .with_context(|| format!("cannot make {} executable", path.display()))
+}
+
+#[cfg(not(unix))]
+fn make_executable(_: &Path) -> Result<()> {
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hook_scripts_quote_the_fallback_and_carry_the_marker() {
+        let s = script(
+            "pre-commit",
+            "git --staged",
+            Path::new("/opt/it's here/lushaguard"),
+        );
+        assert!(s.starts_with("#!/bin/sh\n"));
+        assert!(s.contains(MARKER));
+        assert!(s.contains(r"'/opt/it'\''s here/lushaguard'"), "{s}");
+        assert!(s.contains("exec lushaguard git --staged\n"));
+    }
+}

@@ -1,0 +1,1355 @@
+//! Git as a source: which blobs a history, a push or a commit-to-be holds, read once each, with
+//! where they came from. Nothing here knows rules or findings.
+//!
+//! History is walked oldest first (topological, then by time) from a `Selection` of tips minus
+//! hidden commits. Each commit's tree is compared with its parents' trees entry by entry: an
+//! entry whose object id equals the parent's is skipped whole, so an unchanged subtree is never
+//! read, and a merge introduces only what differs from *every* parent. A blob is recorded once,
+//! at the first (commit, path) that introduced it; renames and re-adds of the same content are
+//! not recorded again. Blobs are read on worker threads, each with its own `Repository`
+//! (libgit2 handles are not `Sync`), while the walk goes on, and handed to a visitor.
+//!
+//! Problems (a missing or corrupt object, a shallow boundary, a submodule, an LFS pointer) are
+//! notes: counted, named by object id, and the walk goes on.
+
+use git2::{Delta, ObjectType, Oid, Repository, Sort, Tree};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::sync::Mutex;
+
+const MODE_TREE: i32 = 0o040000;
+const MODE_LINK: i32 = 0o120000;
+const MODE_GITLINK: i32 = 0o160000;
+
+/// Trees kept between commits (the parent's trees are usually the ones the previous commit
+/// loaded). Cleared whole when full: simple, and the next commit refills what it needs.
+const TREE_CACHE: usize = 4096;
+
+/// The first line of every Git LFS pointer file.
+const LFS_POINTER: &[u8] = b"version https://git-lfs.github.com/spec/v1";
+/// LFS pointers are small; anything larger is real content.
+const LFS_POINTER_MAX: usize = 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum GitError {
+    #[error("{path}: no such file or directory")]
+    Missing { path: String },
+    #[error("{path}: not a git repository")]
+    NotARepository { path: String },
+    #[error("{path}: cannot open the git repository: {message}")]
+    Open { path: String, message: String },
+    #[error("`{spec}` is not a revision or range of this repository: {message}")]
+    BadRevision { spec: String, message: String },
+    #[error("{what}: {message}")]
+    Git { what: String, message: String },
+    #[error("hook input line {line}: expected `{expected}`, got `{text}`")]
+    HookInput {
+        line: usize,
+        text: String,
+        expected: &'static str,
+    },
+}
+
+fn git_err(what: impl Into<String>) -> impl FnOnce(git2::Error) -> GitError {
+    let what = what.into();
+    move |e| GitError::Git {
+        what,
+        message: e.message().to_string(),
+    }
+}
+
+/// How to open the repository, again, on every worker thread.
+#[derive(Debug, Clone)]
+pub enum Opener {
+    /// This directory or one above it, like `git -C DIR`.
+    Path(PathBuf),
+    /// From git's environment (`GIT_DIR`, `GIT_INDEX_FILE`, `GIT_OBJECT_DIRECTORY`,
+    /// `GIT_ALTERNATE_OBJECT_DIRECTORIES`), as a hook is run; this is how a pre-receive hook
+    /// sees the pushed objects still in git's quarantine directory.
+    Env,
+}
+
+impl Opener {
+    pub fn open(&self) -> Result<Repository, GitError> {
+        let (shown, result) = match self {
+            Opener::Path(p) => {
+                if std::fs::metadata(p).is_err() {
+                    return Err(GitError::Missing {
+                        path: p.display().to_string(),
+                    });
+                }
+                let no_ceiling: &[&std::ffi::OsStr] = &[];
+                (
+                    p.display().to_string(),
+                    Repository::open_ext(p, git2::RepositoryOpenFlags::empty(), no_ceiling),
+                )
+            }
+            Opener::Env => (".".to_string(), Repository::open_from_env()),
+        };
+        result.map_err(|e| {
+            if e.code() == git2::ErrorCode::NotFound {
+                GitError::NotARepository { path: shown }
+            } else {
+                GitError::Open {
+                    path: shown,
+                    message: e.message().to_string(),
+                }
+            }
+        })
+    }
+
+    /// The opener for worker threads: the exact git directory found (no search again), or the
+    /// environment again.
+    pub fn for_workers(&self, repo: &Repository) -> Opener {
+        match self {
+            Opener::Path(_) => Opener::Path(repo.path().to_path_buf()),
+            Opener::Env => Opener::Env,
+        }
+    }
+}
+
+/// Problems met on the way, and what was left out.
+#[derive(Debug, Default)]
+pub struct Notes {
+    pub warnings: Vec<String>,
+    /// Gitlinks (submodule commits): their content lives in another repository.
+    pub submodules: u64,
+    /// Symbolic links: their blob is a path, not content.
+    pub symlinks: u64,
+    /// Git LFS pointer files: the content lives on the LFS server.
+    pub lfs_pointers: u64,
+    /// Objects that could not be read (each also has a warning).
+    pub unreadable: u64,
+}
+
+impl Notes {
+    fn warn(&mut self, message: String) {
+        self.warnings.push(message);
+    }
+
+    /// Counts an entry that holds no content of this repository (a submodule or a symbolic
+    /// link); true when `mode` is such an entry and it should be skipped.
+    fn skip_special(&mut self, mode: i32) -> bool {
+        match mode {
+            MODE_GITLINK => self.submodules += 1,
+            MODE_LINK => self.symlinks += 1,
+            _ => return false,
+        }
+        true
+    }
+
+    fn absorb(&mut self, other: Notes) {
+        self.warnings.extend(other.warnings);
+        self.submodules += other.submodules;
+        self.symlinks += other.symlinks;
+        self.lfs_pointers += other.lfs_pointers;
+        self.unreadable += other.unreadable;
+    }
+}
+
+/// Which commits to walk: everything reachable from `include` and not from `exclude`.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    pub include: Vec<Oid>,
+    pub exclude: Vec<Oid>,
+    /// Leave out commits whose committer date is before this (seconds since the epoch).
+    pub since: Option<i64>,
+    /// True when the selection is everything: every blob of HEAD is then in the walk.
+    pub everything: bool,
+}
+
+impl Selection {
+    /// Every commit reachable from any ref (branches, tags, remote-tracking refs, notes, the
+    /// stash and its older entries) and from HEAD.
+    pub fn all_refs(repo: &Repository, notes: &mut Notes) -> Result<Selection, GitError> {
+        let mut include = Vec::new();
+        let refs = repo.references().map_err(git_err("listing refs"))?;
+        for r in refs {
+            let r = match r {
+                Ok(r) => r,
+                Err(e) => {
+                    notes.warn(format!("cannot read a ref: {}", e.message()));
+                    continue;
+                }
+            };
+            let name = String::from_utf8_lossy(r.name_bytes()).into_owned();
+            match r.peel(ObjectType::Any) {
+                Ok(obj) if obj.kind() == Some(ObjectType::Commit) => include.push(obj.id()),
+                Ok(obj) => notes.warn(format!(
+                    "ref {name} points to a {} ({}), not a commit: not scanned",
+                    obj.kind().map_or("object", |k| k.str()),
+                    obj.id()
+                )),
+                Err(e) => notes.warn(format!("ref {name}: cannot resolve: {}", e.message())),
+            }
+        }
+        if let Ok(head) = repo.head() {
+            if let Ok(c) = head.peel_to_commit() {
+                include.push(c.id());
+            }
+        }
+        // `git stash` keeps older stashes only in the reflog of refs/stash.
+        if let Ok(log) = repo.reflog("refs/stash") {
+            include.extend(log.iter().map(|e| e.id_new()).filter(|id| !id.is_zero()));
+        }
+        include.sort();
+        include.dedup();
+        Ok(Selection {
+            include,
+            everything: true,
+            ..Selection::default()
+        })
+    }
+
+    /// A revision (`main`: it and its ancestors), a range (`A..B`) or a symmetric difference
+    /// (`A...B`), as `git rev-parse` understands them.
+    pub fn revspec(repo: &Repository, spec: &str) -> Result<Selection, GitError> {
+        let bad = |e: git2::Error| GitError::BadRevision {
+            spec: spec.to_string(),
+            message: e.message().to_string(),
+        };
+        let rs = repo.revparse(spec).map_err(bad)?;
+        let commit_of = |o: &git2::Object<'_>| o.peel_to_commit().map(|c| c.id()).map_err(bad);
+        let mut sel = Selection::default();
+        let mode = rs.mode();
+        if mode.contains(git2::RevparseMode::SINGLE) {
+            if let Some(from) = rs.from() {
+                sel.include.push(commit_of(from)?);
+            }
+        } else {
+            let from = rs.from().map(commit_of).transpose()?;
+            let to = rs.to().map(commit_of).transpose()?;
+            if let Some(to) = to {
+                sel.include.push(to);
+            }
+            if mode.contains(git2::RevparseMode::MERGE_BASE) {
+                if let Some(from) = from {
+                    sel.include.push(from);
+                    if let Some(to) = to {
+                        if let Ok(base) = repo.merge_base(from, to) {
+                            sel.exclude.push(base);
+                        }
+                    }
+                }
+            } else if let Some(from) = from {
+                sel.exclude.push(from);
+            }
+        }
+        Ok(sel)
+    }
+
+    /// The commits a `git push` would send: what the pushed local commits reach that neither
+    /// the remote's current value nor any remote-tracking ref reaches. Deletions send nothing.
+    pub fn pushed(repo: &Repository, updates: &[PushUpdate]) -> Result<Selection, GitError> {
+        let mut sel = Selection::default();
+        for u in updates {
+            if u.local_oid.is_zero() {
+                continue;
+            }
+            sel.include.push(u.local_oid);
+            if !u.remote_oid.is_zero() && repo.find_commit(u.remote_oid).is_ok() {
+                sel.exclude.push(u.remote_oid);
+            }
+        }
+        sel.exclude.extend(ref_tips(repo, Some("refs/remotes/"))?);
+        Ok(sel)
+    }
+
+    /// The commits a push brings to this (server) repository: reachable from the new values
+    /// and from no existing ref. Run before the refs are updated, so existing refs are the old
+    /// state. Deletions bring nothing.
+    pub fn received(repo: &Repository, updates: &[RefUpdate]) -> Result<Selection, GitError> {
+        let mut sel = Selection::default();
+        for u in updates {
+            if !u.new.is_zero() {
+                sel.include.push(u.new);
+            }
+        }
+        sel.exclude.extend(ref_tips(repo, None)?);
+        Ok(sel)
+    }
+}
+
+/// The commits the refs (under `prefix`, if given) point to.
+fn ref_tips(repo: &Repository, prefix: Option<&str>) -> Result<Vec<Oid>, GitError> {
+    let mut tips = Vec::new();
+    for r in repo
+        .references()
+        .map_err(git_err("listing refs"))?
+        .flatten()
+    {
+        if prefix.is_some_and(|p| !r.name_bytes().starts_with(p.as_bytes())) {
+            continue;
+        }
+        if let Ok(c) = r.peel_to_commit() {
+            tips.push(c.id());
+        }
+    }
+    Ok(tips)
+}
+
+/// One line of a pre-push hook's standard input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushUpdate {
+    pub local_ref: String,
+    pub local_oid: Oid,
+    pub remote_ref: String,
+    pub remote_oid: Oid,
+}
+
+/// One line of a pre-receive hook's standard input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefUpdate {
+    pub old: Oid,
+    pub new: Oid,
+    pub name: String,
+}
+
+fn parse_oid(s: &str) -> Option<Oid> {
+    (s.len() == 40 || s.len() == 64)
+        .then(|| Oid::from_str(s).ok())
+        .flatten()
+}
+
+/// Parses `<local ref> SP <local oid> SP <remote ref> SP <remote oid>` lines.
+pub fn parse_pre_push(input: &str) -> Result<Vec<PushUpdate>, GitError> {
+    let mut out = Vec::new();
+    for (i, line) in input.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let f: Vec<&str> = line.split_whitespace().collect();
+        let parsed = match f.as_slice() {
+            [lr, lo, rr, ro] => parse_oid(lo).zip(parse_oid(ro)).map(|(lo, ro)| PushUpdate {
+                local_ref: lr.to_string(),
+                local_oid: lo,
+                remote_ref: rr.to_string(),
+                remote_oid: ro,
+            }),
+            _ => None,
+        };
+        out.push(parsed.ok_or_else(|| GitError::HookInput {
+            line: i + 1,
+            text: line.to_string(),
+            expected: "<local ref> <local oid> <remote ref> <remote oid>",
+        })?);
+    }
+    Ok(out)
+}
+
+/// Parses `<old oid> SP <new oid> SP <ref name>` lines.
+pub fn parse_pre_receive(input: &str) -> Result<Vec<RefUpdate>, GitError> {
+    let mut out = Vec::new();
+    for (i, line) in input.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let f: Vec<&str> = line.split_whitespace().collect();
+        let parsed = match f.as_slice() {
+            [old, new, name] => parse_oid(old)
+                .zip(parse_oid(new))
+                .map(|(old, new)| RefUpdate {
+                    old,
+                    new,
+                    name: name.to_string(),
+                }),
+            _ => None,
+        };
+        out.push(parsed.ok_or_else(|| GitError::HookInput {
+            line: i + 1,
+            text: line.to_string(),
+            expected: "<old oid> <new oid> <ref name>",
+        })?);
+    }
+    Ok(out)
+}
+
+/// Where a blob first appeared.
+#[derive(Debug, Clone)]
+pub struct Introduction {
+    pub blob: Oid,
+    /// Path in the commit's tree, `/`-separated, raw bytes.
+    pub path: Vec<u8>,
+    /// Index into `History::commits`.
+    pub commit: usize,
+}
+
+/// What a walk found.
+#[derive(Debug, Default)]
+pub struct History {
+    /// The commits walked, oldest first.
+    pub commits: Vec<Oid>,
+    /// Every blob, once, in the order the walk met them.
+    pub introductions: Vec<Introduction>,
+    pub notes: Notes,
+}
+
+/// Receives the blobs read by one worker thread.
+pub trait BlobVisitor {
+    fn visit(&mut self, item: BlobItem<'_>);
+}
+
+/// A blob handed to the visitor.
+pub struct BlobItem<'a> {
+    /// Index into `History::introductions`.
+    pub index: usize,
+    pub path: &'a [u8],
+    pub content: &'a [u8],
+}
+
+struct Job {
+    index: usize,
+    blob: Oid,
+    path: Vec<u8>,
+}
+
+/// Walks the selected history and hands each new blob's content to a visitor on one of
+/// `threads` worker threads, while the walk goes on. Blobs at paths `keep` refuses are neither
+/// read nor recorded. `make_visitor` is called once per worker; the visitors are returned when
+/// the walk and the reads are done.
+pub fn scan_history<F, V>(
+    opener: &Opener,
+    repo: &Repository,
+    selection: &Selection,
+    threads: usize,
+    keep: &dyn Fn(&[u8]) -> bool,
+    make_visitor: F,
+) -> Result<(History, Vec<V>), GitError>
+where
+    F: Fn() -> V + Sync,
+    V: BlobVisitor + Send,
+{
+    let worker_opener = opener.for_workers(repo);
+    let (tx, rx) = mpsc::channel::<Job>();
+    let rx = Mutex::new(rx);
+    std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads.max(1))
+            .map(|_| {
+                let (rx, opener, make_visitor) = (&rx, &worker_opener, &make_visitor);
+                s.spawn(move || read_blobs(opener, rx, make_visitor))
+            })
+            .collect();
+        let mut history = History::default();
+        let walked = walk(repo, selection, keep, &mut history, |job| {
+            // A send fails only when every worker is gone; their error is reported below.
+            let _ = tx.send(job);
+        });
+        drop(tx);
+        let mut visitors = Vec::new();
+        let mut first_error = walked.err();
+        for w in workers {
+            match w.join() {
+                Ok(Ok((visitor, notes))) => {
+                    history.notes.absorb(notes);
+                    visitors.push(visitor);
+                }
+                Ok(Err(e)) => {
+                    first_error.get_or_insert(e);
+                }
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok((history, visitors)),
+        }
+    })
+}
+
+fn read_blobs<F, V>(
+    opener: &Opener,
+    rx: &Mutex<mpsc::Receiver<Job>>,
+    make_visitor: &F,
+) -> Result<(V, Notes), GitError>
+where
+    F: Fn() -> V,
+    V: BlobVisitor,
+{
+    let repo = opener.open()?;
+    let mut visit = make_visitor();
+    let mut notes = Notes::default();
+    loop {
+        let job = match rx.lock().unwrap_or_else(|p| p.into_inner()).recv() {
+            Ok(job) => job,
+            Err(_) => break,
+        };
+        match repo.find_blob(job.blob) {
+            Ok(blob) => {
+                let content = blob.content();
+                if is_lfs_pointer(content) {
+                    notes.lfs_pointers += 1;
+                    continue;
+                }
+                visit.visit(BlobItem {
+                    index: job.index,
+                    path: &job.path,
+                    content,
+                });
+            }
+            Err(e) => {
+                notes.unreadable += 1;
+                notes.warn(format!(
+                    "blob {} ({}): cannot read: {}",
+                    job.blob,
+                    String::from_utf8_lossy(&job.path),
+                    e.message()
+                ));
+            }
+        }
+    }
+    Ok((visit, notes))
+}
+
+/// Is this blob a Git LFS pointer rather than content?
+pub fn is_lfs_pointer(content: &[u8]) -> bool {
+    content.len() <= LFS_POINTER_MAX && content.starts_with(LFS_POINTER)
+}
+
+/// Trees by id, kept from one commit to the next.
+struct TreeCache<'r> {
+    repo: &'r Repository,
+    trees: HashMap<Oid, Tree<'r>>,
+}
+
+impl<'r> TreeCache<'r> {
+    fn get(&mut self, id: Oid) -> Result<Tree<'r>, git2::Error> {
+        if let Some(t) = self.trees.get(&id) {
+            return Ok(t.clone());
+        }
+        let t = self.repo.find_tree(id)?;
+        if self.trees.len() >= TREE_CACHE {
+            self.trees.clear();
+        }
+        self.trees.insert(id, t.clone());
+        Ok(t)
+    }
+}
+
+/// The sequential part: commits oldest first, each compared with its parents.
+fn walk(
+    repo: &Repository,
+    selection: &Selection,
+    keep: &dyn Fn(&[u8]) -> bool,
+    history: &mut History,
+    mut send: impl FnMut(Job),
+) -> Result<(), GitError> {
+    let notes = &mut history.notes;
+    if repo.is_shallow() {
+        notes.warn(
+            "shallow clone: history before the shallow boundary is not in this repository and \
+             was not scanned (`git fetch --unshallow` to scan all of it)"
+                .into(),
+        );
+    }
+    let mut rw = repo.revwalk().map_err(git_err("walking history"))?;
+    rw.set_sorting(Sort::TOPOLOGICAL | Sort::TIME | Sort::REVERSE)
+        .map_err(git_err("walking history"))?;
+    for &id in &selection.include {
+        if let Err(e) = rw.push(id) {
+            notes.warn(format!("commit {id}: cannot walk from it: {}", e.message()));
+        }
+    }
+    for &id in &selection.exclude {
+        // An excluded commit this repository lacks hides nothing.
+        let _ = rw.hide(id);
+    }
+    let mut seen: HashSet<Oid> = HashSet::new();
+    let mut trees = TreeCache {
+        repo,
+        trees: HashMap::new(),
+    };
+    let mut prefix = Vec::new();
+    for next in rw {
+        let id = match next {
+            Ok(id) => id,
+            Err(e) => {
+                notes.unreadable += 1;
+                notes.warn(format!("history walk: {}", e.message()));
+                continue;
+            }
+        };
+        let commit = match repo.find_commit(id) {
+            Ok(c) => c,
+            Err(e) => {
+                notes.unreadable += 1;
+                notes.warn(format!("commit {id}: cannot read: {}", e.message()));
+                continue;
+            }
+        };
+        if selection
+            .since
+            .is_some_and(|since| commit.committer().when().seconds() < since)
+        {
+            continue;
+        }
+        let tree = match trees.get(commit.tree_id()) {
+            Ok(t) => t,
+            Err(e) => {
+                notes.unreadable += 1;
+                notes.warn(format!(
+                    "tree {} of commit {id}: cannot read: {}",
+                    commit.tree_id(),
+                    e.message()
+                ));
+                continue;
+            }
+        };
+        let mut parents = Vec::new();
+        for pid in commit.parent_ids() {
+            match repo.find_commit(pid).map(|p| p.tree_id()) {
+                Ok(tid) => match trees.get(tid) {
+                    Ok(t) => parents.push(t),
+                    Err(e) => {
+                        notes.unreadable += 1;
+                        notes.warn(format!("tree {tid}: cannot read: {}", e.message()));
+                    }
+                },
+                // A shallow boundary: the parent is not here, the commit counts as a root.
+                Err(_) if repo.is_shallow() => {}
+                Err(e) => {
+                    notes.unreadable += 1;
+                    notes.warn(format!(
+                        "commit {pid} (parent of {id}): cannot read: {}",
+                        e.message()
+                    ));
+                }
+            }
+        }
+        let index = history.commits.len();
+        history.commits.push(id);
+        let mut on_entry = |path: &[u8], blob: Oid, mode: i32, notes: &mut Notes| match mode {
+            _ if notes.skip_special(mode) || !keep(path) => {}
+            _ if seen.insert(blob) => {
+                let intro = Introduction {
+                    blob,
+                    path: path.to_vec(),
+                    commit: index,
+                };
+                send(Job {
+                    index: history.introductions.len(),
+                    blob,
+                    path: intro.path.clone(),
+                });
+                history.introductions.push(intro);
+            }
+            _ => {}
+        };
+        prefix.clear();
+        added_entries(
+            &mut trees,
+            &tree,
+            &parents,
+            &mut prefix,
+            &mut on_entry,
+            notes,
+        );
+    }
+    Ok(())
+}
+
+type EntryVisitor<'a> = dyn FnMut(&[u8], Oid, i32, &mut Notes) + 'a;
+
+/// Calls `visit` for every non-tree entry under `new` that differs from the same path in every
+/// one of `olds` (all of them, for a root commit with no parents). A subtree equal to the same
+/// subtree of any parent is skipped without being read.
+fn added_entries<'r>(
+    trees: &mut TreeCache<'r>,
+    new: &Tree<'r>,
+    olds: &[Tree<'r>],
+    prefix: &mut Vec<u8>,
+    visit: &mut EntryVisitor<'_>,
+    notes: &mut Notes,
+) {
+    for entry in new.iter() {
+        let name = entry.name_bytes();
+        let id = entry.id();
+        let mode = entry.filemode();
+        let mut unchanged = false;
+        let mut old_subtrees = Vec::new();
+        for old in olds {
+            if let Some(o) = old.get_name_bytes(name) {
+                if o.id() == id {
+                    unchanged = true;
+                    break;
+                }
+                if o.filemode() == MODE_TREE {
+                    old_subtrees.push(o.id());
+                }
+            }
+        }
+        if unchanged {
+            continue;
+        }
+        let len = prefix.len();
+        prefix.extend_from_slice(name);
+        if mode == MODE_TREE {
+            match trees.get(id) {
+                Ok(sub) => {
+                    let mut sub_olds = Vec::with_capacity(old_subtrees.len());
+                    for oid in old_subtrees {
+                        // An unreadable old side only means more is treated as new.
+                        if let Ok(t) = trees.get(oid) {
+                            sub_olds.push(t);
+                        }
+                    }
+                    prefix.push(b'/');
+                    added_entries(trees, &sub, &sub_olds, prefix, visit, notes);
+                }
+                Err(e) => {
+                    notes.unreadable += 1;
+                    notes.warn(format!(
+                        "tree {id} ({}): cannot read: {}",
+                        String::from_utf8_lossy(prefix),
+                        e.message()
+                    ));
+                }
+            }
+        } else {
+            visit(prefix, id, mode, notes);
+        }
+        prefix.truncate(len);
+    }
+}
+
+/// Every blob id in HEAD's tree, sorted; `None` when HEAD has no commit (an unborn branch).
+pub fn head_blobs(repo: &Repository) -> Result<Option<Vec<Oid>>, GitError> {
+    let Ok(head) = repo.head() else {
+        return Ok(None);
+    };
+    let Ok(tree) = head.peel_to_tree() else {
+        return Ok(None);
+    };
+    let mut blobs = Vec::new();
+    tree.walk(git2::TreeWalkMode::PreOrder, |_, e| {
+        if e.kind() == Some(ObjectType::Blob) && e.filemode() != MODE_LINK {
+            blobs.push(e.id());
+        }
+        git2::TreeWalkResult::Ok
+    })
+    .map_err(git_err("reading HEAD's tree"))?;
+    blobs.sort_unstable();
+    blobs.dedup();
+    Ok(Some(blobs))
+}
+
+/// A path that `commit` changed or deleted relative to its first parent.
+#[derive(Debug, Clone)]
+pub struct Replaced {
+    pub path: Vec<u8>,
+    /// The blob the path held before.
+    pub old: Oid,
+    /// The blob it holds now; `None` when it was deleted.
+    pub new: Option<Oid>,
+}
+
+/// What `commit` changed or took away relative to its first parent.
+pub fn replaced_blobs(repo: &Repository, commit: Oid) -> Vec<Replaced> {
+    let Ok(c) = repo.find_commit(commit) else {
+        return Vec::new();
+    };
+    let (Ok(tree), Ok(parent)) = (c.tree(), c.parent(0).and_then(|p| p.tree())) else {
+        return Vec::new();
+    };
+    let Ok(diff) = repo.diff_tree_to_tree(Some(&parent), Some(&tree), None) else {
+        return Vec::new();
+    };
+    diff.deltas()
+        .filter_map(|d| {
+            let new = match d.status() {
+                Delta::Deleted => None,
+                Delta::Modified | Delta::Typechange => Some(d.new_file().id()),
+                _ => return None,
+            };
+            Some(Replaced {
+                path: d.old_file().path_bytes().unwrap_or_default().to_vec(),
+                old: d.old_file().id(),
+                new,
+            })
+        })
+        .collect()
+}
+
+/// Reads one blob, whole.
+pub fn read_blob(repo: &Repository, id: Oid) -> Result<Vec<u8>, GitError> {
+    repo.find_blob(id)
+        .map(|b| b.content().to_vec())
+        .map_err(git_err(format!("blob {id}: cannot read")))
+}
+
+/// A commit as reports show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommitMeta {
+    pub id: String,
+    pub author: String,
+    pub email: String,
+    /// Author date, RFC 3339, in the author's own offset.
+    pub date: String,
+    pub summary: String,
+}
+
+pub fn commit_meta(repo: &Repository, id: Oid) -> Result<CommitMeta, GitError> {
+    let c = repo
+        .find_commit(id)
+        .map_err(git_err(format!("commit {id}: cannot read")))?;
+    let author = c.author();
+    let when = author.when();
+    Ok(CommitMeta {
+        id: id.to_string(),
+        author: String::from_utf8_lossy(author.name_bytes()).into_owned(),
+        email: String::from_utf8_lossy(author.email_bytes()).into_owned(),
+        date: rfc3339(when.seconds(), when.offset_minutes()),
+        summary: c
+            .summary_bytes()
+            .map(|s| String::from_utf8_lossy(s).into_owned())
+            .unwrap_or_default(),
+    })
+}
+
+/// Days since 1970-01-01 → (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+/// (year, month, day) → days since 1970-01-01.
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let m = i64::from(m);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// `seconds` since the epoch shown in the zone `offset_minutes` east of UTC.
+pub fn rfc3339(seconds: i64, offset_minutes: i32) -> String {
+    let local = seconds + i64::from(offset_minutes) * 60;
+    let (y, mo, d) = civil_from_days(local.div_euclid(86_400));
+    let secs = local.rem_euclid(86_400);
+    let sign = if offset_minutes < 0 { '-' } else { '+' };
+    let off = offset_minutes.unsigned_abs();
+    format!(
+        "{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}{sign}{:02}:{:02}",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60,
+        off / 60,
+        off % 60
+    )
+}
+
+/// Parses `--since`: `YYYY-MM-DD` (midnight UTC), an RFC 3339 date-time, or `@SECONDS`.
+pub fn parse_date(s: &str) -> Option<i64> {
+    if let Some(n) = s.strip_prefix('@') {
+        return n.parse().ok();
+    }
+    let num = |r: std::ops::Range<usize>| s.get(r).and_then(|x| x.parse::<u32>().ok());
+    let bytes = s.as_bytes();
+    if s.len() < 10 || bytes.get(4) != Some(&b'-') || bytes.get(7) != Some(&b'-') {
+        return None;
+    }
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    let days = days_from_civil(i64::from(y), m, d);
+    if s.len() == 10 {
+        return Some(days * 86_400);
+    }
+    if !matches!(bytes.get(10), Some(b'T' | b't' | b' ')) || bytes.get(13) != Some(&b':') {
+        return None;
+    }
+    let (h, mi) = (num(11..13)?, num(14..16)?);
+    let (sec, rest) = if bytes.get(16) == Some(&b':') {
+        (num(17..19)?, s.get(19..)?)
+    } else {
+        (0, s.get(16..)?)
+    };
+    let rest = match rest.find(|c: char| !c.is_ascii_digit() && c != '.') {
+        Some(i) if rest.starts_with('.') => &rest[i..],
+        _ => rest,
+    };
+    let offset = match rest {
+        "Z" | "z" | "" => 0,
+        _ => {
+            let sign = match rest.as_bytes().first() {
+                Some(b'+') => 1,
+                Some(b'-') => -1,
+                _ => return None,
+            };
+            let oh: i64 = rest.get(1..3)?.parse().ok()?;
+            let om: i64 = rest.get(4..6)?.parse().ok()?;
+            sign * (oh * 3600 + om * 60)
+        }
+    };
+    Some(days * 86_400 + i64::from(h) * 3600 + i64::from(mi) * 60 + i64::from(sec) - offset)
+}
+
+/// Which lines of a staged file are new relative to HEAD.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AddedLines {
+    /// Every line (a new file, or one git could not diff line by line, such as a binary or
+    /// UTF-16 file).
+    All,
+    /// These 1-based line numbers of the staged content, ascending.
+    Lines(Vec<u64>),
+}
+
+impl AddedLines {
+    pub fn contains(&self, line: u64) -> bool {
+        match self {
+            AddedLines::All => true,
+            AddedLines::Lines(v) => v.binary_search(&line).is_ok(),
+        }
+    }
+}
+
+/// A file as it would be committed, and what in it is new.
+#[derive(Debug, Clone)]
+pub struct StagedFile {
+    pub path: Vec<u8>,
+    pub blob: Oid,
+    pub added: AddedLines,
+}
+
+/// The lines a patch adds; all of them when git sees the content as binary.
+fn added_lines(patch: &git2::Patch<'_>) -> AddedLines {
+    if patch.delta().flags().is_binary() {
+        return AddedLines::All;
+    }
+    let mut lines = Vec::new();
+    for h in 0..patch.num_hunks() {
+        let n = patch.num_lines_in_hunk(h).unwrap_or(0);
+        for l in 0..n {
+            if let Ok(line) = patch.line_in_hunk(h, l) {
+                if line.origin() == '+' {
+                    lines.extend(line.new_lineno().map(u64::from));
+                }
+            }
+        }
+    }
+    lines.sort_unstable();
+    lines.dedup();
+    AddedLines::Lines(lines)
+}
+
+/// A directory of the index, with the tree id git would write for it.
+#[derive(Default)]
+struct IndexDir {
+    id: Option<Oid>,
+    files: BTreeMap<Vec<u8>, (i32, Oid)>,
+    dirs: BTreeMap<Vec<u8>, IndexDir>,
+}
+
+impl IndexDir {
+    fn insert(&mut self, path: &[u8], mode: i32, id: Oid) {
+        match path.iter().position(|&b| b == b'/') {
+            Some(i) => {
+                self.dirs
+                    .entry(path[..i].to_vec())
+                    .or_default()
+                    .insert(&path[i + 1..], mode, id)
+            }
+            None => {
+                self.files.insert(path.to_vec(), (mode, id));
+            }
+        }
+    }
+
+    /// Hashes this directory as a tree object, as `git write-tree` would (nothing is written).
+    fn hash(&mut self) -> Result<Oid, git2::Error> {
+        let mut entries: Vec<(Vec<u8>, i32, &[u8], Oid)> = Vec::new();
+        for (name, dir) in self.dirs.iter_mut() {
+            let id = dir.hash()?;
+            let mut key = name.clone();
+            key.push(b'/');
+            entries.push((key, MODE_TREE, name, id));
+        }
+        for (name, &(mode, id)) in &self.files {
+            entries.push((name.clone(), mode, name, id));
+        }
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut buf = Vec::new();
+        for (_, mode, name, id) in entries {
+            buf.extend_from_slice(format!("{mode:o} ").as_bytes());
+            buf.extend_from_slice(name);
+            buf.push(0);
+            buf.extend_from_slice(id.as_bytes());
+        }
+        let id = Oid::hash_object(ObjectType::Tree, &buf)?;
+        self.id = Some(id);
+        Ok(id)
+    }
+}
+
+/// One path whose staged content differs from HEAD.
+struct Change {
+    path: Vec<u8>,
+    old: Option<(i32, Oid)>,
+    new: Option<(i32, Oid)>,
+}
+
+/// Every file under a HEAD subtree, as deleted.
+fn all_deleted(tree: &Tree<'_>, prefix: &[u8], out: &mut Vec<Change>) {
+    let _ = tree.walk(git2::TreeWalkMode::PreOrder, |dir, e| {
+        if e.filemode() != MODE_TREE {
+            let mut path = prefix.to_vec();
+            path.extend_from_slice(dir.as_bytes());
+            path.extend_from_slice(e.name_bytes());
+            out.push(Change {
+                path,
+                old: Some((e.filemode(), e.id())),
+                new: None,
+            });
+        }
+        git2::TreeWalkResult::Ok
+    });
+}
+
+/// Every file under an index directory, as added.
+fn all_added(dir: &IndexDir, prefix: &mut Vec<u8>, out: &mut Vec<Change>) {
+    let len = prefix.len();
+    for (name, sub) in &dir.dirs {
+        prefix.extend_from_slice(name);
+        prefix.push(b'/');
+        all_added(sub, prefix, out);
+        prefix.truncate(len);
+    }
+    for (name, &(mode, id)) in &dir.files {
+        let mut path = prefix.clone();
+        path.extend_from_slice(name);
+        out.push(Change {
+            path,
+            old: None,
+            new: Some((mode, id)),
+        });
+    }
+}
+
+/// Compares an index directory with the HEAD tree at the same place, reading only subtrees
+/// whose id differs.
+fn compare_dir(
+    repo: &Repository,
+    dir: &IndexDir,
+    head: Option<&Tree<'_>>,
+    prefix: &mut Vec<u8>,
+    out: &mut Vec<Change>,
+) -> Result<(), git2::Error> {
+    let Some(head) = head else {
+        all_added(dir, prefix, out);
+        return Ok(());
+    };
+    if dir.id == Some(head.id()) {
+        return Ok(());
+    }
+    let len = prefix.len();
+    for entry in head.iter() {
+        let name = entry.name_bytes();
+        let head_is_dir = entry.filemode() == MODE_TREE;
+        let index_dir = dir.dirs.get(name);
+        if head_is_dir && index_dir.is_some_and(|d| d.id == Some(entry.id())) {
+            continue;
+        }
+        let mut path = prefix.clone();
+        path.extend_from_slice(name);
+        if head_is_dir {
+            let sub = repo.find_tree(entry.id())?;
+            path.push(b'/');
+            match index_dir {
+                Some(index_dir) => {
+                    let mut p = path;
+                    compare_dir(repo, index_dir, Some(&sub), &mut p, out)?;
+                }
+                None => all_deleted(&sub, &path, out),
+            }
+        } else {
+            let new = dir.files.get(name).copied();
+            if new != Some((entry.filemode(), entry.id())) {
+                out.push(Change {
+                    path,
+                    old: Some((entry.filemode(), entry.id())),
+                    new,
+                });
+            }
+        }
+    }
+    for (name, sub) in &dir.dirs {
+        let head_dir = head
+            .get_name_bytes(name)
+            .is_some_and(|e| e.filemode() == MODE_TREE);
+        if !head_dir {
+            prefix.extend_from_slice(name);
+            prefix.push(b'/');
+            all_added(sub, prefix, out);
+            prefix.truncate(len);
+        }
+    }
+    for (name, &(mode, id)) in &dir.files {
+        let head_file = head
+            .get_name_bytes(name)
+            .is_some_and(|e| e.filemode() != MODE_TREE);
+        if !head_file {
+            let mut path = prefix.clone();
+            path.extend_from_slice(name);
+            out.push(Change {
+                path,
+                old: None,
+                new: Some((mode, id)),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Most staged files most of the time: pair an added file with a deleted one it mostly equals.
+const RENAME_PAIRS_MAX: usize = 256;
+
+/// The staged changes found the way `git diff --cached` finds them: the index's directories are
+/// hashed as trees in memory, so a HEAD subtree whose id matches is never read. (libgit2's own
+/// index diff reads every tree of HEAD, which dominates in a large repository.) `None` when the
+/// index has conflicts or intent-to-add entries, which the general diff handles.
+fn staged_by_tree_hash(
+    repo: &Repository,
+    head: Option<&Tree<'_>>,
+    index: &git2::Index,
+    notes: &mut Notes,
+) -> Result<Option<Vec<StagedFile>>, GitError> {
+    const STAGE_MASK: u16 = 0x3000;
+    const INTENT_TO_ADD: u16 = 1 << 13;
+    let mut root = IndexDir::default();
+    for e in index.iter() {
+        if e.flags & STAGE_MASK != 0 || e.flags_extended & INTENT_TO_ADD != 0 {
+            return Ok(None);
+        }
+        root.insert(&e.path, e.mode as i32, e.id);
+    }
+    root.hash().map_err(git_err("hashing the index"))?;
+    let mut changes = Vec::new();
+    compare_dir(repo, &root, head, &mut Vec::new(), &mut changes)
+        .map_err(git_err("comparing the index with HEAD"))?;
+    changes.sort_by(|a, b| a.path.cmp(&b.path));
+
+    let deleted: Vec<&Change> = changes
+        .iter()
+        .filter(|c| {
+            c.new.is_none()
+                && c.old
+                    .is_some_and(|(m, _)| m != MODE_GITLINK && m != MODE_LINK)
+        })
+        .collect();
+    let added_count = changes.iter().filter(|c| c.old.is_none()).count();
+    let try_renames = !deleted.is_empty() && deleted.len() * added_count <= RENAME_PAIRS_MAX;
+    let blob = |id: Oid| {
+        repo.find_blob(id)
+            .map_err(git_err(format!("blob {id}: cannot read")))
+    };
+    let mut out = Vec::new();
+    for change in &changes {
+        let Some((mode, id)) = change.new else {
+            continue;
+        };
+        if notes.skip_special(mode) {
+            continue;
+        }
+        let new_blob = blob(id)?;
+        let diff_with = |old: Oid| -> Result<AddedLines, GitError> {
+            let old_blob = blob(old)?;
+            let mut opts = git2::DiffOptions::new();
+            opts.context_lines(0);
+            let patch = git2::Patch::from_blobs(&old_blob, None, &new_blob, None, Some(&mut opts))
+                .map_err(git_err(format!("blob {old}: cannot diff")))?;
+            Ok(added_lines(&patch))
+        };
+        let added = match change.old {
+            Some((old_mode, old)) if old_mode != MODE_GITLINK && old_mode != MODE_LINK => {
+                diff_with(old)?
+            }
+            Some(_) => AddedLines::All,
+            None if try_renames => {
+                // A rename (with or without edits) adds only what differs from the old file,
+                // when at most half of the file is new (git's default similarity).
+                let total = new_blob
+                    .content()
+                    .iter()
+                    .filter(|&&b| b == b'\n')
+                    .count()
+                    .max(1);
+                let mut best = AddedLines::All;
+                let mut best_count = usize::MAX;
+                for d in &deleted {
+                    let Some((_, old)) = d.old else { continue };
+                    if let AddedLines::Lines(lines) = diff_with(old)? {
+                        if lines.len() * 2 <= total && lines.len() < best_count {
+                            best_count = lines.len();
+                            best = AddedLines::Lines(lines);
+                        }
+                    }
+                }
+                best
+            }
+            None => AddedLines::All,
+        };
+        out.push(StagedFile {
+            path: change.path.clone(),
+            blob: id,
+            added,
+        });
+    }
+    Ok(Some(out))
+}
+
+/// What `git commit` would commit now: the index compared with HEAD's tree (everything, when
+/// there is no commit yet), renames followed so a moved file's old lines are not new. The
+/// index is `GIT_INDEX_FILE` when git set it (a hook during `git commit -a` or `git commit
+/// FILE` sees a temporary index), else the repository's.
+pub fn staged(
+    repo: &Repository,
+    use_env_index: bool,
+    notes: &mut Notes,
+) -> Result<Vec<StagedFile>, GitError> {
+    let head_tree = match repo.head() {
+        Ok(h) => Some(h.peel_to_tree().map_err(git_err("reading HEAD's tree"))?),
+        Err(_) => None,
+    };
+    let env_index = std::env::var_os("GIT_INDEX_FILE").filter(|p| use_env_index && !p.is_empty());
+    let index = match env_index {
+        Some(p) => git2::Index::open(Path::new(&p))
+            .map_err(git_err(format!("index {}", Path::new(&p).display())))?,
+        _ => repo.index().map_err(git_err("reading the index"))?,
+    };
+    if let Some(files) = staged_by_tree_hash(repo, head_tree.as_ref(), &index, notes)? {
+        return Ok(files);
+    }
+    let mut opts = git2::DiffOptions::new();
+    opts.context_lines(0).include_typechange(true);
+    let mut diff = repo
+        .diff_tree_to_index(head_tree.as_ref(), Some(&index), Some(&mut opts))
+        .map_err(git_err("comparing the index with HEAD"))?;
+    let mut find = git2::DiffFindOptions::new();
+    find.renames(true).copies(false);
+    diff.find_similar(Some(&mut find))
+        .map_err(git_err("finding renames"))?;
+    let mut out = Vec::new();
+    for (i, delta) in diff.deltas().enumerate() {
+        if matches!(delta.status(), Delta::Deleted | Delta::Unmodified) {
+            continue;
+        }
+        let new = delta.new_file();
+        let path = new.path_bytes().unwrap_or_default().to_vec();
+        if notes.skip_special(i32::from(new.mode())) {
+            continue;
+        }
+        let added = if delta.status() == Delta::Added {
+            AddedLines::All
+        } else {
+            match git2::Patch::from_diff(&diff, i) {
+                Ok(Some(patch)) => added_lines(&patch),
+                Ok(None) => AddedLines::All,
+                Err(e) => {
+                    notes.warn(format!(
+                        "{}: cannot compare with HEAD, scanning all of it: {}",
+                        String::from_utf8_lossy(&path),
+                        e.message()
+                    ));
+                    AddedLines::All
+                }
+            }
+        };
+        out.push(StagedFile {
+            path,
+            blob: new.id(),
+            added,
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_rfc3339_in_the_authors_zone() {
+        assert_eq!(rfc3339(0, 0), "1970-01-01T00:00:00+00:00");
+        assert_eq!(rfc3339(1_700_000_000, 120), "2023-11-15T00:13:20+02:00");
+        assert_eq!(rfc3339(1_700_000_000, -330), "2023-11-14T16:43:20-05:30");
+        assert_eq!(rfc3339(951_782_400, 0), "2000-02-29T00:00:00+00:00");
+    }
+
+    #[test]
+    fn since_dates_parse() {
+        assert_eq!(parse_date("1970-01-02"), Some(86_400));
+        assert_eq!(parse_date("2023-11-15T00:13:20+02:00"), Some(1_700_000_000));
+        assert_eq!(parse_date("2023-11-14T22:13:20Z"), Some(1_700_000_000));
+        assert_eq!(parse_date("@42"), Some(42));
+        assert_eq!(parse_date("yesterday"), None);
+        assert_eq!(parse_date("2023-13-01"), None);
+    }
+
+    #[test]
+    fn hook_input_parses_and_rejects_garbage() {
+        let z = "0".repeat(40);
+        let a = "a".repeat(40);
+        let pushed = parse_pre_push(&format!("refs/heads/x {a} refs/heads/x {z}\n")).unwrap();
+        assert_eq!(pushed.len(), 1);
+        assert!(pushed[0].remote_oid.is_zero());
+        let received = parse_pre_receive(&format!("{z} {a} refs/heads/main\n\n")).unwrap();
+        assert_eq!(received[0].name, "refs/heads/main");
+        let err = parse_pre_receive("nonsense\n").unwrap_err().to_string();
+        assert!(err.contains("line 1") && err.contains("nonsense"), "{err}");
+    }
+
+    #[test]
+    fn index_directories_hash_to_the_trees_git_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init(dir.path()).unwrap();
+        let mut index = repo.index().unwrap();
+        let files: [(&[u8], &[u8], u32); 6] = [
+            (b"a.txt", b"a\n", 0o100644),
+            (b"a-b/x", b"x\n", 0o100644),
+            (b"a/b/c.sh", b"#!/bin/sh\n", 0o100755),
+            (b"a0", b"zero\n", 0o100644),
+            (b"a/link", b"a.txt", 0o120000),
+            (b"z/\xff-name", b"odd\n", 0o100644),
+        ];
+        for (path, content, mode) in files {
+            let id = repo.blob(content).unwrap();
+            let entry = git2::IndexEntry {
+                ctime: git2::IndexTime::new(0, 0),
+                mtime: git2::IndexTime::new(0, 0),
+                dev: 0,
+                ino: 0,
+                mode,
+                uid: 0,
+                gid: 0,
+                file_size: content.len() as u32,
+                id,
+                flags: 0,
+                flags_extended: 0,
+                path: path.to_vec(),
+            };
+            index.add(&entry).unwrap();
+        }
+        let mut root = IndexDir::default();
+        for e in index.iter() {
+            root.insert(&e.path, e.mode as i32, e.id);
+        }
+        assert_eq!(root.hash().unwrap(), index.write_tree().unwrap());
+    }
+
+    #[test]
+    fn lfs_pointers_are_recognised() {
+        let p = b"version https://git-lfs.github.com/spec/v1\noid sha256:4d7a\nsize 12345\n";
+        assert!(is_lfs_pointer(p));
+        assert!(!is_lfs_pointer(b"LUSHA_API_KEY=x\n"));
+    }
+}

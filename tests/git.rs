@@ -1,0 +1,885 @@
+//! `lushaguard git` and `lushaguard hook` on real repositories built with the git CLI in temp
+//! dirs: history attribution and deduplication, staged scans, hooks run by real `git commit` and
+//! `git push` (including a server-side pre-receive hook and git's quarantine directory).
+
+#![allow(clippy::unwrap_used)] // test code: a panic is a failed test
+
+mod common;
+
+use common::{bin, KEY, KEY2};
+use serde_json::Value;
+use std::cell::Cell;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// A third random UUID v4 for these tests; Lusha never issued it.
+const KEY3: &str = "0d7e5b3a-9c41-4f2e-8a6d-3e1f7c9b2a54"; // lushaguard:allow (test key)
+
+fn env_with(key: &str) -> String {
+    format!("PORT=8080\nLUSHA_API_KEY={key}\n")
+}
+
+/// Environment that makes git deterministic and blind to the machine's own configuration.
+fn git_env(cmd: &mut Command) -> &mut Command {
+    // Per test thread, so each test sees the same dates whatever runs beside it.
+    thread_local!(static CLOCK: Cell<u64> = const { Cell::new(0) });
+    let t = 1_700_000_000 + 3600 * CLOCK.with(|c| c.replace(c.get() + 1));
+    for var in [
+        "GIT_DIR",
+        "GIT_INDEX_FILE",
+        "GIT_WORK_TREE",
+        "GIT_OBJECT_DIRECTORY",
+        "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_AUTHOR_NAME", "Ada Tester")
+        .env("GIT_AUTHOR_EMAIL", "ada@example.com")
+        .env("GIT_COMMITTER_NAME", "Ada Tester")
+        .env("GIT_COMMITTER_EMAIL", "ada@example.com")
+        .env("GIT_AUTHOR_DATE", format!("@{t} +0200"))
+        .env("GIT_COMMITTER_DATE", format!("@{t} +0200"))
+        .env("NO_COLOR", "1")
+}
+
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Out {
+    fn all(&self) -> String {
+        format!("{}{}", self.stdout, self.stderr)
+    }
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.all()))
+    }
+}
+
+fn output(cmd: &mut Command) -> Out {
+    let out = cmd.stdin(Stdio::null()).output().unwrap();
+    Out {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Runs git in `dir`; panics if it fails.
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = try_git(dir, args);
+    assert_eq!(out.code, 0, "git {args:?} failed: {}", out.all());
+    out.stdout.trim_end().to_string()
+}
+
+fn try_git(dir: &Path, args: &[&str]) -> Out {
+    let mut cmd = Command::new("git");
+    git_env(&mut cmd)
+        .args([
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "init.defaultBranch=main",
+        ])
+        .args(args)
+        .current_dir(dir);
+    output(&mut cmd)
+}
+
+/// Runs lushaguard in `dir` with a clean git environment.
+fn lg(dir: &Path, args: &[&str]) -> Out {
+    let mut cmd = Command::new(bin());
+    git_env(&mut cmd).args(args).current_dir(dir);
+    output(&mut cmd)
+}
+
+struct Repo {
+    _tmp: tempfile::TempDir,
+    path: PathBuf,
+}
+
+impl Repo {
+    fn new() -> Repo {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("repo");
+        std::fs::create_dir(&path).unwrap();
+        git(&path, &["init", "-q"]);
+        Repo { _tmp: tmp, path }
+    }
+
+    fn write(&self, file: &str, content: &str) -> &Repo {
+        self.write_bytes(file.as_ref(), content.as_bytes())
+    }
+
+    fn write_bytes(&self, file: &Path, content: &[u8]) -> &Repo {
+        let p = self.path.join(file);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, content).unwrap();
+        self
+    }
+
+    fn git(&self, args: &[&str]) -> String {
+        git(&self.path, args)
+    }
+
+    /// Stages everything and commits; returns the commit id.
+    fn commit(&self, message: &str) -> String {
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-q", "--allow-empty", "-m", message]);
+        self.git(&["rev-parse", "HEAD"])
+    }
+
+    fn scan(&self, args: &[&str]) -> Out {
+        let mut all = vec!["git", "--format", "json"];
+        all.extend_from_slice(args);
+        lg(&self.path, &all)
+    }
+}
+
+fn findings(v: &Value) -> &Vec<Value> {
+    v["findings"].as_array().unwrap()
+}
+
+/// (path, line, commit summary, present_in_head) of each finding.
+fn summary(v: &Value) -> Vec<(String, u64, String, Value)> {
+    findings(v)
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+                f["commit"]["summary"].as_str().unwrap_or("").to_string(),
+                f["present_in_head"].clone(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_deleted_key_is_found_with_the_commit_that_added_it() {
+    let r = Repo::new();
+    r.write("README.md", "# app\n").commit("initial");
+    r.write(".env", &env_with(KEY))
+        .write("config/app.yml", &format!("lusha:\n  api_key: {KEY2}\n"));
+    let added = r.commit("Add settings");
+    r.write(".env", "PORT=8080\n").commit("Remove the key");
+
+    let out = r.scan(&[]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    let v = out.json();
+    assert_eq!(
+        summary(&v),
+        vec![
+            (".env".into(), 2, "Add settings".into(), Value::Bool(false)),
+            (
+                "config/app.yml".into(),
+                2,
+                "Add settings".into(),
+                Value::Bool(true)
+            ),
+        ]
+    );
+    let c = &findings(&v)[0]["commit"];
+    assert_eq!(c["id"], added.as_str());
+    assert_eq!(c["author"], "Ada Tester");
+    assert_eq!(c["email"], "ada@example.com");
+    let date = c["date"].as_str().unwrap();
+    assert!(
+        date.starts_with("2023-11-") && date.ends_with("+02:00"),
+        "{date}"
+    );
+    // The human report tells the reader a removed key still needs rotating.
+    let human = lg(&r.path, &["git"]);
+    assert!(
+        human
+            .stdout
+            .contains("no longer in HEAD, but still in git history"),
+        "{}",
+        human.stdout
+    );
+    assert!(human.stdout.contains(&added[..12]), "{}", human.stdout);
+    assert!(!human.all().contains(KEY), "key leaked: {}", human.all());
+}
+
+#[test]
+fn keys_only_on_a_side_branch_or_behind_a_tag_are_found() {
+    let r = Repo::new();
+    r.write("README.md", "# app\n").commit("initial");
+    r.git(&["checkout", "-q", "-b", "feature"]);
+    r.write(".env", &env_with(KEY)).commit("Feature settings");
+    r.git(&["checkout", "-q", "main"]);
+    // A key reachable only through an annotated tag on a deleted branch.
+    r.git(&["checkout", "-q", "-b", "release"]);
+    r.write("deploy/.env", &env_with(KEY2))
+        .commit("Release settings");
+    r.git(&["tag", "-a", "-m", "v1", "v1.0"]);
+    r.git(&["checkout", "-q", "main"]);
+    r.git(&["branch", "-q", "-D", "release"]);
+
+    let v = r.scan(&[]).json();
+    assert_eq!(
+        summary(&v),
+        vec![
+            (
+                ".env".into(),
+                2,
+                "Feature settings".into(),
+                Value::Bool(false)
+            ),
+            (
+                "deploy/.env".into(),
+                2,
+                "Release settings".into(),
+                Value::Bool(false)
+            ),
+        ]
+    );
+    // --branch limits the walk to one branch.
+    let v = r.scan(&["--branch", "main"]).json();
+    assert!(findings(&v).is_empty(), "{v}");
+    let v = r.scan(&["--branch", "feature"]).json();
+    assert_eq!(findings(&v).len(), 1);
+}
+
+#[test]
+fn renames_edits_and_moves_report_a_key_once_at_its_first_commit() {
+    let r = Repo::new();
+    r.write(".env", &env_with(KEY)).commit("Add key");
+    r.git(&["mv", ".env", ".env.production"]);
+    r.commit("Rename");
+    r.write(".env.production", &format!("{}DEBUG=0\n", env_with(KEY)))
+        .commit("Edit another line");
+    // Move and edit in one commit: a new blob at a new path, the old path gone.
+    r.git(&["mv", ".env.production", "deploy.env"]);
+    r.write("deploy.env", &format!("{}DEBUG=1\n", env_with(KEY)))
+        .commit("Move and edit");
+    // A copy with other content is a second place to clean up: reported. (A byte-identical
+    // copy is the same blob, reported once at its first path.)
+    r.write("backup.env", &format!("# backup\n{}", env_with(KEY)))
+        .commit("Copy");
+
+    let v = r.scan(&[]).json();
+    assert_eq!(
+        summary(&v),
+        vec![
+            (".env".into(), 2, "Add key".into(), Value::Bool(true)),
+            ("backup.env".into(), 3, "Copy".into(), Value::Bool(true)),
+        ]
+    );
+    assert_eq!(v["summary"]["unique_secrets"], 1);
+}
+
+#[test]
+fn merges_attribute_keys_to_the_commit_that_wrote_them() {
+    let r = Repo::new();
+    r.write("README.md", "# app\n").commit("initial");
+    r.git(&["checkout", "-q", "-b", "topic"]);
+    r.write("topic.env", &env_with(KEY)).commit("Topic key");
+    r.git(&["checkout", "-q", "main"]);
+    r.write("main.txt", "main work\n").commit("Main work");
+    r.git(&["merge", "-q", "--no-ff", "-m", "Merge topic", "topic"]);
+    // An "evil" merge: the merge commit itself adds a key no parent has.
+    r.git(&["checkout", "-q", "-b", "topic2"]);
+    r.write("t2.txt", "x\n").commit("Topic 2");
+    r.git(&["checkout", "-q", "main"]);
+    r.git(&["merge", "-q", "--no-ff", "--no-commit", "topic2"]);
+    r.write("merge.env", &env_with(KEY2));
+    r.git(&["add", "-A"]);
+    r.git(&["commit", "-q", "-m", "Merge topic2 with a key"]);
+
+    let v = r.scan(&[]).json();
+    assert_eq!(
+        summary(&v),
+        vec![
+            (
+                "merge.env".into(),
+                2,
+                "Merge topic2 with a key".into(),
+                Value::Bool(true)
+            ),
+            ("topic.env".into(), 2, "Topic key".into(), Value::Bool(true)),
+        ]
+    );
+}
+
+#[test]
+fn range_scans_see_only_their_commits() {
+    let r = Repo::new();
+    r.write("a.env", &env_with(KEY));
+    let first = r.commit("First key");
+    r.write("b.env", &env_with(KEY2));
+    let second = r.commit("Second key");
+    r.write("c.env", &env_with(KEY3)).commit("Third key");
+
+    let range = format!("{first}..{second}");
+    let v = r.scan(&["--range", &range]).json();
+    assert_eq!(
+        summary(&v),
+        vec![("b.env".into(), 2, "Second key".into(), Value::Bool(true))]
+    );
+    let v = r.scan(&["--range", &first]).json();
+    assert_eq!(summary(&v).len(), 1);
+    assert_eq!(summary(&v)[0].0, "a.env");
+    let v = r.scan(&["--range", "HEAD~1..HEAD"]).json();
+    assert_eq!(summary(&v)[0].0, "c.env");
+    // --since: commits committed at or after the second one.
+    let when = format!("@{}", r.git(&["log", "-1", "--format=%ct", &second]));
+    let v = r.scan(&["--since", &when]).json();
+    let paths: Vec<String> = summary(&v).into_iter().map(|f| f.0).collect();
+    assert_eq!(paths, vec!["b.env", "c.env"]);
+
+    let bad = r.scan(&["--range", "nope..HEAD"]);
+    assert_eq!(bad.code, 2, "{}", bad.all());
+    assert_eq!(bad.stderr.lines().count(), 1, "{}", bad.stderr);
+    assert!(bad.stderr.contains("nope..HEAD"), "{}", bad.stderr);
+}
+
+#[test]
+fn bare_repositories_and_exit_codes() {
+    let r = Repo::new();
+    r.write("README.md", "# app\n").commit("initial");
+    let clean = lg(&r.path, &["git", "."]);
+    assert_eq!(clean.code, 0, "{}", clean.all());
+    assert!(
+        clean.stdout.contains("No secrets found"),
+        "{}",
+        clean.stdout
+    );
+
+    r.write(".env", &env_with(KEY)).commit("Key");
+    let bare = r._tmp.path().join("bare.git");
+    git(
+        r._tmp.path(),
+        &["clone", "-q", "--bare", "repo", bare.to_str().unwrap()],
+    );
+    let out = lg(r._tmp.path(), &["git", "--format", "json", "bare.git"]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert_eq!(summary(&out.json())[0].0, ".env");
+    let out = lg(r._tmp.path(), &["git", "--exit-code", "9", "bare.git"]);
+    assert_eq!(out.code, 9);
+
+    let not_repo = tempfile::tempdir().unwrap();
+    let out = lg(not_repo.path(), &["git", "."]);
+    assert_eq!(out.code, 2, "{}", out.all());
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("not a git repository"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(out.stdout, "");
+}
+
+#[test]
+fn output_is_identical_at_any_thread_count() {
+    let r = Repo::new();
+    for i in 0..12 {
+        let key = [KEY, KEY2, KEY3][i % 3];
+        r.write(
+            &format!("svc{i}/.env"),
+            &format!("# service {i}\n{}", env_with(key)),
+        )
+        .write(
+            &format!("svc{i}/notes.txt"),
+            &"filler line\n".repeat(i * 50),
+        )
+        .commit(&format!("Service {i}"));
+    }
+    let one = lg(&r.path, &["git", "--format", "json", "--threads", "1"]);
+    let four = lg(&r.path, &["git", "--format", "json", "--threads", "4"]);
+    assert_eq!(one.code, 1);
+    assert_eq!(findings(&one.json()).len(), 12);
+    assert_eq!(one.stdout, four.stdout);
+    assert_eq!(one.stderr, four.stderr);
+}
+
+#[test]
+fn a_missing_object_is_a_warning_naming_it_and_the_scan_goes_on() {
+    let r = Repo::new();
+    r.write("a.env", &env_with(KEY))
+        .write("b.txt", "nothing here\n")
+        .commit("Two files");
+    let blob = r.git(&["rev-parse", "HEAD:b.txt"]);
+    let loose = r
+        .path
+        .join(".git/objects")
+        .join(&blob[..2])
+        .join(&blob[2..]);
+    std::fs::remove_file(loose).unwrap();
+
+    let out = r.scan(&[]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert!(out.stderr.contains(&blob), "{}", out.stderr);
+    assert_eq!(summary(&out.json())[0].0, "a.env");
+    assert_eq!(out.json()["summary"]["skipped"]["unreadable"], 1);
+}
+
+#[test]
+fn shallow_clones_submodules_and_lfs_pointers_are_noted() {
+    let r = Repo::new();
+    r.write("old.env", &env_with(KEY)).commit("Old key");
+    r.write("old.env", "PORT=1\n")
+        .write("new.env", &env_with(KEY2))
+        .write(
+            "model.bin",
+            "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12345\n",
+        )
+        .commit("New key and an LFS file");
+    // A gitlink, as `git submodule add` leaves it.
+    let head = r.git(&["rev-parse", "HEAD"]);
+    r.git(&[
+        "update-index",
+        "--add",
+        "--cacheinfo",
+        &format!("160000,{head},vendor/lib"),
+    ]);
+    r.git(&["commit", "-q", "-m", "Submodule"]);
+
+    let out = r.scan(&[]);
+    assert!(
+        out.stderr.contains("1 submodule entry (gitlinks) skipped"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("1 Git LFS pointer file skipped"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(findings(&out.json()).len(), 2);
+
+    let shallow = r._tmp.path().join("shallow");
+    let url = format!("file://{}", r.path.display());
+    git(
+        r._tmp.path(),
+        &[
+            "clone",
+            "-q",
+            "--depth",
+            "1",
+            &url,
+            shallow.to_str().unwrap(),
+        ],
+    );
+    let out = lg(&shallow, &["git", "--format", "json"]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert!(out.stderr.contains("shallow clone"), "{}", out.stderr);
+    // Only what the clone has: the key still in HEAD, not the one removed before the boundary.
+    assert_eq!(summary(&out.json())[0].0, "new.env");
+    assert_eq!(findings(&out.json()).len(), 1);
+}
+
+#[test]
+fn staged_scans_the_index_not_the_work_tree() {
+    let r = Repo::new();
+    r.write("README.md", "# app\n").commit("initial");
+    // A key only in the work tree is not what would be committed.
+    r.write(".env", &env_with(KEY));
+    let out = lg(&r.path, &["git", "--staged"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    // Staged, then removed from the work tree: the index still has it.
+    r.git(&["add", ".env"]);
+    r.write(".env", "PORT=8080\n");
+    let out = lg(&r.path, &["git", "--staged", "--format", "json"]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    let v = out.json();
+    assert_eq!(findings(&v)[0]["path"], ".env");
+    assert_eq!(findings(&v)[0]["line"], 2);
+    assert!(findings(&v)[0]["commit"].is_null());
+}
+
+#[test]
+fn staged_reports_only_added_lines() {
+    let r = Repo::new();
+    r.write(
+        "config/settings.py",
+        &format!("DEBUG = False\nLUSHA_API_KEY = \"{KEY}\"\nTIMEOUT = 5\n"),
+    )
+    .commit("Old key");
+    // An unrelated change in the same file does not trip over the old key.
+    r.write(
+        "config/settings.py",
+        &format!("DEBUG = True\nLUSHA_API_KEY = \"{KEY}\"\nTIMEOUT = 5\n"),
+    );
+    r.git(&["add", "-A"]);
+    let out = lg(&r.path, &["git", "--staged"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    // A new key on a new line does.
+    r.write(
+        "config/settings.py",
+        &format!(
+            "DEBUG = True\nLUSHA_API_KEY = \"{KEY}\"\nTIMEOUT = 5\nLUSHA_BACKUP_KEY = \"{KEY2}\"\n"
+        ),
+    );
+    r.git(&["add", "-A"]);
+    let out = lg(&r.path, &["git", "--staged", "--format", "json"]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    let lines: Vec<u64> = findings(&out.json())
+        .iter()
+        .map(|f| f["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, vec![4]);
+}
+
+#[test]
+fn staged_works_without_commits_and_with_renames_deletions_binaries_and_odd_names() {
+    let r = Repo::new();
+    r.write(".env", &env_with(KEY));
+    r.git(&["add", "-A"]);
+    let out = lg(&r.path, &["git", "--staged", "--format", "json"]);
+    assert_eq!(out.code, 1, "no commits yet: {}", out.all());
+    r.commit("Old key");
+
+    // Renaming a file with an old key, and deleting another, adds no key.
+    r.write("other.txt", "x\n").commit("Other");
+    r.git(&["mv", ".env", "prod.env"]);
+    r.git(&["rm", "-q", "other.txt"]);
+    let out = lg(&r.path, &["git", "--staged"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    r.commit("Rename");
+
+    // A binary file is skipped unless --binary.
+    let mut binary = b"\0\x01\x02LUSHA_API_KEY=".to_vec();
+    binary.extend_from_slice(KEY2.as_bytes());
+    binary.push(b'\n');
+    r.write_bytes(Path::new("blob.dat"), &binary);
+    r.git(&["add", "-A"]);
+    let out = lg(&r.path, &["git", "--staged", "--format", "json"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert_eq!(out.json()["summary"]["skipped"]["binary"], 1);
+    let out = lg(
+        &r.path,
+        &["git", "--staged", "--binary", "--format", "json"],
+    );
+    assert_eq!(out.code, 1, "{}", out.all());
+    r.commit("Binary");
+
+    // A path that is not UTF-8.
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let name = std::ffi::OsStr::from_bytes(b"lusha-\xff.env");
+        r.write_bytes(Path::new(name), env_with(KEY3).as_bytes());
+        r.git(&["add", "-A"]);
+        let out = lg(&r.path, &["git", "--staged", "--format", "json"]);
+        assert_eq!(out.code, 1, "{}", out.all());
+        assert_eq!(findings(&out.json())[0]["path"], "lusha-\u{fffd}.env");
+    }
+}
+
+#[test]
+fn staged_follows_renames_with_edits_and_intent_to_add_entries() {
+    let r = Repo::new();
+    let old = format!("DEBUG = False\nLUSHA_API_KEY = \"{KEY}\"\nTIMEOUT = 5\nRETRIES = 3\n");
+    r.write("settings.py", &old).commit("Old key");
+    // Moved and edited: the old key's line is not new.
+    std::fs::remove_file(r.path.join("settings.py")).unwrap();
+    r.write("app/settings.py", &format!("{old}COLOR = 1\n"));
+    r.git(&["add", "-A"]);
+    let out = lg(&r.path, &["git", "--staged"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    // Moved with a new key line: only that line.
+    r.write(
+        "app/settings.py",
+        &format!("{old}LUSHA_BACKUP_KEY = \"{KEY2}\"\n"),
+    );
+    r.git(&["add", "-A"]);
+    let out = lg(&r.path, &["git", "--staged", "--format", "json"]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    let lines: Vec<u64> = findings(&out.json())
+        .iter()
+        .map(|f| f["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, vec![5]);
+    // An intent-to-add entry (`git add -N`) takes the general diff; still correct.
+    r.write("later.txt", "not yet\n");
+    r.git(&["add", "-N", "later.txt"]);
+    let out = lg(&r.path, &["git", "--staged", "--format", "json"]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert_eq!(findings(&out.json())[0]["path"], "app/settings.py");
+}
+
+/// A directory holding a `lushaguard` that runs the binary under test, for hooks that look on
+/// PATH, and the PATH to use.
+fn path_with_lushaguard(dir: &Path) -> String {
+    let bindir = dir.join("bin");
+    std::fs::create_dir_all(&bindir).unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(bin(), bindir.join("lushaguard")).unwrap();
+    format!(
+        "{}:{}",
+        bindir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
+fn git_with_path(dir: &Path, path: &str, args: &[&str]) -> Out {
+    let mut cmd = Command::new("git");
+    git_env(&mut cmd)
+        .env("PATH", path)
+        .args(["-c", "commit.gpgsign=false"])
+        .args(args)
+        .current_dir(dir);
+    output(&mut cmd)
+}
+
+#[test]
+fn installed_pre_commit_hook_blocks_staged_keys_only() {
+    let r = Repo::new();
+    r.write("README.md", "# app\n").commit("initial");
+    let out = lg(&r.path, &["hook", "install"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    let hook = r.path.join(".git/hooks/pre-commit");
+    assert!(std::fs::read_to_string(&hook)
+        .unwrap()
+        .contains("git --staged"));
+    // Found through PATH...
+    let path = path_with_lushaguard(r._tmp.path());
+    r.write(".env", &env_with(KEY));
+    r.git(&["add", "-A"]);
+    let blocked = git_with_path(&r.path, &path, &["commit", "-q", "-m", "leak"]);
+    assert_ne!(blocked.code, 0, "{}", blocked.all());
+    assert!(
+        blocked
+            .all()
+            .contains("6f1c****-****-****-****-********6c35"),
+        "{}",
+        blocked.all()
+    );
+    assert!(!blocked.all().contains(KEY));
+    assert_eq!(r.git(&["rev-list", "--count", "HEAD"]), "1");
+    // ...or, off PATH, at the absolute path of the binary that installed it.
+    let bare_path = "/usr/local/bin:/usr/bin:/bin";
+    let blocked = git_with_path(&r.path, bare_path, &["commit", "-q", "-m", "leak"]);
+    assert_ne!(blocked.code, 0, "{}", blocked.all());
+    // `git commit -a` commits through a temporary index (GIT_INDEX_FILE): still seen.
+    r.git(&["reset", "-q"]);
+    std::fs::remove_file(r.path.join(".env")).unwrap();
+    r.write("README.md", "# app\n")
+        .write("README.md", &format!("# app\n\nLUSHA_API_KEY={KEY2}\n"));
+    let blocked = git_with_path(&r.path, &path, &["commit", "-q", "-a", "-m", "leak"]);
+    assert_ne!(blocked.code, 0, "commit -a: {}", blocked.all());
+    // A clean commit passes.
+    r.write("README.md", "# app\n\nsee docs\n");
+    let ok = git_with_path(&r.path, &path, &["commit", "-q", "-a", "-m", "docs"]);
+    assert_eq!(ok.code, 0, "{}", ok.all());
+}
+
+#[test]
+fn hook_install_respects_foreign_hooks_hooks_path_and_worktrees() {
+    let r = Repo::new();
+    r.write("README.md", "# app\n").commit("initial");
+    let hooks = r.path.join(".git/hooks");
+    std::fs::create_dir_all(&hooks).unwrap();
+    std::fs::write(hooks.join("pre-commit"), "#!/bin/sh\necho theirs\n").unwrap();
+    let out = lg(&r.path, &["hook", "install", "--pre-push"]);
+    assert_eq!(out.code, 2, "{}", out.all());
+    assert!(out.stderr.contains("--force"), "{}", out.stderr);
+    assert!(!hooks.join("pre-push").exists(), "nothing half-installed");
+    let out = lg(&r.path, &["hook", "install", "--pre-push", "--force"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert_eq!(
+        std::fs::read_to_string(hooks.join("pre-commit.bak")).unwrap(),
+        "#!/bin/sh\necho theirs\n"
+    );
+    assert!(std::fs::read_to_string(hooks.join("pre-push"))
+        .unwrap()
+        .contains("hook pre-push"));
+    // Our own hooks are replaced without --force.
+    let out = lg(&r.path, &["hook", "install", "--pre-push"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+
+    // core.hooksPath, relative to the work tree.
+    r.git(&["config", "core.hooksPath", "tools/hooks"]);
+    let out = lg(&r.path, &["hook", "install"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert!(r.path.join("tools/hooks/pre-commit").is_file());
+    r.git(&["config", "--unset", "core.hooksPath"]);
+
+    // From a linked worktree the hook goes to the shared hooks directory.
+    std::fs::remove_file(hooks.join("pre-commit")).unwrap();
+    let wt = r._tmp.path().join("wt");
+    r.git(&["worktree", "add", "-q", wt.to_str().unwrap()]);
+    let out = lg(&wt, &["hook", "install"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert!(hooks.join("pre-commit").is_file(), "{}", out.stdout);
+}
+
+/// A bare "server" repository and a clone of it to push from.
+fn server_and_clone() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = tmp.path().join("server.git");
+    let client = tmp.path().join("client");
+    git(tmp.path(), &["init", "-q", "--bare", "server.git"]);
+    git(
+        tmp.path(),
+        &["clone", "-q", server.to_str().unwrap(), "client"],
+    );
+    std::fs::write(client.join("README.md"), "# app\n").unwrap();
+    git(&client, &["add", "-A"]);
+    git(&client, &["commit", "-q", "-m", "initial"]);
+    git(&client, &["push", "-q", "origin", "HEAD:main"]);
+    (tmp, server, client)
+}
+
+#[test]
+fn pre_push_scans_only_the_commits_being_pushed() {
+    let (tmp, server, client) = server_and_clone();
+    // An old key already on the remote does not block later pushes.
+    std::fs::write(client.join("old.env"), env_with(KEY)).unwrap();
+    git(&client, &["add", "-A"]);
+    git(&client, &["commit", "-q", "-m", "old key"]);
+    git(&client, &["push", "-q", "origin", "HEAD:main"]);
+
+    let out = lg(&client, &["hook", "install", "--pre-push"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    let path = path_with_lushaguard(tmp.path());
+
+    std::fs::write(client.join("notes.txt"), "clean\n").unwrap();
+    git(&client, &["add", "-A"]);
+    git(&client, &["commit", "-q", "-m", "clean"]);
+    let ok = git_with_path(&client, &path, &["push", "-q", "origin", "HEAD:main"]);
+    assert_eq!(ok.code, 0, "{}", ok.all());
+
+    // A new key in a new branch is blocked, even though a later commit removes it.
+    git(&client, &["checkout", "-q", "-b", "feature"]);
+    std::fs::write(client.join("new.env"), env_with(KEY2)).unwrap();
+    git(&client, &["add", "-A"]);
+    git(&client, &["commit", "-q", "--no-verify", "-m", "new key"]);
+    std::fs::remove_file(client.join("new.env")).unwrap();
+    git(&client, &["add", "-A"]);
+    git(&client, &["commit", "-q", "-m", "remove it"]);
+    let blocked = git_with_path(&client, &path, &["push", "-q", "origin", "feature"]);
+    assert_ne!(blocked.code, 0, "{}", blocked.all());
+    let all = blocked.all();
+    assert!(all.contains("push blocked"), "{all}");
+    assert!(
+        all.contains("b2e4****-****-****-****-********b842"),
+        "{all}"
+    );
+    assert!(!all.contains("6f1c****"), "the old key was reported: {all}");
+    assert!(
+        try_git(
+            &server,
+            &["rev-parse", "--verify", "-q", "refs/heads/feature"]
+        )
+        .code
+            != 0
+    );
+    // Deleting a remote branch sends nothing and is never blocked.
+    git(
+        &client,
+        &["push", "-q", "--no-verify", "origin", "feature:doomed"],
+    );
+    let ok = git_with_path(&client, &path, &["push", "-q", "origin", ":doomed"]);
+    assert_eq!(ok.code, 0, "{}", ok.all());
+}
+
+#[test]
+fn pre_push_takes_the_range_from_the_pre_commit_framework() {
+    // pre-commit consumes git's pre-push lines and passes the range in the environment.
+    let (_tmp, _server, client) = server_and_clone();
+    let base = git(&client, &["rev-parse", "HEAD"]);
+    std::fs::write(client.join("new.env"), env_with(KEY2)).unwrap();
+    git(&client, &["add", "-A"]);
+    git(&client, &["commit", "-q", "-m", "new key"]);
+    let tip = git(&client, &["rev-parse", "HEAD"]);
+    let run = |from: &str| {
+        let mut cmd = Command::new(bin());
+        git_env(&mut cmd)
+            .args(["hook", "pre-push", "origin", "url"])
+            .env("PRE_COMMIT_FROM_REF", from)
+            .env("PRE_COMMIT_TO_REF", &tip)
+            .current_dir(&client);
+        output(&mut cmd)
+    };
+    let out = run(&base);
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert!(out.stderr.contains("new.env"), "{}", out.stderr);
+    let out = run(&tip);
+    assert_eq!(out.code, 0, "nothing new: {}", out.all());
+}
+
+fn install_pre_receive(server: &Path) {
+    let hook = server.join("hooks/pre-receive");
+    std::fs::create_dir_all(hook.parent().unwrap()).unwrap();
+    std::fs::write(
+        &hook,
+        format!(
+            "#!/bin/sh\nexec '{}' hook pre-receive --no-progress\n",
+            bin().display()
+        ),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+}
+
+#[test]
+fn pre_receive_rejects_pushes_that_add_keys_even_if_removed_again() {
+    let (_tmp, server, client) = server_and_clone();
+    install_pre_receive(&server);
+
+    std::fs::write(client.join("app.env"), env_with(KEY)).unwrap();
+    git(&client, &["add", "-A"]);
+    git(&client, &["commit", "-q", "-m", "add key"]);
+    let blob = git(&client, &["rev-parse", "HEAD:app.env"]);
+    std::fs::write(client.join("app.env"), "PORT=8080\n").unwrap();
+    git(&client, &["add", "-A"]);
+    git(&client, &["commit", "-q", "-m", "remove key"]);
+    let before = git(&server, &["rev-parse", "refs/heads/main"]);
+
+    let rejected = try_git(&client, &["push", "origin", "HEAD:main"]);
+    assert_ne!(rejected.code, 0, "{}", rejected.all());
+    let err = &rejected.stderr;
+    assert!(err.contains("pre-receive hook declined"), "{err}");
+    assert!(err.contains("push rejected"), "{err}");
+    assert!(
+        err.contains("6f1c****-****-****-****-********6c35"),
+        "{err}"
+    );
+    assert!(err.contains("app.env"), "{err}");
+    assert!(err.contains("Manage API Keys"), "{err}");
+    assert!(
+        err.contains("git rebase -i") && err.contains("filter-repo"),
+        "{err}"
+    );
+    assert!(!err.contains(KEY), "key leaked: {err}");
+    assert_eq!(git(&server, &["rev-parse", "refs/heads/main"]), before);
+    // The key's blob only ever existed in git's quarantine directory: the hook read it there,
+    // and git threw it away with the rejected push.
+    assert_ne!(try_git(&server, &["cat-file", "-e", &blob]).code, 0);
+
+    // A clean push (the same branch rewritten without the key) is accepted.
+    git(&client, &["reset", "-q", "--hard", "HEAD~2"]);
+    std::fs::write(client.join("app.env"), "PORT=8080\n").unwrap();
+    git(&client, &["add", "-A"]);
+    git(&client, &["commit", "-q", "-m", "settings"]);
+    let accepted = try_git(&client, &["push", "origin", "HEAD:main"]);
+    assert_eq!(accepted.code, 0, "{}", accepted.all());
+    // So are new branches that add nothing new, and deletions.
+    let accepted = try_git(&client, &["push", "origin", "HEAD:refs/heads/copy"]);
+    assert_eq!(accepted.code, 0, "{}", accepted.all());
+    let accepted = try_git(&client, &["push", "origin", ":copy"]);
+    assert_eq!(accepted.code, 0, "{}", accepted.all());
+    // A new branch with a key is not.
+    git(&client, &["checkout", "-q", "-b", "leaky"]);
+    std::fs::write(client.join("k.yml"), format!("lusha:\n  api_key: {KEY2}\n")).unwrap();
+    git(&client, &["add", "-A"]);
+    git(&client, &["commit", "-q", "-m", "leaky"]);
+    let rejected = try_git(&client, &["push", "origin", "leaky"]);
+    assert_ne!(rejected.code, 0, "{}", rejected.all());
+    assert!(rejected.stderr.contains("k.yml"), "{}", rejected.stderr);
+    // Nor is an annotated tag alone on such a commit (its new value is the tag object).
+    git(&client, &["tag", "-a", "-m", "release", "v9"]);
+    let rejected = try_git(&client, &["push", "origin", "refs/tags/v9"]);
+    assert_ne!(rejected.code, 0, "{}", rejected.all());
+    assert!(rejected.stderr.contains("k.yml"), "{}", rejected.stderr);
+}
