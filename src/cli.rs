@@ -181,6 +181,12 @@ pub struct HookScanArgs {
     #[command(flatten)]
     pub detection: DetectionArgs,
 
+    #[command(flatten)]
+    pub verify: VerifyArgs,
+
+    #[command(flatten)]
+    pub suppress: SuppressArgs,
+
     /// Scan blobs that look binary too (they are skipped by default).
     #[arg(long)]
     pub binary: bool,

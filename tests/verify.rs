@@ -414,3 +414,88 @@ fn unsafe_base_urls_are_refused_before_anything_is_sent() {
     let out = run(dir.path(), &["scan", "--fail-on", "live", "."]);
     assert_eq!(out.code, 2);
 }
+
+/// A repository whose history added a key and removed it again.
+fn repo_with_history_leak() -> tempfile::TempDir {
+    let dir = tree(&[]);
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .args([
+                "-c",
+                "user.name=Dev",
+                "-c",
+                "user.email=dev@example.com",
+                "-c",
+                "commit.gpgsign=false",
+            ])
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    git(&["init", "-q", "-b", "main"]);
+    std::fs::write(dir.path().join(".env"), format!("LUSHA_API_KEY={KEY}\n")).unwrap();
+    git(&["add", ".env"]);
+    git(&["commit", "-q", "-m", "Add settings"]);
+    git(&["rm", "-q", ".env"]);
+    git(&["commit", "-q", "-m", "Remove settings"]);
+    dir
+}
+
+#[test]
+fn history_scans_verify_and_suppress_too() {
+    let server = serve(|_, _| Reply::json(200, ACCOUNT));
+    let dir = repo_with_history_leak();
+    let out = run(
+        dir.path(),
+        &[
+            "git",
+            "--format",
+            "json",
+            "--verify",
+            "--verify-url",
+            &server.url(),
+            ".",
+        ],
+    );
+    assert_eq!(out.code, 1, "{}", out.all());
+    let v: Value = serde_json::from_str(&out.stdout).unwrap();
+    let f = &v["findings"][0];
+    assert_eq!(f["verification"]["status"], "live");
+    assert_eq!(f["commit"]["summary"], "Add settings");
+    assert_eq!(f["present_in_head"], false);
+    assert_eq!(server.requests().len(), 1);
+
+    // The ignore file at the top of the work tree hides it (and nothing is sent to the API).
+    let fingerprint = lushaguard::secret::fingerprint_of(KEY);
+    std::fs::write(
+        dir.path().join(".lushaguardignore"),
+        format!("# rotated\n{fingerprint}\n"),
+    )
+    .unwrap();
+    let out = run(
+        dir.path(),
+        &[
+            "git",
+            "--format",
+            "json",
+            "--verify",
+            "--verify-url",
+            &server.url(),
+            ".",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.all());
+    let v: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["summary"]["suppressed"]["ignore_file"], 1);
+    assert_eq!(
+        server.requests().len(),
+        1,
+        "a suppressed key was sent to the API"
+    );
+}

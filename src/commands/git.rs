@@ -62,10 +62,21 @@ impl GitScan {
             }
             Some(b.build().context("exclude patterns")?)
         };
+        let mut report = ReportSettings::from_args(&args.report);
+        report.suppress = settings::suppression(
+            &args.suppress,
+            &config,
+            config_path.as_deref(),
+            &root,
+            &rules,
+        )?;
+        report.verify =
+            settings::verify_policy(&args.verify, &config.verify, config_path.as_deref())?;
+        report.root = Some(root);
         Ok(GitScan {
             detector: Detector::new(rules).with_decoding(decode),
             min,
-            report: ReportSettings::from_args(&args.report),
+            report,
             binary: args.binary,
             threads: settings::threads(args.threads),
             exclude,
