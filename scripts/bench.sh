@@ -52,7 +52,7 @@ files=$(printf '%s' "$summary" | python3 -c 'import json,sys; print(json.load(sy
 mb=$(echo "$bytes / 1000000" | bc -l)
 
 echo "tree:        $tree ($files text files, $(printf '%.1f' "$mb") MB scanned)"
-echo "rg:          $("$rg" --version | head -n 1) at $rg"
+echo "rg:          $("$rg" --version | sed -n 1p) at $rg"
 printf 'lushaguard:  median %.3f s over %d runs, %.0f MB/s\n' "$lg_med" "$runs" "$(echo "$mb / $lg_med" | bc -l)"
 printf 'ripgrep:     median %.3f s over %d runs, %.0f MB/s\n' "$rg_med" "$runs" "$(echo "$mb / $rg_med" | bc -l)"
 printf 'ratio:       %.2f (lushaguard / rg; target <= 1.00)\n' "$(echo "$lg_med / $rg_med" | bc -l)"
