@@ -76,16 +76,7 @@ pub struct ScanArgs {
     pub paths: Vec<PathBuf>,
 
     #[command(flatten)]
-    pub report: ReportArgs,
-
-    #[command(flatten)]
-    pub detection: DetectionArgs,
-
-    #[command(flatten)]
-    pub verify: VerifyArgs,
-
-    #[command(flatten)]
-    pub suppress: SuppressArgs,
+    pub options: ScanOptions,
 
     /// Scan files that .gitignore, .ignore and git's excludes would skip.
     #[arg(long)]
@@ -95,22 +86,10 @@ pub struct ScanArgs {
     #[arg(short = 'L', long)]
     pub follow: bool,
 
-    /// Scan files that look binary too (they are skipped by default).
-    #[arg(long)]
-    pub binary: bool,
-
     /// Leave out paths matching this glob (gitignore syntax, relative to the scanned directory;
     /// repeatable).
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
-
-    /// Worker threads (0 = one per CPU).
-    #[arg(short = 'j', long, value_name = "N")]
-    pub threads: Option<usize>,
-
-    /// Read settings from this file instead of .lushaguard.toml in the scanned directory.
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -137,7 +116,7 @@ pub struct GitArgs {
     pub since: Option<String>,
 
     #[command(flatten)]
-    pub scan: HookScanArgs,
+    pub scan: ScanOptions,
 }
 
 #[derive(Debug, Subcommand)]
@@ -163,18 +142,18 @@ pub enum HookCommand {
         #[arg(value_name = "URL")]
         url: Option<String>,
         #[command(flatten)]
-        scan: HookScanArgs,
+        scan: ScanOptions,
     },
     /// Run as a server's pre-receive hook: reject pushes whose new commits add keys.
     PreReceive {
         #[command(flatten)]
-        scan: HookScanArgs,
+        scan: ScanOptions,
     },
 }
 
-/// What every git scan shares with `scan`.
+/// What every scanning command shares: `scan`, `git` and the hooks.
 #[derive(Debug, Args)]
-pub struct HookScanArgs {
+pub struct ScanOptions {
     #[command(flatten)]
     pub report: ReportArgs,
 
@@ -195,7 +174,8 @@ pub struct HookScanArgs {
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
 
-    /// Read settings from this file instead of .lushaguard.toml in the work tree.
+    /// Read settings from this file instead of .lushaguard.toml in the scanned directory (the
+    /// top of the work tree for git scans).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 }

@@ -3,7 +3,8 @@
 //! unknown keys and bad values are errors that name the key and the file. Flags override the file.
 
 use crate::cli::{
-    DetectionArgs, FailOn, ReportArgs, ScanArgs, SuppressArgs, VerifyArgs, VerifyClientArgs,
+    DetectionArgs, FailOn, ReportArgs, ScanArgs, ScanOptions, SuppressArgs, VerifyArgs,
+    VerifyClientArgs,
 };
 use crate::detect::Confidence;
 use crate::report::{self, Format};
@@ -266,16 +267,48 @@ pub fn threads(flag: Option<usize>) -> usize {
     }
 }
 
-/// The config file in force: `--config`, else `.lushaguard.toml` in the first directory root.
-fn find_config(explicit: Option<&Path>, roots: &[PathBuf]) -> Option<PathBuf> {
-    if let Some(p) = explicit {
-        return Some(p.to_path_buf());
+/// The config file in force: `--config`, else `.lushaguard.toml` at the scan root.
+fn find_config(explicit: Option<&Path>, root: &Path) -> Option<PathBuf> {
+    match explicit {
+        Some(p) => Some(p.to_path_buf()),
+        None => Some(root.join(CONFIG_FILE)).filter(|p| p.is_file()),
     }
-    roots
-        .iter()
-        .find(|r| r.is_dir())
-        .map(|r| r.join(CONFIG_FILE))
-        .filter(|p| p.is_file())
+}
+
+/// What every scanning command (`scan`, `git`, the hooks) resolves from its shared options and
+/// the config file at `root`.
+#[derive(Debug)]
+pub struct Resolved {
+    pub config: ConfigFile,
+    pub rules: RuleSet,
+    pub min_confidence: Confidence,
+    pub decode: bool,
+    pub report: ReportSettings,
+    pub binary: bool,
+    pub threads: usize,
+}
+
+pub fn resolve(options: &ScanOptions, root: &Path) -> Result<Resolved, SettingsError> {
+    let config_path = find_config(options.config.as_deref(), root);
+    let config = match &config_path {
+        Some(p) => ConfigFile::load(p)?,
+        None => ConfigFile::default(),
+    };
+    let config_path = config_path.as_deref();
+    let (rules, min_confidence, decode) = detection(&options.detection, &config, config_path)?;
+    let mut report = ReportSettings::from_args(&options.report);
+    report.suppress = suppression(&options.suppress, &config, config_path, root, &rules)?;
+    report.verify = verify_policy(&options.verify, &config.verify, config_path)?;
+    report.root = Some(root.to_path_buf());
+    Ok(Resolved {
+        config,
+        rules,
+        min_confidence,
+        decode,
+        report,
+        binary: options.binary,
+        threads: threads(options.threads),
+    })
 }
 
 fn parse_level(value: &str, file: &Path) -> Result<Confidence, SettingsError> {
@@ -360,40 +393,24 @@ pub fn scan(args: &ScanArgs) -> Result<ScanSettings, SettingsError> {
         }
         roots.push(p.clone());
     }
-    let config_path = find_config(args.config.as_deref(), &roots);
-    let config = match &config_path {
-        Some(p) => ConfigFile::load(p)?,
-        None => ConfigFile::default(),
-    };
-    let (rules, min_confidence, decode) =
-        detection(&args.detection, &config, config_path.as_deref())?;
-    let mut exclude = config.exclude.clone();
-    exclude.extend(args.exclude.iter().cloned());
     let root = scan_root(&roots);
-    let mut report = ReportSettings::from_args(&args.report);
-    report.suppress = suppression(
-        &args.suppress,
-        &config,
-        config_path.as_deref(),
-        &root,
-        &rules,
-    )?;
-    report.root = Some(root);
-    report.verify = verify_policy(&args.verify, &config.verify, config_path.as_deref())?;
+    let r = resolve(&args.options, &root)?;
+    let mut exclude = r.config.exclude.clone();
+    exclude.extend(args.exclude.iter().cloned());
     Ok(ScanSettings {
         walk: WalkOptions {
             roots,
             respect_ignore: !args.no_ignore,
             follow_links: args.follow,
-            threads: threads(args.threads),
+            threads: r.threads,
             exclude,
         },
         stdin,
-        binary: args.binary,
-        decode,
-        min_confidence,
-        rules,
-        report,
+        binary: r.binary,
+        decode: r.decode,
+        min_confidence: r.min_confidence,
+        rules: r.rules,
+        report: r.report,
     })
 }
 

@@ -9,10 +9,10 @@
 use super::pipeline::{self, to_finding, Collected};
 use super::progress::Progress;
 use super::scan::scan_file;
-use crate::cli::{GitArgs, HookScanArgs};
+use crate::cli::{GitArgs, ScanOptions};
 use crate::detect::{Confidence, Detection, Detector};
 use crate::report::{CommitInfo, Finding};
-use crate::settings::{self, ConfigFile, ReportSettings, CONFIG_FILE};
+use crate::settings::{self, ReportSettings};
 use crate::source::fs::Warning;
 use crate::source::git::{
     self as git_source, BlobItem, BlobVisitor, GitError, History, Notes, Opener, Selection,
@@ -40,45 +40,25 @@ pub struct GitScan {
 impl GitScan {
     /// Settings for a scan of `repo`: `--config`, else `.lushaguard.toml` at the top of the
     /// work tree (a bare repository has none), then the flags.
-    pub fn new(repo: &Repository, args: &HookScanArgs) -> Result<GitScan> {
+    pub fn new(repo: &Repository, args: &ScanOptions) -> Result<GitScan> {
         let root = repo.workdir().unwrap_or_else(|| repo.path()).to_path_buf();
-        let config_path = match &args.config {
-            Some(p) => Some(p.clone()),
-            None => Some(root.join(CONFIG_FILE)).filter(|p| p.is_file()),
-        };
-        let config = match &config_path {
-            Some(p) => ConfigFile::load(p)?,
-            None => ConfigFile::default(),
-        };
-        let (rules, min, decode) =
-            settings::detection(&args.detection, &config, config_path.as_deref())?;
-        let exclude = if config.exclude.is_empty() {
+        let r = settings::resolve(args, &root)?;
+        let exclude = if r.config.exclude.is_empty() {
             None
         } else {
             let mut b = GitignoreBuilder::new(&root);
-            for glob in &config.exclude {
+            for glob in &r.config.exclude {
                 b.add_line(None, glob)
                     .with_context(|| format!("exclude pattern `{glob}`"))?;
             }
             Some(b.build().context("exclude patterns")?)
         };
-        let mut report = ReportSettings::from_args(&args.report);
-        report.suppress = settings::suppression(
-            &args.suppress,
-            &config,
-            config_path.as_deref(),
-            &root,
-            &rules,
-        )?;
-        report.verify =
-            settings::verify_policy(&args.verify, &config.verify, config_path.as_deref())?;
-        report.root = Some(root);
         Ok(GitScan {
-            detector: Detector::new(rules).with_decoding(decode),
-            min,
-            report,
-            binary: args.binary,
-            threads: settings::threads(args.threads),
+            detector: Detector::new(r.rules).with_decoding(r.decode),
+            min: r.min_confidence,
+            report: r.report,
+            binary: r.binary,
+            threads: r.threads,
             exclude,
         })
     }

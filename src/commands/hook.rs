@@ -7,7 +7,7 @@
 
 use super::git::{scan_commits, GitScan};
 use super::pipeline;
-use crate::cli::{HookCommand, HookScanArgs};
+use crate::cli::{HookCommand, ScanOptions};
 use crate::source::git::{self as git_source, Notes, Opener, Selection};
 use anyhow::{bail, Context, Result};
 use git2::Repository;
@@ -44,7 +44,7 @@ fn read_stdin() -> Result<String> {
 /// stderr. Returns the exit status, with `advice` printed after a report with findings.
 fn scan_and_report(
     repo: &Repository,
-    scan_args: &HookScanArgs,
+    scan_args: &ScanOptions,
     selection: impl FnOnce(&Repository) -> Result<Selection>,
     advice: &str,
 ) -> Result<u8> {
@@ -65,7 +65,7 @@ fn scan_and_report(
     Ok(code)
 }
 
-fn pre_push(remote: Option<&str>, _url: Option<&str>, args: &HookScanArgs) -> Result<u8> {
+fn pre_push(remote: Option<&str>, _url: Option<&str>, args: &ScanOptions) -> Result<u8> {
     let repo = Opener::Env.open()?;
     let mut updates = git_source::parse_pre_push(&read_stdin()?)?;
     if updates.is_empty() {
@@ -116,7 +116,7 @@ fn pre_commit_framework_push(repo: &Repository) -> Result<Option<git_source::Pus
     }))
 }
 
-fn pre_receive(args: &HookScanArgs) -> Result<u8> {
+fn pre_receive(args: &ScanOptions) -> Result<u8> {
     let repo = Opener::Env.open()?;
     let updates = git_source::parse_pre_receive(&read_stdin()?)?;
     let advice = "lushaguard: push rejected: the commits above add Lusha API keys. Nothing was \

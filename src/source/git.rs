@@ -847,6 +847,18 @@ pub fn rfc3339(seconds: i64, offset_minutes: i32) -> String {
     )
 }
 
+/// `seconds` since the epoch as UTC `YYYY-MM-DDTHH:MM:SS`, the form GitLab and JUnit reports use.
+pub fn utc(seconds: i64) -> String {
+    let (y, mo, d) = civil_from_days(seconds.div_euclid(86_400));
+    let secs = seconds.rem_euclid(86_400);
+    format!(
+        "{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
 /// Parses `--since`: `YYYY-MM-DD` (midnight UTC), an RFC 3339 date-time, or `@SECONDS`.
 pub fn parse_date(s: &str) -> Option<i64> {
     if let Some(n) = s.strip_prefix('@') {
@@ -1275,6 +1287,15 @@ pub fn staged(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn unix_times_become_utc() {
+        assert_eq!(super::utc(0), "1970-01-01T00:00:00");
+        // `date -u -d @1700000000 +%FT%T`
+        assert_eq!(super::utc(1_700_000_000), "2023-11-14T22:13:20");
+        assert_eq!(super::utc(951_782_400), "2000-02-29T00:00:00");
+        assert_eq!(super::utc(-1), "1969-12-31T23:59:59");
+    }
+
     use super::*;
 
     #[test]
