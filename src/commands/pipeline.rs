@@ -115,9 +115,9 @@ fn sort_findings(findings: &mut Vec<Finding>) {
     findings.dedup_by(|a, b| a.order_key() == b.order_key());
 }
 
-/// Sorts, deduplicates and counts the findings into a report.
-pub fn finish_report(rules: &[Rule], mut c: Collected, min: Confidence) -> Report {
-    sort_findings(&mut c.findings);
+/// Counts the findings into a report. They are already sorted and deduplicated: `deliver_to`
+/// does that before suppression, and the filters after it keep the order.
+fn finish_report(rules: &[Rule], c: Collected, min: Confidence) -> Report {
     let mut by = ByConfidence::default();
     for f in &c.findings {
         match f.confidence {
