@@ -416,3 +416,64 @@ fn no_redact_shows_keys_in_messages_but_never_in_source_extracts() {
         );
     }
 }
+
+/// A history whose one blob is gone: the scan cannot be complete, and every report says so.
+#[test]
+fn an_incomplete_scan_exits_2_and_every_report_says_what_was_not_scanned() {
+    let dir = tree(&[("app.env", b"PORT=8080\n")]);
+    if git(dir.path(), &["init", "-q"]).is_none() {
+        eprintln!("note: git not found; incomplete-scan test skipped");
+        return;
+    }
+    git(dir.path(), &["add", "."]);
+    git(dir.path(), &["commit", "-q", "-m", "settings"]);
+    let blob = git(dir.path(), &["rev-parse", "HEAD:app.env"]).unwrap();
+    std::fs::remove_file(
+        dir.path()
+            .join(".git/objects")
+            .join(&blob[..2])
+            .join(&blob[2..]),
+    )
+    .unwrap();
+
+    let json = run(dir.path(), &["git", "--format", "json", "."]);
+    assert_eq!(json.code, 2, "{}", json.all());
+    assert!(json.stderr.contains(&blob), "{}", json.stderr);
+    let report: Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(report["summary"]["incomplete"], 1);
+    assert_eq!(report["incomplete"][0]["kind"], "object");
+    assert!(report["incomplete"][0]["what"]
+        .as_str()
+        .unwrap()
+        .contains(&blob));
+
+    let sarif = run(dir.path(), &["git", "--format", "sarif", "."]);
+    assert_eq!(sarif.code, 2);
+    let log: Value = serde_json::from_str(&sarif.stdout).unwrap();
+    validate("sarif-2.1.0.json", &log);
+    let invocation = &log["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false);
+    assert_eq!(
+        invocation["toolExecutionNotifications"][0]["level"],
+        "error"
+    );
+
+    let gitlab = run(dir.path(), &["git", "--format", "gitlab", "."]);
+    let doc: Value = serde_json::from_str(&gitlab.stdout).unwrap();
+    validate("gitlab-secret-detection-report.json", &doc);
+    assert_eq!(doc["scan"]["status"], "failure");
+
+    let junit = run(dir.path(), &["git", "--format", "junit", "."]);
+    assert!(junit.stdout.contains("errors=\"1\""), "{}", junit.stdout);
+    validate_junit(&junit.stdout);
+
+    for format in ["human", "markdown", "github"] {
+        let out = run(dir.path(), &["git", "--format", format, "."]);
+        assert_eq!(out.code, 2, "{format}");
+        assert!(
+            out.stdout.contains(&blob) && out.stdout.contains("INCOMPLETE"),
+            "{format}: {}",
+            out.stdout
+        );
+    }
+}

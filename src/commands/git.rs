@@ -11,7 +11,7 @@ use super::progress::Progress;
 use super::scan::scan_file;
 use crate::cli::{GitArgs, ScanOptions};
 use crate::detect::{Confidence, Detection, Detector};
-use crate::report::{CommitInfo, Finding};
+use crate::report::{CommitInfo, Finding, IncompleteKind};
 use crate::settings::{self, ReportSettings};
 use crate::source::fs::Warning;
 use crate::source::git::{
@@ -188,6 +188,7 @@ impl BlobVisitor for BlobScanner<'_> {
 fn absorb_notes(c: &mut Collected, notes: Notes) {
     c.skipped.symlinks += notes.symlinks;
     c.skipped.unreadable += notes.unreadable;
+    c.incomplete.extend(notes.incomplete);
     c.warnings
         .extend(notes.warnings.into_iter().map(|message| Warning {
             path: String::new(),
@@ -265,7 +266,9 @@ pub fn scan_commits(
         c.bytes += s.bytes;
         c.skipped.binary += s.binary;
         c.skipped.unreadable += s.unreadable.len() as u64;
-        c.warnings.extend(s.unreadable);
+        for w in s.unreadable {
+            c.not_scanned(IncompleteKind::Object, w.path, w.message);
+        }
         found.extend(s.found);
     }
     // Walk order (oldest commit first), so that "first" below means earliest.
@@ -441,10 +444,7 @@ fn scan_staged(repo: &Repository, scan: &GitScan, use_env_index: bool) -> Result
             Ok(content) => content,
             Err(e) => {
                 c.skipped.unreadable += 1;
-                c.warnings.push(Warning {
-                    path,
-                    message: e.to_string(),
-                });
+                c.not_scanned(IncompleteKind::Object, path, e.to_string());
                 continue;
             }
         };
@@ -463,10 +463,10 @@ fn scan_staged(repo: &Repository, scan: &GitScan, use_env_index: bool) -> Result
                 c.add(&scan.detector, &path, file.path.clone(), added, scan.min);
             }
             Ok((Outcome::Binary, _)) => c.skipped.binary += 1,
-            Err(e) => c.warnings.push(Warning {
-                path,
-                message: format!("cannot scan: {e}"),
-            }),
+            Err(e) => {
+                c.skipped.unreadable += 1;
+                c.not_scanned(IncompleteKind::Object, path, format!("cannot scan: {e}"));
+            }
         }
     }
     absorb_notes(&mut c, notes);

@@ -3,11 +3,12 @@
 //! optionally verified against the Lusha API, sorted into a report, written in the chosen
 //! format, and turned into an exit status. `scan`, `git` and the hooks all end here.
 
-use super::{finish_output, open_output, warn, EXIT_CLEAN};
+use super::{finish_output, open_output, warn, EXIT_CLEAN, EXIT_ERROR};
 use crate::cli::FailOn;
 use crate::detect::{Confidence, Detection, Detector};
 use crate::report::{
-    self, ByConfidence, Finding, Report, RuleInfo, Skipped, Summary, Suppressed, VerifyStatus,
+    self, ByConfidence, Finding, Incomplete, IncompleteKind, Report, RuleInfo, Skipped, Summary,
+    Suppressed, VerifyStatus,
 };
 use crate::rules::Rule;
 use crate::settings::ReportSettings;
@@ -27,6 +28,8 @@ pub struct Collected {
     pub bytes: u64,
     pub skipped: Skipped,
     pub suppressed: Suppressed,
+    /// What should have been scanned and was not: the run ends incomplete (exit 2).
+    pub incomplete: Vec<Incomplete>,
 }
 
 impl Collected {
@@ -45,6 +48,17 @@ impl Collected {
         self.suppressed.ignore_file += other.suppressed.ignore_file;
         self.suppressed.inline += other.suppressed.inline;
         self.suppressed.config += other.suppressed.config;
+        self.incomplete.extend(other.incomplete);
+    }
+
+    /// Records something that should have been scanned and was not.
+    pub fn not_scanned(
+        &mut self,
+        kind: IncompleteKind,
+        what: impl Into<String>,
+        reason: impl Into<String>,
+    ) {
+        self.incomplete.push(Incomplete::new(kind, what, reason));
     }
 
     /// Keeps the detections at or above `min` as findings of `path` and counts the rest.
@@ -117,7 +131,9 @@ fn sort_findings(findings: &mut Vec<Finding>) {
 
 /// Counts the findings into a report. They are already sorted and deduplicated: `deliver_to`
 /// does that before suppression, and the filters after it keep the order.
-fn finish_report(rules: &[Rule], c: Collected, min: Confidence) -> Report {
+fn finish_report(rules: &[Rule], mut c: Collected, min: Confidence) -> Report {
+    c.incomplete.sort();
+    c.incomplete.dedup();
     let mut by = ByConfidence::default();
     for f in &c.findings {
         match f.confidence {
@@ -139,7 +155,19 @@ fn finish_report(rules: &[Rule], c: Collected, min: Confidence) -> Report {
         suppressed: c.suppressed,
         verification: None,
         warnings: c.warnings.len(),
+        incomplete: c.incomplete.len(),
     };
+    let warnings = c
+        .warnings
+        .iter()
+        .map(|w| {
+            if w.path.is_empty() {
+                w.message.clone()
+            } else {
+                format!("{}: {}", w.path, w.message)
+            }
+        })
+        .collect();
     Report {
         findings: c.findings,
         summary,
@@ -162,6 +190,8 @@ fn finish_report(rules: &[Rule], c: Collected, min: Confidence) -> Report {
             })
             .collect(),
         head_commit: None,
+        incomplete: c.incomplete,
+        warnings,
     }
 }
 
@@ -218,6 +248,15 @@ pub fn deliver_to(
             warn(note);
         }
     }
+    // What was not scanned is said even with --quiet: it changes what the exit status means.
+    collected.incomplete.sort();
+    collected.incomplete.dedup();
+    for i in &collected.incomplete {
+        warn(&format!(
+            "{}: {} (not scanned; the scan is incomplete)",
+            i.what, i.reason
+        ));
+    }
     let mut report = finish_report(detector.rules(), collected, min);
     report.summary.verification = verification;
     let mut formats =
@@ -237,15 +276,47 @@ pub fn deliver_to(
         FailOn::Any => !report.findings.is_empty(),
         FailOn::Live => report.findings.iter().any(is_live),
     };
-    Ok(if failing {
-        settings.exit_code
+    Ok(exit_status(
+        failing,
+        report.is_complete(),
+        settings.exit_code,
+    ))
+}
+
+/// Exit 0 only when the scan is complete and clean; findings give `exit_code` (1 by default);
+/// an incomplete scan gives 2 unless findings already fail it.
+pub fn exit_status(failing: bool, complete: bool, exit_code: u8) -> u8 {
+    if failing && exit_code != EXIT_CLEAN {
+        exit_code
+    } else if !complete {
+        EXIT_ERROR
+    } else if failing {
+        exit_code
     } else {
         EXIT_CLEAN
-    })
+    }
 }
 
 fn is_live(f: &Finding) -> bool {
     f.verification
         .as_ref()
         .is_some_and(|v| v.status == VerifyStatus::Live)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_zero_means_complete_and_clean() {
+        assert_eq!(exit_status(false, true, 1), 0);
+        assert_eq!(exit_status(true, true, 1), 1);
+        assert_eq!(exit_status(false, false, 1), 2);
+        // Findings decide first: the scan failed anyway.
+        assert_eq!(exit_status(true, false, 1), 1);
+        assert_eq!(exit_status(true, false, 3), 3);
+        // `--exit-code 0` silences findings, never an incomplete scan.
+        assert_eq!(exit_status(true, false, 0), 2);
+        assert_eq!(exit_status(true, true, 0), 0);
+    }
 }

@@ -7,6 +7,7 @@ use super::pipeline::{self, sort_key, Collected};
 use super::progress::{Counters, Progress};
 use crate::cli::ScanArgs;
 use crate::detect::{Confidence, Detection, Detector, Document, FileFacts};
+use crate::report::IncompleteKind;
 use crate::settings;
 use crate::source::fs::{self as fs_source, display_path, Item, Skip, Warning};
 use crate::source::reader::{self, Outcome};
@@ -95,10 +96,11 @@ fn record(
         Ok((Outcome::Binary, _)) => c.skipped.binary += 1,
         Err(e) => {
             c.skipped.unreadable += 1;
-            c.warnings.push(Warning {
-                path: display_path(path),
-                message: format!("cannot read: {e}"),
-            });
+            c.not_scanned(
+                IncompleteKind::File,
+                display_path(path),
+                format!("cannot read: {e}"),
+            );
         }
     }
 }
@@ -180,6 +182,19 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
                         message: "not a regular file (FIFO, socket or device): skipped".into(),
                     });
                 }
+                Ok(Item::Unreadable {
+                    path,
+                    directory,
+                    message,
+                }) => {
+                    c.skipped.unreadable += 1;
+                    let (kind, verb) = if directory {
+                        (IncompleteKind::Directory, "cannot list")
+                    } else {
+                        (IncompleteKind::File, "cannot open")
+                    };
+                    c.not_scanned(kind, path, format!("{verb}: {message}"));
+                }
                 Err(w) => c.warnings.push(w),
             }
         }
@@ -211,7 +226,7 @@ mod tests {
     }
 
     #[test]
-    fn a_read_error_is_a_warning_and_the_scan_goes_on() {
+    fn a_read_error_makes_the_scan_incomplete_and_it_goes_on() {
         let detector = Detector::new(RuleSet::builtin().unwrap());
         let mut buf = Vec::new();
         let result = scan_reader(
@@ -235,8 +250,8 @@ mod tests {
             result,
         );
         assert_eq!(c.skipped.unreadable, 1);
-        assert_eq!(c.warnings.len(), 1);
-        assert!(c.warnings[0].message.contains("input/output error"));
+        assert_eq!(c.incomplete.len(), 1);
+        assert!(c.incomplete[0].reason.contains("input/output error"));
         // The next file is scanned as usual.
         let ok = scan_reader(
             &detector,

@@ -3,7 +3,9 @@
 //! are escaped as the runner expects: in the message `%`, CR and LF; in properties also `:` and
 //! `,`. The key appears only redacted unless `--no-redact`.
 
-use super::shared::{headline, plural, rule, suppressed_total, what};
+use super::shared::{
+    headline, incomplete_line, incomplete_shown, plural, rule, suppressed_total, what,
+};
 use super::{Options, Report};
 use crate::detect::Confidence;
 use std::io::{self, Write};
@@ -49,6 +51,23 @@ pub fn write(report: &Report, options: Options, out: &mut dyn Write) -> io::Resu
             escape_data(&message)
         )?;
     }
+    let (shown, more) = incomplete_shown(report);
+    for i in shown {
+        writeln!(
+            out,
+            "::error title={}::{}",
+            escape_property("lushaguard: not scanned (incomplete scan)"),
+            escape_data(&incomplete_line(i))
+        )?;
+    }
+    if more > 0 {
+        writeln!(
+            out,
+            "::error title={}::{}",
+            escape_property("lushaguard: not scanned (incomplete scan)"),
+            escape_data(&format!("…and {more} more; see the JSON report"))
+        )?;
+    }
     let s = &report.summary;
     let files = format!(
         "{} {} scanned",
@@ -78,6 +97,9 @@ pub fn write(report: &Report, options: Options, out: &mut dyn Write) -> io::Resu
     let hidden = suppressed_total(report);
     if hidden > 0 {
         write!(out, "; {hidden} suppressed")?;
+    }
+    if !report.is_complete() {
+        write!(out, "; INCOMPLETE: {} not scanned", report.incomplete.len())?;
     }
     writeln!(out, ".")
 }

@@ -6,7 +6,9 @@
 //! hashes of (fingerprint, path, line): stable across runs, unique per place. The source extract
 //! is the masked line, never the key.
 
-use super::shared::{commit_sha, headline, key_text, rule, scan_time, what, TOOL_URI};
+use super::shared::{
+    commit_sha, headline, incomplete_line, key_text, rule, scan_time, what, TOOL_URI,
+};
 use super::{Finding, Options, Report, VerifyStatus};
 use crate::detect::Confidence;
 use crate::secret::fingerprint_of;
@@ -36,6 +38,15 @@ struct Scan<'a> {
     start_time: &'a str,
     end_time: &'a str,
     status: &'static str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    messages: Vec<ScanMessage>,
+}
+
+/// A message to whoever ran the scan: `warn` for each thing not scanned and each warning.
+#[derive(Serialize)]
+struct ScanMessage {
+    level: &'static str,
+    value: String,
 }
 
 #[derive(Serialize)]
@@ -227,7 +238,22 @@ pub fn write(report: &Report, options: Options, out: &mut dyn Write) -> io::Resu
             kind: "secret_detection",
             start_time: time,
             end_time: time,
-            status: "success",
+            // An incomplete scan did not do what it was asked: GitLab shows it as failed.
+            status: if report.is_complete() {
+                "success"
+            } else {
+                "failure"
+            },
+            messages: report
+                .incomplete
+                .iter()
+                .map(|i| format!("not scanned: {}", incomplete_line(i)))
+                .chain(report.warnings.iter().cloned())
+                .map(|value| ScanMessage {
+                    level: "warn",
+                    value,
+                })
+                .collect(),
         },
         vulnerabilities: report
             .findings

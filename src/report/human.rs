@@ -3,7 +3,10 @@
 //! the Lusha API said about it, the reasons with `--explain`, and a closing summary with what to
 //! do next. Keys found live come first: they need rotating now.
 
-use super::shared::{key_text, plural, remediations, short_id, suppressed_total};
+use super::shared::{
+    incomplete_headline, incomplete_line, incomplete_shown, key_text, plural, remediations,
+    short_id, suppressed_total,
+};
 use super::{Finding, Options, Report, Summary, VerifyStatus};
 use std::io::{self, Write};
 
@@ -87,9 +90,14 @@ fn write_summary(report: &Report, options: Options, out: &mut dyn Write) -> io::
     let s = &report.summary;
     let scanned = scanned(s);
     if report.findings.is_empty() {
+        let place = if report.is_complete() {
+            ""
+        } else {
+            " in what could be scanned"
+        };
         writeln!(
             out,
-            "No secrets found at {} confidence or above; {scanned}.",
+            "No secrets found{place} at {} confidence or above; {scanned}.",
             s.min_confidence
         )?;
     } else {
@@ -146,6 +154,24 @@ fn write_summary(report: &Report, options: Options, out: &mut dyn Write) -> io::
             s.below_threshold,
             plural(s.below_threshold, "candidate", "candidates"),
             s.min_confidence
+        )?;
+    }
+    write_incomplete(report, out)
+}
+
+fn write_incomplete(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let Some(headline) = incomplete_headline(report) else {
+        return Ok(());
+    };
+    writeln!(out, "{headline}")?;
+    let (shown, more) = incomplete_shown(report);
+    for i in shown {
+        writeln!(out, "    {}", incomplete_line(i))?;
+    }
+    if more > 0 {
+        writeln!(
+            out,
+            "    …and {more} more (the JSON report lists every one)."
         )?;
     }
     Ok(())

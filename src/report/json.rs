@@ -1,7 +1,10 @@
 //! JSON and JSON Lines. The field set and order are a stable interface, documented in
 //! `docs/report-format.md`; fields are only ever added.
 
-use super::{CommitInfo, Finding, Options, Report, Summary, Verification, TOOL_NAME, TOOL_VERSION};
+use super::{
+    CommitInfo, Finding, Incomplete, Options, Report, Summary, Verification, TOOL_NAME,
+    TOOL_VERSION,
+};
 use crate::detect::{Confidence, Encoding};
 use serde::Serialize;
 use std::io::{self, Write};
@@ -61,6 +64,16 @@ struct Document<'a> {
     tool: Tool,
     findings: Vec<JsonFinding<'a>>,
     summary: &'a Summary,
+    /// What should have been scanned and was not; empty for a complete scan.
+    incomplete: &'a [Incomplete],
+    warnings: &'a [String],
+}
+
+/// A JSON Lines record for something not scanned: it has no `rule_id`, so a reader of findings
+/// can tell it apart.
+#[derive(Serialize)]
+struct IncompleteLine<'a> {
+    incomplete: &'a Incomplete,
 }
 
 fn to_io(e: serde_json::Error) -> io::Error {
@@ -79,6 +92,8 @@ pub fn write(report: &Report, options: Options, out: &mut dyn Write) -> io::Resu
             .map(|f| JsonFinding::new(f, options))
             .collect(),
         summary: &report.summary,
+        incomplete: &report.incomplete,
+        warnings: &report.warnings,
     };
     serde_json::to_writer_pretty(&mut *out, &doc).map_err(to_io)?;
     out.write_all(b"\n")
@@ -87,6 +102,10 @@ pub fn write(report: &Report, options: Options, out: &mut dyn Write) -> io::Resu
 pub fn write_lines(report: &Report, options: Options, out: &mut dyn Write) -> io::Result<()> {
     for f in &report.findings {
         serde_json::to_writer(&mut *out, &JsonFinding::new(f, options)).map_err(to_io)?;
+        out.write_all(b"\n")?;
+    }
+    for i in &report.incomplete {
+        serde_json::to_writer(&mut *out, &IncompleteLine { incomplete: i }).map_err(to_io)?;
         out.write_all(b"\n")?;
     }
     Ok(())

@@ -5,7 +5,7 @@
 //! times zero: nothing depends on the clock or the machine. The failure text shows the masked line
 //! and the key redacted unless `--no-redact`.
 
-use super::shared::{commit_sha, headline, rule, scan_time, suppressed_total};
+use super::shared::{commit_sha, headline, incomplete_line, rule, scan_time, suppressed_total};
 use super::{Options, Report};
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -55,12 +55,13 @@ pub fn write(report: &Report, options: Options, out: &mut dyn Write) -> io::Resu
     let s = &report.summary;
     let mut xml = String::new();
     xml.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
-    let tests = report.findings.len().max(1);
+    let errors = report.incomplete.len();
+    let tests = report.findings.len().max(1) + errors;
     let _ = writeln!(
         xml,
         "  <testsuite name=\"lushaguard\" package=\"lushaguard\" id=\"0\" timestamp=\"{}\" \
-         hostname=\"localhost\" tests=\"{tests}\" failures=\"{}\" errors=\"0\" skipped=\"0\" \
-         time=\"0\">",
+         hostname=\"localhost\" tests=\"{tests}\" failures=\"{}\" errors=\"{errors}\" \
+         skipped=\"0\" time=\"0\">",
         escape(scan_time(report)),
         report.findings.len(),
     );
@@ -120,6 +121,23 @@ pub fn write(report: &Report, options: Options, out: &mut dyn Write) -> io::Resu
             escape(&message),
             escape(&f.rule_id),
             escape_text(&body)
+        );
+        xml.push_str("    </testcase>\n");
+    }
+    // Each thing not scanned is an error (the test could not run), not a failure.
+    for i in &report.incomplete {
+        let line = incomplete_line(i);
+        let _ = writeln!(
+            xml,
+            "    <testcase name=\"not scanned: {} {}\" classname=\"lushaguard.incomplete\" time=\"0\">",
+            escape(i.kind.as_str()),
+            escape(&i.what)
+        );
+        let _ = writeln!(
+            xml,
+            "      <error message=\"{}\" type=\"incomplete\">{}</error>",
+            escape(&line),
+            escape_text(&line)
         );
         xml.push_str("    </testcase>\n");
     }

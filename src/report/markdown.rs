@@ -5,7 +5,10 @@
 //! keeps a comment under GitHub's size limit.
 
 use super::human::scanned;
-use super::shared::{key_text, plural, remediations, short_id, suppressed_total};
+use super::shared::{
+    incomplete_headline, incomplete_line, incomplete_shown, key_text, plural, remediations,
+    short_id, suppressed_total,
+};
 use super::{Options, Report};
 use std::io::{self, Write};
 
@@ -42,7 +45,14 @@ pub fn code(s: &str) -> String {
 pub fn write(report: &Report, options: Options, out: &mut dyn Write) -> io::Result<()> {
     let s = &report.summary;
     let scanned = scanned(s);
-    if report.findings.is_empty() {
+    if report.findings.is_empty() && !report.is_complete() {
+        writeln!(out, "## lushaguard: scan incomplete\n")?;
+        writeln!(
+            out,
+            "No Lusha API keys found at {} confidence or above in what could be scanned; {scanned}.",
+            s.min_confidence
+        )?;
+    } else if report.findings.is_empty() {
         writeln!(out, "## lushaguard: No Lusha API keys found\n")?;
         writeln!(
             out,
@@ -87,6 +97,19 @@ pub fn write(report: &Report, options: Options, out: &mut dyn Write) -> io::Resu
             "\nVerified against the Lusha API: {} live, {} restricted, {} invalid, {} unknown.",
             v.live, v.restricted, v.invalid, v.unknown
         )?;
+    }
+    if let Some(headline) = incomplete_headline(report) {
+        writeln!(out, "\n**{}**\n", cell(&headline))?;
+        let (shown, more) = incomplete_shown(report);
+        for i in shown {
+            writeln!(out, "- {}", cell(&incomplete_line(i)))?;
+        }
+        if more > 0 {
+            writeln!(
+                out,
+                "- …and {more} more; see the full report (`--format json`)."
+            )?;
+        }
     }
     if report.findings.is_empty() {
         return Ok(());

@@ -158,6 +158,55 @@ pub struct Suppressed {
     pub config: usize,
 }
 
+/// What kind of thing could not be scanned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IncompleteKind {
+    /// A file (or standard input) that could not be read to the end.
+    File,
+    /// A directory that could not be listed.
+    Directory,
+    /// A git object (commit, tree, blob, tag) that is missing or corrupt.
+    Object,
+    /// A git ref that could not be read or resolved.
+    Ref,
+    /// A found key the API gave no verdict on, when the verdict decides the result.
+    Verification,
+}
+
+impl IncompleteKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IncompleteKind::File => "file",
+            IncompleteKind::Directory => "directory",
+            IncompleteKind::Object => "object",
+            IncompleteKind::Ref => "ref",
+            IncompleteKind::Verification => "verification",
+        }
+    }
+}
+
+/// Something that should have been scanned and was not. Any of these makes the run incomplete:
+/// exit status 2 unless findings already make it 1. Never holds a key.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Incomplete {
+    pub kind: IncompleteKind,
+    /// What was not scanned: a path, `<stdin>`, an object id or a ref name.
+    pub what: String,
+    /// Why, in words.
+    pub reason: String,
+}
+
+impl Incomplete {
+    pub fn new(kind: IncompleteKind, what: impl Into<String>, reason: impl Into<String>) -> Self {
+        Incomplete {
+            kind,
+            what: what.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
 /// How the verified keys came out (present only with `--verify`).
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct VerificationSummary {
@@ -181,6 +230,9 @@ pub struct Summary {
     pub suppressed: Suppressed,
     pub verification: Option<VerificationSummary>,
     pub warnings: usize,
+    /// How many things that should have been scanned were not (`Report::incomplete`). Non-zero
+    /// means the result is incomplete: exit status 2 unless there are findings.
+    pub incomplete: usize,
 }
 
 /// The commit the scanned tree is at: HEAD of the repository holding the scan root.
@@ -200,6 +252,18 @@ pub struct Report {
     /// Filled by the command for the formats that must name a commit (`Format::needs_head`);
     /// `None` outside a git repository.
     pub head_commit: Option<HeadCommit>,
+    /// What could not be scanned, sorted; empty when the scan is complete.
+    pub incomplete: Vec<Incomplete>,
+    /// Warnings met on the way (sorted), such as a shallow history: the report keeps them so that
+    /// a report read later says what the scan did not cover.
+    pub warnings: Vec<String>,
+}
+
+impl Report {
+    /// Did the scan cover everything it was asked to?
+    pub fn is_complete(&self) -> bool {
+        self.incomplete.is_empty()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

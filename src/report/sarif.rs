@@ -4,7 +4,7 @@
 //! so an alert follows a key through edits that move it. No result carries a snippet: the region
 //! says where the key is, the message shows it redacted (unless `--no-redact`).
 
-use super::shared::{headline, TOOL_URI};
+use super::shared::{headline, incomplete_line, TOOL_URI};
 use super::{Finding, Options, Report, RuleInfo};
 use crate::detect::Confidence;
 use crate::rules::Severity;
@@ -29,8 +29,25 @@ struct Log<'a> {
 #[serde(rename_all = "camelCase")]
 struct Run<'a> {
     tool: Tool<'a>,
+    invocations: [Invocation; 1],
     column_kind: &'static str,
     results: Vec<SarifResult>,
+}
+
+/// The run itself: successful only when everything asked for was scanned. Each item that was
+/// not scanned is an error notification, each warning (such as a shallow history) a warning one.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation {
+    execution_successful: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tool_execution_notifications: Vec<Notification>,
+}
+
+#[derive(Serialize)]
+struct Notification {
+    level: &'static str,
+    message: Message,
 }
 
 #[derive(Serialize)]
@@ -298,6 +315,23 @@ fn result(report: &Report, f: &Finding, options: Options) -> SarifResult {
     }
 }
 
+fn invocation(report: &Report) -> Invocation {
+    let not_scanned = report.incomplete.iter().map(|i| Notification {
+        level: "error",
+        message: Message {
+            text: format!("not scanned: {}", incomplete_line(i)),
+        },
+    });
+    let warnings = report.warnings.iter().map(|w| Notification {
+        level: "warning",
+        message: Message { text: w.clone() },
+    });
+    Invocation {
+        execution_successful: report.is_complete(),
+        tool_execution_notifications: not_scanned.chain(warnings).collect(),
+    }
+}
+
 pub fn write(report: &Report, options: Options, out: &mut dyn Write) -> io::Result<()> {
     let log = Log {
         schema: SCHEMA,
@@ -312,6 +346,7 @@ pub fn write(report: &Report, options: Options, out: &mut dyn Write) -> io::Resu
                     rules: report.rules.iter().map(rule).collect(),
                 },
             },
+            invocations: [invocation(report)],
             column_kind: "unicodeCodePoints",
             results: report
                 .findings

@@ -2,7 +2,7 @@
 //! one-line headline of a finding, the rule behind it, the commit and time a report names. Kept
 //! here so that every format words a finding alike and none can show more of a key than another.
 
-use super::{Finding, Options, Report, RuleInfo};
+use super::{Finding, Incomplete, Options, Report, RuleInfo};
 use crate::detect::Encoding;
 
 /// The project's home page, for formats that link to the tool.
@@ -113,4 +113,30 @@ pub fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
 pub fn suppressed_total(report: &Report) -> usize {
     let s = &report.summary.suppressed;
     s.baseline + s.ignore_file + s.inline + s.config
+}
+
+/// The most not-scanned items a report for people lists; the JSON report lists all of them.
+pub const MAX_INCOMPLETE_SHOWN: usize = 100;
+
+/// `file secrets/.env: cannot read: Permission denied`: one not-scanned item in words.
+pub fn incomplete_line(i: &Incomplete) -> String {
+    format!("{} {}: {}", i.kind.as_str(), i.what, i.reason)
+}
+
+/// The sentence that opens the list of what was not scanned, or `None` for a complete scan.
+pub fn incomplete_headline(report: &Report) -> Option<String> {
+    let n = report.incomplete.len();
+    (n > 0).then(|| {
+        format!(
+            "INCOMPLETE: {n} {} could not be scanned, so finding nothing there proves nothing \
+             (exit status 2 unless there are findings):",
+            plural(n, "item", "items")
+        )
+    })
+}
+
+/// The items a report for people lists, and how many more the JSON report holds.
+pub fn incomplete_shown(report: &Report) -> (&[Incomplete], usize) {
+    let shown = report.incomplete.len().min(MAX_INCOMPLETE_SHOWN);
+    (&report.incomplete[..shown], report.incomplete.len() - shown)
 }

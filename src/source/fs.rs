@@ -24,6 +24,13 @@ pub enum Item {
     File { path: PathBuf, file: File, len: u64 },
     /// Something that was not scanned, and why.
     Skipped { path: PathBuf, why: Skip },
+    /// A file that could not be opened or a directory that could not be listed: it should have
+    /// been scanned and was not, so the scan is incomplete.
+    Unreadable {
+        path: String,
+        directory: bool,
+        message: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,13 +140,19 @@ where
                             path,
                             why: Skip::NotRegular,
                         })),
-                        Err(e) => visit(Err(Warning {
+                        // Gone since it was listed: nothing left to scan.
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => visit(Err(Warning {
                             path: display_path(&path),
+                            message: e.to_string(),
+                        })),
+                        Err(e) => visit(Ok(Item::Unreadable {
+                            path: display_path(&path),
+                            directory: false,
                             message: e.to_string(),
                         })),
                     }
                 }
-                Err(err) => visit(Err(walk_warning(&err))),
+                Err(err) => visit(walk_problem(&err)),
             }
             WalkState::Continue
         })
@@ -165,6 +178,38 @@ fn exclude_matchers(
             Ok((root.clone(), b.build()?))
         })
         .collect()
+}
+
+/// A walk error as what it means for the scan: an I/O error on a path (a directory that cannot
+/// be listed, an entry that cannot be examined) left something unscanned; anything else (a
+/// symbolic link loop, a dangling link, a bad glob in an ignore file) is a warning.
+fn walk_problem(err: &ignore::Error) -> Result<Item, Warning> {
+    fn io_of(err: &ignore::Error) -> Option<&std::io::Error> {
+        match err {
+            ignore::Error::Io(e) => Some(e),
+            ignore::Error::WithPath { err, .. }
+            | ignore::Error::WithDepth { err, .. }
+            | ignore::Error::WithLineNumber { err, .. } => io_of(err),
+            _ => None,
+        }
+    }
+    fn path_buf_of(err: &ignore::Error) -> Option<&Path> {
+        match err {
+            ignore::Error::WithPath { path, .. } => Some(path),
+            ignore::Error::WithDepth { err, .. } => path_buf_of(err),
+            _ => None,
+        }
+    }
+    match (io_of(err), path_buf_of(err)) {
+        // A dangling symbolic link, or a file deleted during the walk: nothing left to scan.
+        (Some(io), Some(_)) if io.kind() == std::io::ErrorKind::NotFound => Err(walk_warning(err)),
+        (Some(io), Some(path)) => Ok(Item::Unreadable {
+            path: display_path(path),
+            directory: std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir()),
+            message: io.to_string(),
+        }),
+        _ => Err(walk_warning(err)),
+    }
 }
 
 fn walk_warning(err: &ignore::Error) -> Warning {
@@ -205,6 +250,9 @@ mod tests {
             |item| match item {
                 Ok(Item::File { path, .. }) => files.lock().unwrap().push(display_path(&path)),
                 Ok(Item::Skipped { .. }) => {}
+                Ok(Item::Unreadable { path, message, .. }) => {
+                    warnings.lock().unwrap().push(Warning { path, message })
+                }
                 Err(w) => warnings.lock().unwrap().push(w),
             }
         })

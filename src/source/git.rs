@@ -12,6 +12,7 @@
 //! Problems (a missing or corrupt object, a shallow boundary, a submodule, an LFS pointer) are
 //! notes: counted, named by object id, and the walk goes on.
 
+use crate::report::{Incomplete, IncompleteKind};
 use git2::{Delta, ObjectType, Oid, Repository, Sort, Tree};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -119,13 +120,23 @@ pub struct Notes {
     pub symlinks: u64,
     /// Git LFS pointer files: the content lives on the LFS server.
     pub lfs_pointers: u64,
-    /// Objects that could not be read (each also has a warning).
+    /// Objects that could not be read (each is also in `incomplete`).
     pub unreadable: u64,
+    /// What should have been scanned and was not: missing or corrupt objects, unreadable refs.
+    pub incomplete: Vec<Incomplete>,
 }
 
 impl Notes {
     fn warn(&mut self, message: String) {
         self.warnings.push(message);
+    }
+
+    /// Records an object or ref that should have been scanned and was not.
+    fn not_scanned(&mut self, kind: IncompleteKind, what: String, reason: String) {
+        if kind == IncompleteKind::Object {
+            self.unreadable += 1;
+        }
+        self.incomplete.push(Incomplete::new(kind, what, reason));
     }
 
     /// Counts an entry that holds no content of this repository (a submodule or a symbolic
@@ -145,6 +156,7 @@ impl Notes {
         self.symlinks += other.symlinks;
         self.lfs_pointers += other.lfs_pointers;
         self.unreadable += other.unreadable;
+        self.incomplete.extend(other.incomplete);
     }
 }
 
@@ -169,7 +181,11 @@ impl Selection {
             let r = match r {
                 Ok(r) => r,
                 Err(e) => {
-                    notes.warn(format!("cannot read a ref: {}", e.message()));
+                    notes.not_scanned(
+                        IncompleteKind::Ref,
+                        "(a ref)".into(),
+                        format!("cannot read: {}", e.message()),
+                    );
                     continue;
                 }
             };
@@ -181,7 +197,11 @@ impl Selection {
                     obj.kind().map_or("object", |k| k.str()),
                     obj.id()
                 )),
-                Err(e) => notes.warn(format!("ref {name}: cannot resolve: {}", e.message())),
+                Err(e) => notes.not_scanned(
+                    IncompleteKind::Ref,
+                    name,
+                    format!("cannot resolve: {}", e.message()),
+                ),
             }
         }
         if let Ok(head) = repo.head() {
@@ -487,15 +507,11 @@ where
                     content,
                 });
             }
-            Err(e) => {
-                notes.unreadable += 1;
-                notes.warn(format!(
-                    "blob {} ({}): cannot read: {}",
-                    job.blob,
-                    String::from_utf8_lossy(&job.path),
-                    e.message()
-                ));
-            }
+            Err(e) => notes.not_scanned(
+                IncompleteKind::Object,
+                format!("blob {} ({})", job.blob, String::from_utf8_lossy(&job.path)),
+                format!("cannot read: {}", e.message()),
+            ),
         }
     }
     Ok((visit, notes))
@@ -547,7 +563,11 @@ fn walk(
         .map_err(git_err("walking history"))?;
     for &id in &selection.include {
         if let Err(e) = rw.push(id) {
-            notes.warn(format!("commit {id}: cannot walk from it: {}", e.message()));
+            notes.not_scanned(
+                IncompleteKind::Object,
+                format!("commit {id}"),
+                format!("cannot walk from it: {}", e.message()),
+            );
         }
     }
     for &id in &selection.exclude {
@@ -564,16 +584,22 @@ fn walk(
         let id = match next {
             Ok(id) => id,
             Err(e) => {
-                notes.unreadable += 1;
-                notes.warn(format!("history walk: {}", e.message()));
+                notes.not_scanned(
+                    IncompleteKind::Object,
+                    "history walk".into(),
+                    e.message().to_string(),
+                );
                 continue;
             }
         };
         let commit = match repo.find_commit(id) {
             Ok(c) => c,
             Err(e) => {
-                notes.unreadable += 1;
-                notes.warn(format!("commit {id}: cannot read: {}", e.message()));
+                notes.not_scanned(
+                    IncompleteKind::Object,
+                    format!("commit {id}"),
+                    format!("cannot read: {}", e.message()),
+                );
                 continue;
             }
         };
@@ -586,12 +612,11 @@ fn walk(
         let tree = match trees.get(commit.tree_id()) {
             Ok(t) => t,
             Err(e) => {
-                notes.unreadable += 1;
-                notes.warn(format!(
-                    "tree {} of commit {id}: cannot read: {}",
-                    commit.tree_id(),
-                    e.message()
-                ));
+                notes.not_scanned(
+                    IncompleteKind::Object,
+                    format!("tree {} of commit {id}", commit.tree_id()),
+                    format!("cannot read: {}", e.message()),
+                );
                 continue;
             }
         };
@@ -600,20 +625,19 @@ fn walk(
             match repo.find_commit(pid).map(|p| p.tree_id()) {
                 Ok(tid) => match trees.get(tid) {
                     Ok(t) => parents.push(t),
-                    Err(e) => {
-                        notes.unreadable += 1;
-                        notes.warn(format!("tree {tid}: cannot read: {}", e.message()));
-                    }
+                    Err(e) => notes.not_scanned(
+                        IncompleteKind::Object,
+                        format!("tree {tid}"),
+                        format!("cannot read: {}", e.message()),
+                    ),
                 },
                 // A shallow boundary: the parent is not here, the commit counts as a root.
                 Err(_) if repo.is_shallow() => {}
-                Err(e) => {
-                    notes.unreadable += 1;
-                    notes.warn(format!(
-                        "commit {pid} (parent of {id}): cannot read: {}",
-                        e.message()
-                    ));
-                }
+                Err(e) => notes.not_scanned(
+                    IncompleteKind::Object,
+                    format!("commit {pid} (parent of {id})"),
+                    format!("cannot read: {}", e.message()),
+                ),
             }
         }
         let index = history.commits.len();
@@ -696,14 +720,11 @@ fn added_entries<'r>(
                     prefix.push(b'/');
                     added_entries(trees, &sub, &sub_olds, prefix, visit, notes);
                 }
-                Err(e) => {
-                    notes.unreadable += 1;
-                    notes.warn(format!(
-                        "tree {id} ({}): cannot read: {}",
-                        String::from_utf8_lossy(prefix),
-                        e.message()
-                    ));
-                }
+                Err(e) => notes.not_scanned(
+                    IncompleteKind::Object,
+                    format!("tree {id} ({})", String::from_utf8_lossy(prefix)),
+                    format!("cannot read: {}", e.message()),
+                ),
             }
         } else {
             visit(prefix, id, mode, notes);
