@@ -185,15 +185,15 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
                 Ok(Item::Unreadable {
                     path,
                     directory,
-                    message,
+                    reason,
                 }) => {
                     c.skipped.unreadable += 1;
-                    let (kind, verb) = if directory {
-                        (IncompleteKind::Directory, "cannot list")
+                    let kind = if directory {
+                        IncompleteKind::Directory
                     } else {
-                        (IncompleteKind::File, "cannot open")
+                        IncompleteKind::File
                     };
-                    c.not_scanned(kind, path, format!("{verb}: {message}"));
+                    c.not_scanned(kind, path, reason);
                 }
                 Err(w) => c.warnings.push(w),
             }

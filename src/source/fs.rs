@@ -1,12 +1,24 @@
-//! Files on disk. A parallel walk with the `ignore` crate (the walker ripgrep uses): hidden files
-//! are included (`.env` is where secrets live), `.gitignore`/`.ignore` are honoured unless
-//! `no_ignore`, `.git` is never entered. Only regular files are opened, and they are opened
-//! non-blocking and checked again after opening, so a FIFO or device that appears mid-walk never
-//! blocks the scan. Problems (unreadable files, symlink loops, files that vanish) become warnings.
+//! Files on disk. A parallel walk with the `ignore` crate's walker (the one ripgrep uses):
+//! hidden files are included (`.env` is where secrets live), `.git` is never entered, and only
+//! regular files are opened, non-blocking and checked again after opening, so a FIFO or device
+//! that appears mid-walk never blocks the scan.
+//!
+//! Which files ignore rules leave out is decided here, not by the walker, because a secret
+//! scanner must not let them hide what the repository holds: a file tracked by git is scanned
+//! even when `.gitignore`, `.ignore`, `.git/info/exclude` or the user's `core.excludesFile`
+//! lists it, and ignore files are read only from the scanned directory down and, inside a git
+//! work tree, up to its top, never above it. Untracked ignored files are skipped.
+//!
+//! A path named on the command line is always scanned. One that cannot be (unreadable, a FIFO or
+//! a device) makes the scan incomplete; so does a file or directory met while walking that cannot
+//! be opened or listed. Symbolic link loops, dangling links and files that vanish are warnings.
 
-use ignore::{WalkBuilder, WalkState};
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
+use ignore::{Match, WalkBuilder, WalkState};
+use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 #[derive(Debug, Clone)]
 pub struct WalkOptions {
@@ -22,20 +34,21 @@ pub struct WalkOptions {
 pub enum Item {
     /// A regular file, opened.
     File { path: PathBuf, file: File, len: u64 },
-    /// Something that was not scanned, and why.
+    /// Something met while walking that was not scanned, and why.
     Skipped { path: PathBuf, why: Skip },
-    /// A file that could not be opened or a directory that could not be listed: it should have
-    /// been scanned and was not, so the scan is incomplete.
+    /// Something that should have been scanned and was not (a file that could not be opened, a
+    /// directory that could not be listed, a FIFO named on the command line): the scan is
+    /// incomplete. `reason` says why, in a few words.
     Unreadable {
         path: String,
         directory: bool,
-        message: String,
+        reason: String,
     },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Skip {
-    /// A FIFO, socket or device: never opened.
+    /// A FIFO, socket or device met while walking: never opened.
     NotRegular,
     /// A symbolic link, not followed (use `--follow`).
     Symlink,
@@ -71,6 +84,15 @@ pub fn open_regular(path: &Path) -> Result<Option<(File, u64)>, std::io::Error> 
     Ok(Some((file, meta.len())))
 }
 
+/// An I/O error as a reason, saying so when a path is longer than the system allows.
+fn io_reason(verb: &str, e: &std::io::Error) -> String {
+    #[cfg(unix)]
+    if e.raw_os_error() == Some(libc::ENAMETOOLONG) {
+        return format!("{verb}: {e} (the path is longer than the system's PATH_MAX)");
+    }
+    format!("{verb}: {e}")
+}
+
 /// Walks the roots with `threads` threads. `make_visitor` is called once per thread; the visitor
 /// it returns gets every item and problem found by that thread.
 pub fn walk<F, V>(options: &WalkOptions, make_visitor: F) -> Result<(), ignore::Error>
@@ -78,34 +100,87 @@ where
     F: Fn() -> V + Sync,
     V: FnMut(Result<Item, Warning>) + Send,
 {
-    let Some((first, rest)) = options.roots.split_first() else {
-        return Ok(());
-    };
-    let mut builder = WalkBuilder::new(first);
-    for root in rest {
-        builder.add(root);
+    for root in &options.roots {
+        walk_root(root, options, &make_visitor)?;
     }
-    let excludes = exclude_matchers(options)?;
+    Ok(())
+}
+
+/// A path named on the command line: a file is scanned whatever ignore rules say, a directory
+/// is walked, anything else cannot be scanned.
+fn walk_root<F, V>(root: &Path, options: &WalkOptions, make_visitor: &F) -> Result<(), ignore::Error>
+where
+    F: Fn() -> V + Sync,
+    V: FnMut(Result<Item, Warning>) + Send,
+{
+    let shown = display_path(root);
+    let item = match std::fs::metadata(root) {
+        Ok(meta) if meta.is_dir() => return walk_dir(root, options, make_visitor),
+        Ok(meta) if meta.is_file() => match open_regular(root) {
+            Ok(Some((file, len))) => Item::File {
+                path: root.to_path_buf(),
+                file,
+                len,
+            },
+            Ok(None) => not_scannable(shown),
+            Err(e) => Item::Unreadable {
+                path: shown,
+                directory: false,
+                reason: io_reason("cannot open", &e),
+            },
+        },
+        Ok(_) => not_scannable(shown),
+        Err(e) => Item::Unreadable {
+            path: shown,
+            directory: false,
+            reason: io_reason("cannot open", &e),
+        },
+    };
+    make_visitor()(Ok(item));
+    Ok(())
+}
+
+fn not_scannable(path: String) -> Item {
+    Item::Unreadable {
+        path,
+        directory: false,
+        reason: "named on the command line, but a FIFO, socket or device cannot be scanned".into(),
+    }
+}
+
+fn walk_dir<F, V>(root: &Path, options: &WalkOptions, make_visitor: &F) -> Result<(), ignore::Error>
+where
+    F: Fn() -> V + Sync,
+    V: FnMut(Result<Item, Warning>) + Send,
+{
+    let excludes = exclude_matcher(root, &options.exclude)?;
+    let rules = options
+        .respect_ignore
+        .then(|| Arc::new(IgnoreRules::new(root)));
+    let filter_root = root.to_path_buf();
+    let mut builder = WalkBuilder::new(root);
     builder
+        .standard_filters(false)
         .hidden(false)
-        .ignore(options.respect_ignore)
-        .git_ignore(options.respect_ignore)
-        .git_global(options.respect_ignore)
-        .git_exclude(options.respect_ignore)
-        .parents(options.respect_ignore)
         .follow_links(options.follow_links)
         .threads(options.threads.max(1))
         .filter_entry(move |e| {
             if e.file_name() == ".git" {
                 return false;
             }
+            let Ok(rel) = e.path().strip_prefix(&filter_root) else {
+                return true;
+            };
+            if rel.as_os_str().is_empty() {
+                return true;
+            }
             let is_dir = e.file_type().is_some_and(|t| t.is_dir());
-            !excludes.iter().any(|(root, matcher)| {
-                e.path().strip_prefix(root).is_ok_and(|rel| {
-                    !rel.as_os_str().is_empty()
-                        && matcher.matched_path_or_any_parents(rel, is_dir).is_ignore()
-                })
-            })
+            if let Some(ex) = &excludes {
+                if ex.matched_path_or_any_parents(rel, is_dir).is_ignore() {
+                    return false;
+                }
+            }
+            rules.as_ref().is_none_or(|r| r.keeps(rel, is_dir))
         });
     builder.build_parallel().run(|| {
         let mut visit = make_visitor();
@@ -114,7 +189,6 @@ where
                 Ok(entry) => {
                     let path = entry.path().to_path_buf();
                     let Some(ft) = entry.file_type() else {
-                        // stdin as a root is handled by the caller, never here.
                         return WalkState::Continue;
                     };
                     if ft.is_dir() {
@@ -148,7 +222,7 @@ where
                         Err(e) => visit(Ok(Item::Unreadable {
                             path: display_path(&path),
                             directory: false,
-                            message: e.to_string(),
+                            reason: io_reason("cannot open", &e),
                         })),
                     }
                 }
@@ -160,29 +234,240 @@ where
     Ok(())
 }
 
-/// One gitignore-syntax matcher per root for the `exclude` globs.
-fn exclude_matchers(
-    options: &WalkOptions,
-) -> Result<Vec<(PathBuf, ignore::gitignore::Gitignore)>, ignore::Error> {
-    if options.exclude.is_empty() {
-        return Ok(Vec::new());
+/// The `exclude` globs as one gitignore-syntax matcher relative to `root`.
+fn exclude_matcher(root: &Path, globs: &[String]) -> Result<Option<Gitignore>, ignore::Error> {
+    if globs.is_empty() {
+        return Ok(None);
     }
-    options
-        .roots
-        .iter()
-        .map(|root| {
-            let mut b = ignore::gitignore::GitignoreBuilder::new(root);
-            for glob in &options.exclude {
-                b.add_line(None, glob)?;
+    let mut b = GitignoreBuilder::new(root);
+    for glob in globs {
+        b.add_line(None, glob)?;
+    }
+    Ok(Some(b.build()?))
+}
+
+/// The ignore files of one directory, and those of the directories above it.
+struct DirRules {
+    parent: Option<Arc<DirRules>>,
+    dot_ignore: Gitignore,
+    git_ignore: Gitignore,
+    /// The directory is the top of a work tree (its `.gitignore` files above do not apply).
+    git_top: bool,
+    /// The directory is ignored, and walked only for the tracked files inside it.
+    ignored: bool,
+}
+
+impl DirRules {
+    fn read(dir: &Path, parent: Option<Arc<DirRules>>, ignored: bool) -> DirRules {
+        let one = |name: &str| {
+            let file = dir.join(name);
+            if !file.is_file() {
+                return Gitignore::empty();
             }
-            Ok((root.clone(), b.build()?))
-        })
-        .collect()
+            let mut b = GitignoreBuilder::new(dir);
+            // A malformed line is skipped, as git does; the rest of the file applies.
+            let _ = b.add(&file);
+            b.build().unwrap_or_else(|_| Gitignore::empty())
+        };
+        DirRules {
+            parent,
+            dot_ignore: one(".ignore"),
+            git_ignore: one(".gitignore"),
+            git_top: dir.join(".git").exists(),
+            ignored,
+        }
+    }
+}
+
+/// The work tree a scanned directory lies in.
+struct WorkTree {
+    /// The scanned directory relative to the top of the work tree, `/`-separated, with a
+    /// trailing `/` (empty at the top).
+    prefix: Vec<u8>,
+    /// Paths in the index, relative to the top, sorted.
+    tracked: Vec<Vec<u8>>,
+    /// `.git/info/exclude` and `core.excludesFile`.
+    exclude: Gitignore,
+    global: Gitignore,
+}
+
+impl WorkTree {
+    fn find(root: &Path) -> Option<(WorkTree, PathBuf)> {
+        let repo = git2::Repository::discover(root).ok()?;
+        let top = repo.workdir()?.canonicalize().ok()?;
+        let abs = root.canonicalize().ok()?;
+        let rel = abs.strip_prefix(&top).ok()?;
+        let mut prefix = path_bytes(rel);
+        if !prefix.is_empty() {
+            prefix.push(b'/');
+        }
+        let mut tracked: Vec<Vec<u8>> = repo
+            .index()
+            .ok()?
+            .iter()
+            .map(|e| e.path)
+            .collect();
+        tracked.sort_unstable();
+        tracked.dedup();
+        let mut exclude = GitignoreBuilder::new(&top);
+        let _ = exclude.add(repo.path().join("info/exclude"));
+        let exclude = exclude.build().unwrap_or_else(|_| Gitignore::empty());
+        let (global, _) = GitignoreBuilder::new(&top).build_global();
+        Some((
+            WorkTree {
+                prefix,
+                tracked,
+                exclude,
+                global,
+            },
+            top,
+        ))
+    }
+
+    fn is_tracked(&self, rel: &[u8]) -> bool {
+        let path = [&self.prefix[..], rel].concat();
+        self.tracked.binary_search(&path).is_ok()
+    }
+
+    fn has_tracked_below(&self, rel: &[u8]) -> bool {
+        let mut dir = [&self.prefix[..], rel].concat();
+        dir.push(b'/');
+        let i = self.tracked.partition_point(|t| t < &dir);
+        self.tracked.get(i).is_some_and(|t| t.starts_with(&dir))
+    }
+}
+
+fn path_bytes(p: &Path) -> Vec<u8> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        p.as_os_str().as_bytes().to_vec()
+    }
+    #[cfg(not(unix))]
+    {
+        p.to_string_lossy().replace('\\', "/").into_bytes()
+    }
+}
+
+/// Ignore rules for one scanned directory, read as the walk reaches each directory.
+struct IgnoreRules {
+    /// The scanned directory made absolute, so that every matcher sees full paths.
+    abs_root: PathBuf,
+    tree: Option<WorkTree>,
+    /// Rules of the directories from the top of the work tree down to the scanned one.
+    base: Arc<DirRules>,
+    dirs: Mutex<HashMap<PathBuf, Arc<DirRules>>>,
+}
+
+impl IgnoreRules {
+    fn new(root: &Path) -> IgnoreRules {
+        let abs_root = root
+            .canonicalize()
+            .unwrap_or_else(|_| std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf()));
+        let found = WorkTree::find(root);
+        // Directories from the top of the work tree (or the scanned directory) down.
+        let mut chain: Vec<PathBuf> = match &found {
+            Some((_, top)) => abs_root
+                .ancestors()
+                .take_while(|d| d.starts_with(top))
+                .map(Path::to_path_buf)
+                .collect(),
+            None => vec![abs_root.clone()],
+        };
+        chain.reverse();
+        let mut base: Option<Arc<DirRules>> = None;
+        for dir in &chain {
+            base = Some(Arc::new(DirRules::read(dir, base.take(), false)));
+        }
+        let base = base.unwrap_or_else(|| Arc::new(DirRules::read(&abs_root, None, false)));
+        IgnoreRules {
+            abs_root,
+            tree: found.map(|(t, _)| t),
+            base,
+            dirs: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The rules in force in directory `rel` (relative to the scanned directory).
+    fn rules_for(&self, rel: &Path) -> Arc<DirRules> {
+        if rel.as_os_str().is_empty() {
+            return self.base.clone();
+        }
+        if let Some(r) = self
+            .dirs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(rel)
+        {
+            return r.clone();
+        }
+        let parent = self.rules_for(rel.parent().unwrap_or(Path::new("")));
+        let ignored = parent.ignored || self.matched(&parent, rel, true);
+        let rules = Arc::new(DirRules::read(
+            &self.abs_root.join(rel),
+            Some(parent),
+            ignored,
+        ));
+        self.dirs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(rel.to_path_buf(), rules.clone());
+        rules
+    }
+
+    /// Do the ignore files list `rel`? The deepest `.ignore` that matches decides, then the
+    /// deepest `.gitignore` inside the same work tree, then `.git/info/exclude`, then
+    /// `core.excludesFile` (the precedence of ripgrep and git).
+    fn matched(&self, dir: &DirRules, rel: &Path, is_dir: bool) -> bool {
+        let abs = self.abs_root.join(rel);
+        let (mut m_ignore, mut m_git) = (Match::None, Match::None);
+        let mut saw_top = false;
+        let mut d = Some(dir);
+        while let Some(rules) = d {
+            if m_ignore.is_none() {
+                m_ignore = rules.dot_ignore.matched(&abs, is_dir).map(|_| ());
+            }
+            if self.tree.is_some() && !saw_top && m_git.is_none() {
+                m_git = rules.git_ignore.matched(&abs, is_dir).map(|_| ());
+            }
+            saw_top |= rules.git_top;
+            d = rules.parent.as_deref();
+        }
+        let m = m_ignore.or(m_git);
+        match &self.tree {
+            Some(t) if m.is_none() => t
+                .exclude
+                .matched(&abs, is_dir)
+                .map(|_| ())
+                .or(t.global.matched(&abs, is_dir).map(|_| ()))
+                .is_ignore(),
+            _ => m.is_ignore(),
+        }
+    }
+
+    /// Should the walk keep `rel` (a path below the scanned directory)?
+    fn keeps(&self, rel: &Path, is_dir: bool) -> bool {
+        let parent = self.rules_for(rel.parent().unwrap_or(Path::new("")));
+        let ignored = parent.ignored || self.matched(&parent, rel, is_dir);
+        if !ignored {
+            return true;
+        }
+        // Ignore rules never hide what the repository tracks.
+        let Some(tree) = &self.tree else {
+            return false;
+        };
+        let rel = path_bytes(rel);
+        if is_dir {
+            tree.has_tracked_below(&rel)
+        } else {
+            tree.is_tracked(&rel)
+        }
+    }
 }
 
 /// A walk error as what it means for the scan: an I/O error on a path (a directory that cannot
 /// be listed, an entry that cannot be examined) left something unscanned; anything else (a
-/// symbolic link loop, a dangling link, a bad glob in an ignore file) is a warning.
+/// symbolic link loop, a dangling link) is a warning.
 fn walk_problem(err: &ignore::Error) -> Result<Item, Warning> {
     fn io_of(err: &ignore::Error) -> Option<&std::io::Error> {
         match err {
@@ -203,11 +488,16 @@ fn walk_problem(err: &ignore::Error) -> Result<Item, Warning> {
     match (io_of(err), path_buf_of(err)) {
         // A dangling symbolic link, or a file deleted during the walk: nothing left to scan.
         (Some(io), Some(_)) if io.kind() == std::io::ErrorKind::NotFound => Err(walk_warning(err)),
-        (Some(io), Some(path)) => Ok(Item::Unreadable {
-            path: display_path(path),
-            directory: std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir()),
-            message: io.to_string(),
-        }),
+        // The walker lists directories; what it cannot even examine (a path too long to stat)
+        // is most likely one too.
+        (Some(io), Some(path)) => {
+            let directory = std::fs::metadata(path).map_or(true, |m| m.is_dir());
+            Ok(Item::Unreadable {
+                path: display_path(path),
+                directory,
+                reason: io_reason(if directory { "cannot list" } else { "cannot open" }, io),
+            })
+        }
         _ => Err(walk_warning(err)),
     }
 }
@@ -250,8 +540,11 @@ mod tests {
             |item| match item {
                 Ok(Item::File { path, .. }) => files.lock().unwrap().push(display_path(&path)),
                 Ok(Item::Skipped { .. }) => {}
-                Ok(Item::Unreadable { path, message, .. }) => {
-                    warnings.lock().unwrap().push(Warning { path, message })
+                Ok(Item::Unreadable { path, reason, .. }) => {
+                    warnings.lock().unwrap().push(Warning {
+                        path,
+                        message: reason,
+                    })
                 }
                 Err(w) => warnings.lock().unwrap().push(w),
             }
@@ -328,6 +621,69 @@ mod tests {
             "{warnings:?}"
         );
         assert!(open_regular(&fifo).unwrap().is_none());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_named_explicitly_cannot_be_scanned() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe");
+        assert!(mkfifo(&fifo));
+        let (files, problems) = collect(&options(&fifo));
+        assert!(files.is_empty());
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].message.contains("FIFO"), "{problems:?}");
+    }
+
+    #[test]
+    fn ignore_files_above_the_scanned_directory_are_not_read_outside_a_repository() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(".ignore"), "*.env\n").unwrap();
+        std::fs::create_dir(dir.path().join("app")).unwrap();
+        std::fs::write(dir.path().join("app/.env"), "x").unwrap();
+        let (files, _) = collect(&options(&dir.path().join("app")));
+        assert_eq!(files.len(), 1, "{files:?}");
+        // From the directory that holds it, the same file applies.
+        let (files, _) = collect(&options(dir.path()));
+        assert!(files.iter().all(|f| !f.ends_with("app/.env")), "{files:?}");
+    }
+
+    fn git(dir: &Path, args: &[&str]) {
+        let ok = std::process::Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "git {args:?}");
+    }
+
+    #[test]
+    fn tracked_files_are_walked_whatever_ignore_files_say() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        git(d, &["init", "-q"]);
+        std::fs::create_dir_all(d.join("build/sub")).unwrap();
+        for f in ["tracked.env", "build/sub/tracked.txt", "build/untracked.txt", "untracked.env"] {
+            std::fs::write(d.join(f), "x").unwrap();
+        }
+        git(d, &["add", "tracked.env", "build/sub/tracked.txt"]);
+        std::fs::write(d.join(".gitignore"), "*.env\nbuild/\n").unwrap();
+        let (files, _) = collect(&options(d));
+        let names: Vec<String> = files
+            .iter()
+            .map(|f| display_path(Path::new(f).strip_prefix(d).unwrap()))
+            .collect();
+        assert_eq!(names, [".gitignore", "build/sub/tracked.txt", "tracked.env"]);
+        // From a subdirectory, the top's .gitignore applies...
+        std::fs::write(d.join("build/sub/untracked.env"), "x").unwrap();
+        let (files, _) = collect(&options(&d.join("build")));
+        assert_eq!(files.len(), 2, "{files:?}");
+        assert!(files[0].ends_with("build/sub/tracked.txt"));
+        // ...but a directory named explicitly is scanned, even when it is ignored itself.
+        assert!(files[1].ends_with("build/untracked.txt"));
     }
 
     /// mkfifo(1) keeps the tests free of `unsafe`.
