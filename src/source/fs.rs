@@ -18,7 +18,7 @@ use ignore::{Match, WalkBuilder, WalkState};
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 #[derive(Debug, Clone)]
 pub struct WalkOptions {
@@ -108,7 +108,11 @@ where
 
 /// A path named on the command line: a file is scanned whatever ignore rules say, a directory
 /// is walked, anything else cannot be scanned.
-fn walk_root<F, V>(root: &Path, options: &WalkOptions, make_visitor: &F) -> Result<(), ignore::Error>
+fn walk_root<F, V>(
+    root: &Path,
+    options: &WalkOptions,
+    make_visitor: &F,
+) -> Result<(), ignore::Error>
 where
     F: Fn() -> V + Sync,
     V: FnMut(Result<Item, Warning>) + Send,
@@ -157,7 +161,11 @@ where
     let rules = options
         .respect_ignore
         .then(|| Arc::new(IgnoreRules::new(root)));
-    let filter_root = root.to_path_buf();
+    // The walker builds every path as `root/...`: what follows is the path in the tree.
+    let root_len = {
+        let b = path_bytes(root);
+        b.len() + usize::from(!b.ends_with(b"/"))
+    };
     let mut builder = WalkBuilder::new(root);
     builder
         .standard_filters(false)
@@ -168,15 +176,16 @@ where
             if e.file_name() == ".git" {
                 return false;
             }
-            let Ok(rel) = e.path().strip_prefix(&filter_root) else {
+            let bytes = path_bytes(e.path());
+            let Some(rel) = bytes.get(root_len..).filter(|r| !r.is_empty()) else {
                 return true;
             };
-            if rel.as_os_str().is_empty() {
-                return true;
-            }
             let is_dir = e.file_type().is_some_and(|t| t.is_dir());
             if let Some(ex) = &excludes {
-                if ex.matched_path_or_any_parents(rel, is_dir).is_ignore() {
+                if ex
+                    .matched_path_or_any_parents(bytes_path(rel), is_dir)
+                    .is_ignore()
+                {
                     return false;
                 }
             }
@@ -249,6 +258,8 @@ fn exclude_matcher(root: &Path, globs: &[String]) -> Result<Option<Gitignore>, i
 /// The ignore files of one directory, and those of the directories above it.
 struct DirRules {
     parent: Option<Arc<DirRules>>,
+    /// Some ignore file in the chain has a rule (most trees have one or two).
+    any: bool,
     dot_ignore: Gitignore,
     git_ignore: Gitignore,
     /// The directory is the top of a work tree (its `.gitignore` files above do not apply).
@@ -260,19 +271,20 @@ struct DirRules {
 impl DirRules {
     fn read(dir: &Path, parent: Option<Arc<DirRules>>, ignored: bool) -> DirRules {
         let one = |name: &str| {
-            let file = dir.join(name);
-            if !file.is_file() {
-                return Gitignore::empty();
-            }
             let mut b = GitignoreBuilder::new(dir);
-            // A malformed line is skipped, as git does; the rest of the file applies.
-            let _ = b.add(&file);
+            // A missing file adds nothing; a malformed line is skipped, as git does, and the
+            // rest of the file applies.
+            let _ = b.add(dir.join(name));
             b.build().unwrap_or_else(|_| Gitignore::empty())
         };
+        let (dot_ignore, git_ignore) = (one(".ignore"), one(".gitignore"));
         DirRules {
+            any: !dot_ignore.is_empty()
+                || !git_ignore.is_empty()
+                || parent.as_ref().is_some_and(|p| p.any),
             parent,
-            dot_ignore: one(".ignore"),
-            git_ignore: one(".gitignore"),
+            dot_ignore,
+            git_ignore,
             git_top: dir.join(".git").exists(),
             ignored,
         }
@@ -284,39 +296,61 @@ struct WorkTree {
     /// The scanned directory relative to the top of the work tree, `/`-separated, with a
     /// trailing `/` (empty at the top).
     prefix: Vec<u8>,
-    /// Paths in the index, relative to the top, sorted.
-    tracked: Vec<Vec<u8>>,
+    /// The index file; read only when something is ignored (a fresh clone ignores nothing).
+    index: PathBuf,
+    /// Bytes of an object id: 20 (SHA-1) or 32 (SHA-256).
+    hash_len: usize,
+    /// Paths in the index, relative to the top, sorted; `None` if the index cannot be read (then
+    /// every path counts as tracked: nothing is hidden).
+    tracked: OnceLock<Option<Vec<Vec<u8>>>>,
     /// `.git/info/exclude` and `core.excludesFile`.
     exclude: Gitignore,
     global: Gitignore,
 }
 
 impl WorkTree {
+    /// The work tree around `root`, and its top: the nearest directory holding `.git` (a
+    /// directory, or a file naming one as in linked worktrees and submodules). Found by looking,
+    /// as ripgrep does; opening the repository with libgit2 costs more than a small scan.
     fn find(root: &Path) -> Option<(WorkTree, PathBuf)> {
-        let repo = git2::Repository::discover(root).ok()?;
-        let top = repo.workdir()?.canonicalize().ok()?;
         let abs = root.canonicalize().ok()?;
+        let top = abs
+            .ancestors()
+            .find(|d| d.join(".git").exists())?
+            .to_path_buf();
+        let dot_git = top.join(".git");
+        let git_dir = if dot_git.is_dir() {
+            dot_git
+        } else {
+            let link = std::fs::read_to_string(&dot_git).ok()?;
+            top.join(link.trim().strip_prefix("gitdir:")?.trim())
+        };
+        // A linked worktree shares `info/exclude` and the config with the main repository.
+        let common = match std::fs::read_to_string(git_dir.join("commondir")) {
+            Ok(rel) => git_dir.join(rel.trim()),
+            Err(_) => git_dir.clone(),
+        };
         let rel = abs.strip_prefix(&top).ok()?;
-        let mut prefix = path_bytes(rel);
+        let mut prefix = path_bytes(rel).into_owned();
         if !prefix.is_empty() {
             prefix.push(b'/');
         }
-        let mut tracked: Vec<Vec<u8>> = repo
-            .index()
-            .ok()?
-            .iter()
-            .map(|e| e.path)
-            .collect();
-        tracked.sort_unstable();
-        tracked.dedup();
         let mut exclude = GitignoreBuilder::new(&top);
-        let _ = exclude.add(repo.path().join("info/exclude"));
+        let _ = exclude.add(common.join("info/exclude"));
         let exclude = exclude.build().unwrap_or_else(|_| Gitignore::empty());
         let (global, _) = GitignoreBuilder::new(&top).build_global();
+        let sha256 = std::fs::read_to_string(common.join("config")).is_ok_and(|config| {
+            config.lines().any(|l| {
+                let l: String = l.chars().filter(|c| !c.is_whitespace()).collect();
+                l.eq_ignore_ascii_case("objectformat=sha256")
+            })
+        });
         Some((
             WorkTree {
                 prefix,
-                tracked,
+                index: git_dir.join("index"),
+                hash_len: if sha256 { 32 } else { 20 },
+                tracked: OnceLock::new(),
                 exclude,
                 global,
             },
@@ -324,29 +358,140 @@ impl WorkTree {
         ))
     }
 
+    fn tracked(&self) -> Option<&[Vec<u8>]> {
+        self.tracked
+            .get_or_init(|| {
+                // A repository without an index (no commit, nothing added) tracks nothing.
+                if !self.index.exists() {
+                    return Some(Vec::new());
+                }
+                let mut paths = std::fs::read(&self.index)
+                    .ok()
+                    .and_then(|data| index_paths(&data, self.hash_len))
+                    .or_else(|| {
+                        // A split index or a format this reader does not know: libgit2's.
+                        let index = git2::Index::open(&self.index).ok()?;
+                        Some(index.iter().map(|e| e.path).collect())
+                    })?;
+                paths.sort_unstable();
+                paths.dedup();
+                Some(paths)
+            })
+            .as_deref()
+    }
+
     fn is_tracked(&self, rel: &[u8]) -> bool {
+        let Some(tracked) = self.tracked() else {
+            return true;
+        };
         let path = [&self.prefix[..], rel].concat();
-        self.tracked.binary_search(&path).is_ok()
+        tracked.binary_search(&path).is_ok()
     }
 
     fn has_tracked_below(&self, rel: &[u8]) -> bool {
+        let Some(tracked) = self.tracked() else {
+            return true;
+        };
         let mut dir = [&self.prefix[..], rel].concat();
         dir.push(b'/');
-        let i = self.tracked.partition_point(|t| t < &dir);
-        self.tracked.get(i).is_some_and(|t| t.starts_with(&dir))
+        let i = tracked.partition_point(|t| t < &dir);
+        tracked.get(i).is_some_and(|t| t.starts_with(&dir))
     }
 }
 
-fn path_bytes(p: &Path) -> Vec<u8> {
+/// The paths in a git index file (versions 2 to 4), or `None` when this cannot read it whole (a
+/// split index keeps entries in another file); the caller then asks libgit2. Only the paths are
+/// needed, so the checksum is not verified: libgit2 hashes the whole file first, which costs
+/// more than the rest of a walk.
+fn index_paths(data: &[u8], hash_len: usize) -> Option<Vec<Vec<u8>>> {
+    let be32 = |at: usize| -> Option<usize> {
+        let b: [u8; 4] = data.get(at..at + 4)?.try_into().ok()?;
+        usize::try_from(u32::from_be_bytes(b)).ok()
+    };
+    if data.get(..4)? != b"DIRC" {
+        return None;
+    }
+    let version = be32(4)?;
+    if !(2..=4).contains(&version) {
+        return None;
+    }
+    let count = be32(8)?;
+    let end = data.len().checked_sub(hash_len)?;
+    let mut paths: Vec<Vec<u8>> = Vec::with_capacity(count.min(end / 62));
+    let mut pos = 12;
+    let mut prev: Vec<u8> = Vec::new();
+    for _ in 0..count {
+        let start = pos;
+        let flags_at = start + 40 + hash_len;
+        let flags = u16::from_be_bytes(data.get(flags_at..flags_at + 2)?.try_into().ok()?);
+        let mut name_at = flags_at + 2;
+        if version >= 3 && flags & 0x4000 != 0 {
+            name_at += 2;
+        }
+        let path = if version == 4 {
+            // Prefix compression: how many bytes of the previous path to drop, then the rest.
+            let mut i = name_at;
+            let mut c = *data.get(i)?;
+            i += 1;
+            let mut strip = usize::from(c & 0x7F);
+            while c & 0x80 != 0 {
+                c = *data.get(i)?;
+                i += 1;
+                strip = strip.checked_add(1)?.checked_mul(128)? + usize::from(c & 0x7F);
+            }
+            let len = memchr::memchr(0, data.get(i..end)?)?;
+            let mut path = prev.get(..prev.len().checked_sub(strip)?)?.to_vec();
+            path.extend_from_slice(&data[i..i + len]);
+            pos = i + len + 1;
+            path
+        } else {
+            let len = memchr::memchr(0, data.get(name_at..end)?)?;
+            // Entries are padded with NULs to a multiple of eight bytes.
+            pos = start + ((name_at - start + len + 8) & !7);
+            data[name_at..name_at + len].to_vec()
+        };
+        prev.clone_from(&path);
+        paths.push(path);
+    }
+    // Extensions: a split index keeps most entries elsewhere.
+    while pos + 8 <= end {
+        if &data[pos..pos + 4] == b"link" {
+            return None;
+        }
+        pos = pos.checked_add(8 + be32(pos + 4)?)?;
+    }
+    Some(paths)
+}
+
+/// A path's bytes (`/`-separated).
+fn path_bytes(p: &Path) -> std::borrow::Cow<'_, [u8]> {
     #[cfg(unix)]
     {
         use std::os::unix::ffi::OsStrExt;
-        p.as_os_str().as_bytes().to_vec()
+        std::borrow::Cow::Borrowed(p.as_os_str().as_bytes())
     }
     #[cfg(not(unix))]
     {
-        p.to_string_lossy().replace('\\', "/").into_bytes()
+        std::borrow::Cow::Owned(p.to_string_lossy().replace('\\', "/").into_bytes())
     }
+}
+
+/// The path of `bytes` (as `path_bytes` made them).
+fn bytes_path(bytes: &[u8]) -> std::borrow::Cow<'_, Path> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        std::borrow::Cow::Borrowed(Path::new(std::ffi::OsStr::from_bytes(bytes)))
+    }
+    #[cfg(not(unix))]
+    {
+        std::borrow::Cow::Owned(PathBuf::from(String::from_utf8_lossy(bytes).into_owned()))
+    }
+}
+
+/// The directory part of a `/`-separated relative path (empty at the top).
+fn parent_bytes(rel: &[u8]) -> &[u8] {
+    memchr::memrchr(b'/', rel).map_or(&[][..], |i| &rel[..i])
 }
 
 /// Ignore rules for one scanned directory, read as the walk reaches each directory.
@@ -356,7 +501,20 @@ struct IgnoreRules {
     tree: Option<WorkTree>,
     /// Rules of the directories from the top of the work tree down to the scanned one.
     base: Arc<DirRules>,
-    dirs: Mutex<HashMap<PathBuf, Arc<DirRules>>>,
+    /// Rules by directory (relative to the scanned one, `/`-separated).
+    dirs: Mutex<HashMap<Vec<u8>, Arc<DirRules>>>,
+    /// Tells this walk's entries in the per-thread cache from another walk's.
+    id: usize,
+}
+
+/// A walk's id, a directory, and its rules.
+type LastDir = (usize, Vec<u8>, Arc<DirRules>);
+
+thread_local! {
+    /// The directory whose rules this thread used last: the walker hands a directory's entries
+    /// to one thread in a row, so this spares most lookups in the shared map.
+    static LAST_DIR: std::cell::RefCell<Option<LastDir>> =
+        const { std::cell::RefCell::new(None) };
 }
 
 impl IgnoreRules {
@@ -385,41 +543,76 @@ impl IgnoreRules {
             tree: found.map(|(t, _)| t),
             base,
             dirs: Mutex::new(HashMap::new()),
+            id: {
+                static NEXT: std::sync::atomic::AtomicUsize =
+                    std::sync::atomic::AtomicUsize::new(0);
+                NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            },
         }
     }
 
+    /// `rel` under the scanned directory, as bytes (cheaper than `Path::join`, which parses).
+    fn absolute(&self, rel: &[u8]) -> Vec<u8> {
+        let root = path_bytes(&self.abs_root);
+        let mut abs = Vec::with_capacity(root.len() + 1 + rel.len());
+        abs.extend_from_slice(&root);
+        if !abs.ends_with(b"/") {
+            abs.push(b'/');
+        }
+        abs.extend_from_slice(rel);
+        abs
+    }
+
     /// The rules in force in directory `rel` (relative to the scanned directory).
-    fn rules_for(&self, rel: &Path) -> Arc<DirRules> {
-        if rel.as_os_str().is_empty() {
+    fn rules_for(&self, rel: &[u8]) -> Arc<DirRules> {
+        if rel.is_empty() {
             return self.base.clone();
         }
-        if let Some(r) = self
-            .dirs
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(rel)
-        {
+        let cached = LAST_DIR.with_borrow(|last| match last {
+            Some((id, dir, rules)) if *id == self.id && dir.as_slice() == rel => {
+                Some(rules.clone())
+            }
+            _ => None,
+        });
+        if let Some(r) = cached {
+            return r;
+        }
+        let r = self.lookup(rel);
+        LAST_DIR.with_borrow_mut(|last| *last = Some((self.id, rel.to_vec(), r.clone())));
+        r
+    }
+
+    fn lookup(&self, rel: &[u8]) -> Arc<DirRules> {
+        if let Some(r) = self.dirs.lock().unwrap_or_else(|p| p.into_inner()).get(rel) {
             return r.clone();
         }
-        let parent = self.rules_for(rel.parent().unwrap_or(Path::new("")));
+        let parent = self.rules_for(parent_bytes(rel));
         let ignored = parent.ignored || self.matched(&parent, rel, true);
         let rules = Arc::new(DirRules::read(
-            &self.abs_root.join(rel),
+            &self.abs_root.join(bytes_path(rel)),
             Some(parent),
             ignored,
         ));
         self.dirs
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .insert(rel.to_path_buf(), rules.clone());
+            .insert(rel.to_vec(), rules.clone());
         rules
     }
 
     /// Do the ignore files list `rel`? The deepest `.ignore` that matches decides, then the
     /// deepest `.gitignore` inside the same work tree, then `.git/info/exclude`, then
     /// `core.excludesFile` (the precedence of ripgrep and git).
-    fn matched(&self, dir: &DirRules, rel: &Path, is_dir: bool) -> bool {
-        let abs = self.abs_root.join(rel);
+    fn matched(&self, dir: &DirRules, rel: &[u8], is_dir: bool) -> bool {
+        let outer = self
+            .tree
+            .as_ref()
+            .is_some_and(|t| !t.exclude.is_empty() || !t.global.is_empty());
+        if !dir.any && !outer {
+            return false;
+        }
+        let abs = self.absolute(rel);
+        let abs = bytes_path(&abs);
         let (mut m_ignore, mut m_git) = (Match::None, Match::None);
         let mut saw_top = false;
         let mut d = Some(dir);
@@ -446,8 +639,8 @@ impl IgnoreRules {
     }
 
     /// Should the walk keep `rel` (a path below the scanned directory)?
-    fn keeps(&self, rel: &Path, is_dir: bool) -> bool {
-        let parent = self.rules_for(rel.parent().unwrap_or(Path::new("")));
+    fn keeps(&self, rel: &[u8], is_dir: bool) -> bool {
+        let parent = self.rules_for(parent_bytes(rel));
         let ignored = parent.ignored || self.matched(&parent, rel, is_dir);
         if !ignored {
             return true;
@@ -456,11 +649,10 @@ impl IgnoreRules {
         let Some(tree) = &self.tree else {
             return false;
         };
-        let rel = path_bytes(rel);
         if is_dir {
-            tree.has_tracked_below(&rel)
+            tree.has_tracked_below(rel)
         } else {
-            tree.is_tracked(&rel)
+            tree.is_tracked(rel)
         }
     }
 }
@@ -495,7 +687,14 @@ fn walk_problem(err: &ignore::Error) -> Result<Item, Warning> {
             Ok(Item::Unreadable {
                 path: display_path(path),
                 directory,
-                reason: io_reason(if directory { "cannot list" } else { "cannot open" }, io),
+                reason: io_reason(
+                    if directory {
+                        "cannot list"
+                    } else {
+                        "cannot open"
+                    },
+                    io,
+                ),
             })
         }
         _ => Err(walk_warning(err)),
@@ -666,7 +865,12 @@ mod tests {
         let d = dir.path();
         git(d, &["init", "-q"]);
         std::fs::create_dir_all(d.join("build/sub")).unwrap();
-        for f in ["tracked.env", "build/sub/tracked.txt", "build/untracked.txt", "untracked.env"] {
+        for f in [
+            "tracked.env",
+            "build/sub/tracked.txt",
+            "build/untracked.txt",
+            "untracked.env",
+        ] {
             std::fs::write(d.join(f), "x").unwrap();
         }
         git(d, &["add", "tracked.env", "build/sub/tracked.txt"]);
@@ -676,7 +880,10 @@ mod tests {
             .iter()
             .map(|f| display_path(Path::new(f).strip_prefix(d).unwrap()))
             .collect();
-        assert_eq!(names, [".gitignore", "build/sub/tracked.txt", "tracked.env"]);
+        assert_eq!(
+            names,
+            [".gitignore", "build/sub/tracked.txt", "tracked.env"]
+        );
         // From a subdirectory, the top's .gitignore applies...
         std::fs::write(d.join("build/sub/untracked.env"), "x").unwrap();
         let (files, _) = collect(&options(&d.join("build")));
@@ -684,6 +891,50 @@ mod tests {
         assert!(files[0].ends_with("build/sub/tracked.txt"));
         // ...but a directory named explicitly is scanned, even when it is ignored itself.
         assert!(files[1].ends_with("build/untracked.txt"));
+    }
+
+    #[test]
+    fn index_paths_match_git_in_every_index_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        git(d, &["init", "-q"]);
+        let names = [
+            "a.txt",
+            "dir/b.env",
+            "dir/sub/c",
+            "dir/sub/cc",
+            "d\u{e9}j\u{e0}.txt",
+            "x/very/deep/path/with/many/levels/file.rs",
+        ];
+        for n in names {
+            let p = d.join(n);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, "x").unwrap();
+        }
+        git(d, &["add", "a.txt", "dir", "x"]);
+        // An intent-to-add entry carries the extended flags of version 3.
+        git(d, &["add", "-N", "d\u{e9}j\u{e0}.txt"]);
+        let listed = std::process::Command::new("git")
+            .args(["-c", "core.quotepath=off", "ls-files", "-z"])
+            .current_dir(d)
+            .output()
+            .unwrap()
+            .stdout;
+        let mut want: Vec<Vec<u8>> = listed
+            .split(|&b| b == 0)
+            .filter(|p| !p.is_empty())
+            .map(<[u8]>::to_vec)
+            .collect();
+        want.sort();
+        for version in ["2", "3", "4"] {
+            git(d, &["update-index", "--index-version", version]);
+            let data = std::fs::read(d.join(".git/index")).unwrap();
+            let mut got = index_paths(&data, 20).expect(version);
+            got.sort();
+            assert_eq!(got, want, "index version {version}");
+        }
+        assert!(index_paths(b"DIRC\0\0\0\x09", 20).is_none());
+        assert!(index_paths(&[0u8; 100], 20).is_none());
     }
 
     /// mkfifo(1) keeps the tests free of `unsafe`.
