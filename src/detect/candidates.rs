@@ -5,7 +5,8 @@
 use crate::rules::{Rule, Validator};
 use std::ops::Range;
 
-/// How far around an anchor hit the pattern is run.
+/// How far around an anchor hit the pattern is run, at most (a pattern whose longest match is
+/// known runs only that far).
 const ANCHOR_REACH: usize = 256;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,15 +21,18 @@ pub struct Candidate {
 /// holds (valid or not: a measure of how dense the file is with values of this shape).
 pub fn find(rule: &Rule, text: &[u8], owned: Range<usize>) -> (Vec<Candidate>, usize) {
     let mut spans: Vec<(usize, usize)> = Vec::new();
-    match &rule.anchor {
-        Some(anchor) => {
+    match (&rule.anchor, &rule.anchor_finder) {
+        (Some(anchor), Some(finder)) => {
+            let reach = rule
+                .max_match_len
+                .map_or(ANCHOR_REACH, |m| m.min(ANCHOR_REACH));
             let mut last_end = 0;
-            for hit in memchr::memmem::find_iter(text, anchor) {
+            for hit in finder.find_iter(text) {
                 if hit < last_end {
                     continue;
                 }
-                let lo = hit.saturating_sub(ANCHOR_REACH);
-                let hi = (hit + anchor.len() + ANCHOR_REACH).min(text.len());
+                let lo = hit.saturating_sub(reach);
+                let hi = (hit + anchor.len() + reach).min(text.len());
                 for m in rule.regex.find_iter(&text[lo..hi]) {
                     let (s, e) = (lo + m.start(), lo + m.end());
                     if s <= hit && hit < e && s >= last_end {
@@ -39,7 +43,7 @@ pub fn find(rule: &Rule, text: &[u8], owned: Range<usize>) -> (Vec<Candidate>, u
                 }
             }
         }
-        None => spans.extend(rule.regex.find_iter(text).map(|m| (m.start(), m.end()))),
+        _ => spans.extend(rule.regex.find_iter(text).map(|m| (m.start(), m.end()))),
     }
     let shapes = spans.len();
     let found = spans
