@@ -166,10 +166,6 @@ pub struct ScanOptions {
     #[command(flatten)]
     pub suppress: SuppressArgs,
 
-    /// Scan blobs that look binary too (they are skipped by default).
-    #[arg(long)]
-    pub binary: bool,
-
     /// Worker threads (0 = one per CPU).
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
@@ -224,7 +220,7 @@ pub struct DetectionArgs {
     #[command(flatten)]
     pub rules: RuleFiles,
 
-    /// Do not decode base64 runs while searching.
+    /// Do not decode base64, URL-encoded or backslash-escaped text while searching.
     #[arg(long)]
     pub no_decode: bool,
 }

@@ -252,7 +252,6 @@ impl ReportSettings {
 pub struct ScanSettings {
     pub walk: WalkOptions,
     pub stdin: bool,
-    pub binary: bool,
     pub decode: bool,
     pub min_confidence: Confidence,
     pub rules: RuleSet,
@@ -284,7 +283,6 @@ pub struct Resolved {
     pub min_confidence: Confidence,
     pub decode: bool,
     pub report: ReportSettings,
-    pub binary: bool,
     pub threads: usize,
 }
 
@@ -306,7 +304,6 @@ pub fn resolve(options: &ScanOptions, root: &Path) -> Result<Resolved, SettingsE
         min_confidence,
         decode,
         report,
-        binary: options.binary,
         threads: threads(options.threads),
     })
 }
@@ -406,7 +403,6 @@ pub fn scan(args: &ScanArgs) -> Result<ScanSettings, SettingsError> {
             exclude,
         },
         stdin,
-        binary: r.binary,
         decode: r.decode,
         min_confidence: r.min_confidence,
         rules: r.rules,

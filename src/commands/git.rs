@@ -17,7 +17,7 @@ use crate::source::fs::Warning;
 use crate::source::git::{
     self as git_source, BlobItem, BlobVisitor, GitError, History, Notes, Opener, Selection,
 };
-use crate::source::reader::{self, Outcome};
+use crate::source::reader;
 use anyhow::{Context, Result};
 use git2::{Oid, Repository};
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
@@ -32,7 +32,6 @@ pub struct GitScan {
     pub detector: Detector,
     pub min: Confidence,
     pub report: ReportSettings,
-    pub binary: bool,
     pub threads: usize,
     exclude: Option<Gitignore>,
 }
@@ -57,7 +56,6 @@ impl GitScan {
             detector: Detector::new(r.rules).with_decoding(r.decode),
             min: r.min_confidence,
             report: r.report,
-            binary: r.binary,
             threads: r.threads,
             exclude,
         })
@@ -130,24 +128,22 @@ struct BlobScanner<'a> {
     found: Vec<BlobDetections>,
     files: u64,
     bytes: u64,
-    binary: u64,
     unreadable: Vec<Warning>,
 }
 
-/// Scans one blob as `scan` scans a file: binary sniffing, UTF-16, windows, whole-file facts.
+/// Scans one blob as `scan` scans a file: every view (bytes, UTF-16/32, wide text), windows,
+/// whole-file facts.
 fn scan_blob(
     detector: &Detector,
     path: &str,
     content: &[u8],
-    binary: bool,
     buf: &mut Vec<u8>,
-) -> std::io::Result<(Outcome, Vec<Detection>)> {
+) -> std::io::Result<(u64, Vec<Detection>)> {
     scan_file(
         detector,
         path,
         Cursor::new(content),
         content.len() as u64,
-        binary,
         buf,
     )
 }
@@ -155,14 +151,8 @@ fn scan_blob(
 impl BlobVisitor for BlobScanner<'_> {
     fn visit(&mut self, item: BlobItem<'_>) {
         let path = shown(item.path);
-        match scan_blob(
-            &self.scan.detector,
-            &path,
-            item.content,
-            self.scan.binary,
-            &mut self.buf,
-        ) {
-            Ok((Outcome::Text { bytes }, detections)) => {
+        match scan_blob(&self.scan.detector, &path, item.content, &mut self.buf) {
+            Ok((bytes, detections)) => {
                 self.files += 1;
                 self.bytes += bytes;
                 self.counters.files.fetch_add(1, Ordering::Relaxed);
@@ -171,7 +161,6 @@ impl BlobVisitor for BlobScanner<'_> {
                     self.found.push((item.index, detections));
                 }
             }
-            Ok((Outcome::Binary, _)) => self.binary += 1,
             // Reading from memory fails only on a bug; keep it visible.
             Err(e) => self.unreadable.push(Warning {
                 path,
@@ -246,7 +235,6 @@ pub fn scan_commits(
                 found: Vec::new(),
                 files: 0,
                 bytes: 0,
-                binary: 0,
                 unreadable: Vec::new(),
             }
         })?;
@@ -264,7 +252,6 @@ pub fn scan_commits(
     for s in scanners {
         c.files += s.files;
         c.bytes += s.bytes;
-        c.skipped.binary += s.binary;
         c.skipped.unreadable += s.unreadable.len() as u64;
         for w in s.unreadable {
             c.not_scanned(IncompleteKind::Object, w.path, w.message);
@@ -421,7 +408,7 @@ fn keys_in_head(
             let Ok(content) = git_source::read_blob(repo, blob) else {
                 continue;
             };
-            if let Ok((_, found)) = scan_blob(&scan.detector, "", &content, scan.binary, &mut buf) {
+            if let Ok((_, found)) = scan_blob(&scan.detector, "", &content, &mut buf) {
                 keys.extend(found.iter().map(|d| d.secret.fingerprint()));
             }
         }
@@ -452,8 +439,8 @@ fn scan_staged(repo: &Repository, scan: &GitScan, use_env_index: bool) -> Result
             notes.lfs_pointers += 1;
             continue;
         }
-        match scan_blob(&scan.detector, &path, &content, scan.binary, &mut buf) {
-            Ok((Outcome::Text { bytes }, detections)) => {
+        match scan_blob(&scan.detector, &path, &content, &mut buf) {
+            Ok((bytes, detections)) => {
                 c.files += 1;
                 c.bytes += bytes;
                 let added: Vec<Detection> = detections
@@ -462,7 +449,6 @@ fn scan_staged(repo: &Repository, scan: &GitScan, use_env_index: bool) -> Result
                     .collect();
                 c.add(&scan.detector, &path, file.path.clone(), added, scan.min);
             }
-            Ok((Outcome::Binary, _)) => c.skipped.binary += 1,
             Err(e) => {
                 c.skipped.unreadable += 1;
                 c.not_scanned(IncompleteKind::Object, path, format!("cannot scan: {e}"));

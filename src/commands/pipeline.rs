@@ -40,7 +40,6 @@ impl Collected {
         self.warnings.extend(other.warnings);
         self.files += other.files;
         self.bytes += other.bytes;
-        self.skipped.binary += other.skipped.binary;
         self.skipped.not_regular += other.skipped.not_regular;
         self.skipped.symlinks += other.skipped.symlinks;
         self.skipped.unreadable += other.skipped.unreadable;

@@ -1,34 +1,38 @@
 //! `lushaguard scan`: files, directories and standard input. Each walker thread reads a file in
-//! windows and runs the detector on it; findings are collected, filtered by confidence, sorted
-//! by (path, line, column) and written once at the end, so the report is the same byte for byte
-//! whatever the thread count. Warnings are sorted the same way and printed before the report.
+//! windows and runs the detector on each view of it (its bytes; its transcoded text when it is
+//! UTF-16 or UTF-32; wide text among binary data); findings are collected, filtered by
+//! confidence, sorted by (path, line, column) and written once at the end, so the report is the
+//! same byte for byte whatever the thread count. Warnings are sorted the same way and printed
+//! before the report. `scan_file` is also how `git` scans a blob.
 
 use super::pipeline::{self, sort_key, Collected};
 use super::progress::{Counters, Progress};
 use crate::cli::ScanArgs;
-use crate::detect::{Confidence, Detection, Detector, Document, FileFacts};
+use crate::detect::{Confidence, Detection, Detector, Document, Encoding, FileFacts};
 use crate::report::IncompleteKind;
 use crate::settings;
 use crate::source::fs::{self as fs_source, display_path, Item, Skip, Warning};
-use crate::source::reader::{self, Outcome};
+use crate::source::reader;
 use anyhow::Result;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::Mutex;
 
-/// Runs the detector over a stream, window by window.
+/// Runs the detector over a stream, window by window and view by view. Returns the number of
+/// bytes read and the detections.
 pub fn scan_reader<R: Read>(
     detector: &Detector,
     path: &str,
     reader: R,
     size_hint: Option<u64>,
     facts: Option<&FileFacts>,
-    binary: bool,
     buf: &mut Vec<u8>,
-) -> std::io::Result<(Outcome, Vec<Detection>)> {
+) -> std::io::Result<(u64, Vec<Detection>)> {
     let mut found = Vec::new();
-    let outcome = reader::read_windows(reader, binary, buf, size_hint, |w| {
+    let mut transcoded = false;
+    let bytes = reader::read_windows(reader, buf, size_hint, |w| {
+        transcoded |= w.encoding.is_some();
         let doc = Document {
             text: w.text,
             path,
@@ -39,8 +43,36 @@ pub fn scan_reader<R: Read>(
             file: facts,
         };
         found.extend(detector.detect(&doc));
+        if w.zeros {
+            found.extend(detector.detect_wide(&doc));
+        }
     })?;
-    Ok((outcome, found))
+    Ok((bytes, one_per_key_and_line(found, transcoded)))
+}
+
+/// Drops what the search for wide text found again: a key it found on a line where another view
+/// found it too, or anywhere in a file whose UTF-16 or UTF-32 text was searched as such.
+fn one_per_key_and_line(found: Vec<Detection>, transcoded: bool) -> Vec<Detection> {
+    let (wide, mut kept): (Vec<Detection>, Vec<Detection>) = found
+        .into_iter()
+        .partition(|d| d.encoding == Some(Encoding::Wide));
+    let in_transcoded = |d: &Detection| {
+        matches!(
+            d.encoding,
+            Some(Encoding::Utf16Le | Encoding::Utf16Be | Encoding::Utf32Le | Encoding::Utf32Be)
+        )
+    };
+    let mut extra = Vec::new();
+    for d in wide {
+        let again = kept.iter().any(|k| {
+            k.secret == d.secret && (k.line == d.line || (transcoded && in_transcoded(k)))
+        });
+        if !again {
+            extra.push(d);
+        }
+    }
+    kept.extend(extra);
+    kept
 }
 
 /// Scans a regular file. A file larger than one window is read twice: first for whole-file
@@ -50,23 +82,19 @@ pub fn scan_file<F: Read + Seek>(
     path: &str,
     mut file: F,
     len: u64,
-    binary: bool,
     buf: &mut Vec<u8>,
-) -> std::io::Result<(Outcome, Vec<Detection>)> {
+) -> std::io::Result<(u64, Vec<Detection>)> {
     let facts = if len > reader::WINDOW as u64 {
         let mut facts = FileFacts::default();
-        let outcome = reader::read_windows(&mut file, binary, buf, None, |w| {
+        reader::read_windows(&mut file, buf, None, |w| {
             facts.merge(&detector.facts(&w.text[w.owned.clone()]));
         })?;
-        if outcome == Outcome::Binary {
-            return Ok((outcome, Vec::new()));
-        }
         file.seek(SeekFrom::Start(0))?;
         Some(facts)
     } else {
         None
     };
-    scan_reader(detector, path, file, Some(len), facts.as_ref(), binary, buf)
+    scan_reader(detector, path, file, Some(len), facts.as_ref(), buf)
 }
 
 fn record(
@@ -75,10 +103,10 @@ fn record(
     detector: &Detector,
     min: Confidence,
     path: &Path,
-    result: std::io::Result<(Outcome, Vec<Detection>)>,
+    result: std::io::Result<(u64, Vec<Detection>)>,
 ) {
     match result {
-        Ok((Outcome::Text { bytes }, detections)) => {
+        Ok((bytes, detections)) => {
             c.files += 1;
             c.bytes += bytes;
             counters.files.fetch_add(1, Ordering::Relaxed);
@@ -93,7 +121,6 @@ fn record(
                 );
             }
         }
-        Ok((Outcome::Binary, _)) => c.skipped.binary += 1,
         Err(e) => {
             c.skipped.unreadable += 1;
             c.not_scanned(
@@ -125,7 +152,6 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
     let settings = settings::scan(args)?;
     let detector = Detector::new(settings.rules.clone()).with_decoding(settings.decode);
     let min = settings.min_confidence;
-    let binary = settings.binary;
     let progress = Progress::start(settings.report.progress, "scanning");
     let shared = Mutex::new(Collected::default());
 
@@ -137,7 +163,6 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
             std::io::stdin().lock(),
             None,
             None,
-            binary,
             &mut buf,
         );
         let mut c = shared.lock().unwrap_or_else(|p| p.into_inner());
@@ -162,7 +187,7 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
             match item {
                 Ok(Item::File { path, file, len }) => {
                     let shown = display_path(&path);
-                    let result = scan_file(detector, &shown, file, len, binary, &mut buf);
+                    let result = scan_file(detector, &shown, file, len, &mut buf);
                     record(c, counters, detector, min, &path, result);
                     // Don't let one huge file pin its buffer for the rest of the walk.
                     if buf.capacity() > 2 * reader::WINDOW {
@@ -229,15 +254,7 @@ mod tests {
     fn a_read_error_makes_the_scan_incomplete_and_it_goes_on() {
         let detector = Detector::new(RuleSet::builtin().unwrap());
         let mut buf = Vec::new();
-        let result = scan_reader(
-            &detector,
-            "bad.txt",
-            Failing(10_000),
-            None,
-            None,
-            false,
-            &mut buf,
-        );
+        let result = scan_reader(&detector, "bad.txt", Failing(10_000), None, None, &mut buf);
         assert!(result.is_err());
         let mut c = Collected::default();
         let counters = Counters::default();
@@ -253,15 +270,7 @@ mod tests {
         assert_eq!(c.incomplete.len(), 1);
         assert!(c.incomplete[0].reason.contains("input/output error"));
         // The next file is scanned as usual.
-        let ok = scan_reader(
-            &detector,
-            "ok.txt",
-            &b"x=1\n"[..],
-            None,
-            None,
-            false,
-            &mut buf,
-        );
+        let ok = scan_reader(&detector, "ok.txt", &b"x=1\n"[..], None, None, &mut buf);
         record(
             &mut c,
             &counters,

@@ -14,6 +14,7 @@ mod evidence;
 mod keyword;
 mod lines;
 mod placeholder;
+mod wide;
 mod words;
 
 pub use evidence::Confidence;
@@ -35,6 +36,19 @@ pub enum Encoding {
     Utf16Le,
     #[serde(rename = "utf-16be")]
     Utf16Be,
+    #[serde(rename = "utf-32le")]
+    Utf32Le,
+    #[serde(rename = "utf-32be")]
+    Utf32Be,
+    /// Percent-encoding (`%2D`).
+    #[serde(rename = "url")]
+    Url,
+    /// Backslash escapes (`\u002d`, `\x2d`, `\/`).
+    #[serde(rename = "escape")]
+    Escape,
+    /// UTF-16 or UTF-32 text found among binary data (read without its zero bytes).
+    #[serde(rename = "wide")]
+    Wide,
 }
 
 impl Encoding {
@@ -43,6 +57,11 @@ impl Encoding {
             Encoding::Base64 => "base64",
             Encoding::Utf16Le => "utf-16le",
             Encoding::Utf16Be => "utf-16be",
+            Encoding::Utf32Le => "utf-32le",
+            Encoding::Utf32Be => "utf-32be",
+            Encoding::Url => "url",
+            Encoding::Escape => "escape",
+            Encoding::Wide => "wide",
         }
     }
 }
@@ -138,9 +157,10 @@ pub struct Detector {
     keywords: Vec<keyword::Finder>,
     hosts: Vec<keyword::Finder>,
     decode: bool,
-    /// Base64 images of every rule's anchor; `None` when some rule has no usable anchor and
-    /// base64 runs must be found by sampling.
-    images: Option<Vec<encoded::Image>>,
+    /// Finds and decodes base64, URL-encoded and escaped regions.
+    decoder: encoded::Decoder,
+    /// What makes a window with zero bytes worth searching as wide text.
+    wide_hints: wide::WideHints,
 }
 
 /// Per-window lookups, built only when a window has something to assess.
@@ -163,22 +183,25 @@ impl Detector {
             .iter()
             .map(|r| keyword::Finder::hosts(&r.hosts))
             .collect();
-        let images = set
-            .rules
-            .iter()
-            .map(|r| r.anchor.as_deref().and_then(encoded::images))
-            .collect::<Option<Vec<_>>>()
-            .map(|v| v.concat());
+        let anchors: Option<Vec<Vec<u8>>> = set.rules.iter().map(|r| r.anchor.clone()).collect();
+        let decoder = encoded::Decoder::new(anchors.clone());
+        let wide_hints = wide::WideHints::new(anchors.map(|a| {
+            let images = decoder.images().unwrap_or_default();
+            a.into_iter()
+                .chain(images.iter().map(|i| i.literal().to_vec()))
+                .collect()
+        }));
         Detector {
             set,
             keywords,
             hosts,
             decode: true,
-            images,
+            decoder,
+            wide_hints,
         }
     }
 
-    /// Turns base64 decoding on or off.
+    /// Turns decoding (base64, URL encoding, escapes) on or off.
     pub fn with_decoding(mut self, decode: bool) -> Detector {
         self.decode = decode;
         self
@@ -215,12 +238,12 @@ impl Detector {
             shapes.push(n);
             found.extend(cands.into_iter().map(|c| (ri, c)));
         }
-        let runs = match (&self.images, self.decode) {
-            (_, false) => Vec::new(),
-            (Some(images), true) => encoded::runs_with_images(text, doc.owned.clone(), images),
-            (None, true) => encoded::runs(text, doc.owned.clone()),
+        let regions = if self.decode {
+            self.decoder.regions(text, doc.owned.clone())
+        } else {
+            Vec::new()
         };
-        if found.is_empty() && runs.is_empty() {
+        if found.is_empty() && regions.is_empty() {
             return Vec::new();
         }
         let window = self.window(text);
@@ -230,9 +253,13 @@ impl Detector {
                 out.push(d);
             }
         }
-        for (a, b) in runs {
-            out.extend(self.assess_encoded(doc, &window, &shapes, a, b));
+        for (region, decoded) in regions {
+            out.extend(self.assess_encoded(doc, &window, &shapes, &region, decoded));
         }
+        // One finding per place: overlapping chunks and alternative decodings of a region
+        // report the same key at the same spot.
+        let mut seen = std::collections::BTreeSet::new();
+        out.retain(|d| seen.insert((d.line, d.column, d.rule, d.secret.clone())));
         out
     }
 
@@ -300,20 +327,27 @@ impl Detector {
         )
     }
 
-    /// Decodes a base64 run and assesses the values inside it. A value keeps its own name when
-    /// the decoded text names it (`LUSHA_API_KEY=...` inside an encoded `.env`), and otherwise
-    /// takes the name of the slot the run sits in (`LUSHA_API_KEY: <base64>`).
+    /// Decodes an encoded region (base64, URL-encoded, escaped; layers inside it too) and
+    /// assesses the values inside it. A value keeps its own name when the decoded text names it
+    /// (`LUSHA_API_KEY=...` inside an encoded `.env`), and otherwise takes the name of the slot
+    /// the region sits in (`LUSHA_API_KEY: <base64>`). A value the region holds as it is was
+    /// found by the plain search already.
     fn assess_encoded(
         &self,
         doc: &Document<'_>,
         w: &Window<'_>,
         shapes: &[usize],
-        a: usize,
-        b: usize,
+        region: &encoded::Region,
+        decodings: Vec<encoded::Decoded>,
     ) -> Vec<Detection> {
         let vocab = &self.set.vocabulary;
+        let (a, b) = (region.start, region.end);
         let mut out = Vec::new();
-        for decoded in encoded::decode_run(&w.text[a..b]) {
+        for encoded::Decoded {
+            bytes: decoded,
+            layers,
+        } in decodings
+        {
             let mut inner_found = Vec::new();
             for (ri, rule) in self.set.rules.iter().enumerate() {
                 let (cands, _) = candidates::find(rule, &decoded, 0..decoded.len());
@@ -325,7 +359,9 @@ impl Detector {
             let inner = self.window(&decoded);
             for (ri, cand) in inner_found {
                 let rule = &self.set.rules[ri];
-                if placeholder::placeholder_reason(&cand.value, &rule.placeholders).is_some() {
+                if placeholder::placeholder_reason(&cand.value, &rule.placeholders).is_some()
+                    || encoded::holds_literally(&w.text[a..b], &cand.value)
+                {
                     continue;
                 }
                 let outer_s = self.surroundings(doc, w, shapes, ri);
@@ -360,14 +396,14 @@ impl Detector {
                     cand.value.clone(),
                     (a, b),
                     &ev,
-                    Some(Encoding::Base64),
+                    Some(region.layer.encoding()),
                 ) {
-                    d.reasons.push("= decoded from base64".into());
+                    let names: Vec<&str> = layers.iter().map(|l| l.name()).collect();
+                    d.reasons
+                        .push(format!("= decoded from {}", names.join(", then ")));
                     out.push(d);
                 }
             }
-            // The first alignment that yields candidates is the right one.
-            break;
         }
         out
     }
@@ -400,14 +436,21 @@ impl Detector {
             confidence,
             reasons: scored.reasons,
             encoding,
-            snippet: self.snippet(w.text, ls, le, start, end),
+            snippet: self.snippet(w.text, (ls, le), (start, end), encoding),
             allowed: memchr::memmem::find(&w.text[ls..le], ALLOW_MARKER).is_some(),
         })
     }
 
     /// The line around `start..end`, cut to a readable length, with every value that has the
-    /// shape of any rule's secret and every long base64 run masked.
-    fn snippet(&self, text: &[u8], ls: usize, le: usize, start: usize, end: usize) -> String {
+    /// shape of any rule's secret, every long base64 run and every escaped token that decodes to
+    /// a secret masked; a decoded finding's own region too.
+    fn snippet(
+        &self,
+        text: &[u8],
+        (ls, le): (usize, usize),
+        (start, end): (usize, usize),
+        encoding: Option<Encoding>,
+    ) -> String {
         let (mut a, mut b) = (ls, le);
         if le - ls > SNIPPET_LINE {
             a = start.saturating_sub(SNIPPET_CONTEXT).max(ls);
@@ -423,37 +466,42 @@ impl Detector {
         let ma = a.saturating_sub(SNIPPET_CONTEXT).max(ls);
         let mb = (b + SNIPPET_CONTEXT).min(le);
         let region = &text[ma..mb];
-        let mut masks: Vec<(usize, usize, bool)> = Vec::new();
+        let mut masks: Vec<(usize, usize, Option<&str>)> = Vec::new();
         for rule in &self.set.rules {
             masks.extend(
                 rule.regex
                     .find_iter(region)
-                    .map(|m| (ma + m.start(), ma + m.end(), false)),
+                    .map(|m| (ma + m.start(), ma + m.end(), None)),
             );
         }
         masks.extend(
-            encoded::runs(region, 0..region.len())
+            self.decoder
+                .masks(region)
                 .into_iter()
-                .map(|(x, y)| (ma + x, ma + y, true)),
+                .map(|(x, y, label)| (ma + x, ma + y, Some(label))),
         );
+        if let Some(e @ (Encoding::Base64 | Encoding::Url | Encoding::Escape)) = encoding {
+            masks.push((start, end.min(le), Some(e.as_str())));
+        }
         masks.sort_unstable();
         let mut out = String::new();
         if a > ls {
             out.push('…');
         }
         let mut pos = a;
-        for (ms, me, is_run) in masks {
+        for (ms, me, label) in masks {
             if me <= pos || ms >= b {
                 continue;
             }
             let ms = ms.max(pos);
             out.push_str(&String::from_utf8_lossy(&text[pos..ms]));
             let hidden = String::from_utf8_lossy(&text[ms..me.min(b)]);
-            if is_run {
-                out.extend(hidden.chars().take(4));
-                out.push_str("…(base64)");
-            } else {
-                out.push_str(&secret::redact(&hidden));
+            match label {
+                Some(label) => {
+                    out.extend(hidden.chars().take(4));
+                    out.push_str(&format!("…({label})"));
+                }
+                None => out.push_str(&secret::redact(&hidden)),
             }
             pos = me.min(b);
         }
