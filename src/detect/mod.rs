@@ -480,6 +480,11 @@ impl Detector {
                 .into_iter()
                 .map(|(x, y, label)| (ma + x, ma + y, Some(label))),
         );
+        masks.extend(
+            self.wide_masks(region)
+                .into_iter()
+                .map(|(x, y)| (ma + x, ma + y, Some("wide"))),
+        );
         if let Some(e @ (Encoding::Base64 | Encoding::Url | Encoding::Escape)) = encoding {
             masks.push((start, end.min(le), Some(e.as_str())));
         }

@@ -77,6 +77,41 @@ pub fn strip_zeros(bytes: &[u8]) -> Vec<u8> {
 }
 
 impl super::Detector {
+    /// Where wide text in `region` (raw bytes of a snippet) holds something a snippet must not
+    /// show: what the rules match and what the decoder masks once the zero bytes are dropped,
+    /// mapped back onto `region`. The plain masks cannot see a key spelled `8\07\0d\02\0...`.
+    pub(super) fn wide_masks(&self, region: &[u8]) -> Vec<(usize, usize)> {
+        if memchr::memchr(0, region).is_none() {
+            return Vec::new();
+        }
+        let mut narrowed = Vec::with_capacity(region.len());
+        let mut at = Vec::with_capacity(region.len());
+        for (i, &b) in region.iter().enumerate() {
+            if b != 0 {
+                narrowed.push(b);
+                at.push(i);
+            }
+        }
+        let mut spans: Vec<(usize, usize)> = Vec::new();
+        for rule in self.rules() {
+            spans.extend(
+                rule.regex
+                    .find_iter(&narrowed)
+                    .map(|m| (m.start(), m.end())),
+            );
+        }
+        spans.extend(
+            self.decoder
+                .masks(&narrowed)
+                .into_iter()
+                .map(|(a, b, _)| (a, b)),
+        );
+        spans
+            .into_iter()
+            .filter_map(|(a, b)| Some((*at.get(a)?, at.get(b.checked_sub(1)?)? + 1)))
+            .collect()
+    }
+
     /// Detections in the wide text of `doc` (see the module comment), each marked `wide`. Empty
     /// when the window holds no zero bytes or nothing that could be a widened secret.
     pub fn detect_wide(&self, doc: &Document<'_>) -> Vec<Detection> {
