@@ -196,7 +196,7 @@ report=$("$lg" git --threads "$threads" --no-progress --format json "$repo" 2>/d
 read -r bytes blobs findings < <(printf '%s' "$report" | python3 -c '
 import json, sys
 s = json.load(sys.stdin)["summary"]
-print(s["bytes_scanned"], s["files_scanned"] + s["skipped"]["binary"], s["findings"])')
+print(s["bytes_scanned"], s["files_scanned"], s["findings"])')
 commits=$(git -C "$repo" rev-list --all | wc -l)
 objects=$(git -C "$repo" count-objects -v | awk '/^in-pack:/ {print $2}')
 pack=$(git -C "$repo" count-objects -v | awk '/^size-pack:/ {print $2}')
