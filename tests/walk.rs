@@ -369,3 +369,29 @@ fn ignore_files_above_a_scanned_directory_outside_any_repository_are_not_read() 
     let out = run(base.path(), &["scan", "--format", "json", "."]);
     assert_eq!(out.code, 0, "{}", out.all());
 }
+
+#[test]
+fn repositories_inside_a_scanned_directory_keep_their_own_rules() {
+    let base = tempfile::tempdir().unwrap();
+    let home = base.path().join("home");
+    write(&home.join(".gitconfig"), "");
+    let projects = base.path().join("projects");
+    let api = projects.join("api");
+    std::fs::create_dir_all(&api).unwrap();
+    let repo = Repo {
+        root: &api,
+        home: &home,
+    };
+    repo.git(&["init", "-q"]);
+    write(&api.join(".gitignore"), "*.env\nnode_modules/\n");
+    write(&api.join("prod.env"), &env(KEY)); // tracked though ignored
+    write(&api.join("node_modules/pkg/.env"), &env(KEY2)); // untracked, ignored
+    write(&api.join("local.env"), &env(KEY3)); // untracked, ignored
+    repo.git(&["add", ".gitignore"]);
+    repo.git(&["add", "-f", "prod.env"]);
+    repo.git(&["commit", "-q", "-m", "Initial"]);
+    write(&projects.join("notes/todo.env"), &env(KEY4)); // outside any repository
+    let (code, paths, all) = repo.scan(&projects, &["."]);
+    assert_eq!(code, 1, "{all}");
+    assert_eq!(paths, ["api/prod.env", "notes/todo.env"], "{all}");
+}

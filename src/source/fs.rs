@@ -264,6 +264,9 @@ struct DirRules {
     git_ignore: Gitignore,
     /// The directory is the top of a work tree (its `.gitignore` files above do not apply).
     git_top: bool,
+    /// The work tree the directory lies in, if any (a repository nested in the scanned tree has
+    /// its own).
+    tree: Option<Arc<WorkTree>>,
     /// The directory is ignored, and walked only for the tracked files inside it.
     ignored: bool,
 }
@@ -278,24 +281,33 @@ impl DirRules {
             b.build().unwrap_or_else(|_| Gitignore::empty())
         };
         let (dot_ignore, git_ignore) = (one(".ignore"), one(".gitignore"));
+        let git_top = dir.join(".git").exists();
+        let tree = if git_top {
+            WorkTree::at(dir).map(Arc::new)
+        } else {
+            parent.as_ref().and_then(|p| p.tree.clone())
+        };
         DirRules {
             any: !dot_ignore.is_empty()
                 || !git_ignore.is_empty()
+                || tree
+                    .as_ref()
+                    .is_some_and(|t| !t.exclude.is_empty() || !t.global.is_empty())
                 || parent.as_ref().is_some_and(|p| p.any),
             parent,
             dot_ignore,
             git_ignore,
-            git_top: dir.join(".git").exists(),
+            git_top,
+            tree,
             ignored,
         }
     }
 }
 
-/// The work tree a scanned directory lies in.
+/// A git work tree: what its repository ignores and tracks.
 struct WorkTree {
-    /// The scanned directory relative to the top of the work tree, `/`-separated, with a
-    /// trailing `/` (empty at the top).
-    prefix: Vec<u8>,
+    /// The top of the work tree, absolute, `/`-separated, with a trailing `/`.
+    top: Vec<u8>,
     /// The index file; read only when something is ignored (a fresh clone ignores nothing).
     index: PathBuf,
     /// Bytes of an object id: 20 (SHA-1) or 32 (SHA-256).
@@ -309,15 +321,17 @@ struct WorkTree {
 }
 
 impl WorkTree {
-    /// The work tree around `root`, and its top: the nearest directory holding `.git` (a
+    /// The top of the work tree around `abs`: the nearest directory holding `.git` (a
     /// directory, or a file naming one as in linked worktrees and submodules). Found by looking,
     /// as ripgrep does; opening the repository with libgit2 costs more than a small scan.
-    fn find(root: &Path) -> Option<(WorkTree, PathBuf)> {
-        let abs = root.canonicalize().ok()?;
-        let top = abs
-            .ancestors()
-            .find(|d| d.join(".git").exists())?
-            .to_path_buf();
+    fn top_of(abs: &Path) -> Option<PathBuf> {
+        abs.ancestors()
+            .find(|d| d.join(".git").exists())
+            .map(Path::to_path_buf)
+    }
+
+    /// The work tree whose top is `top`.
+    fn at(top: &Path) -> Option<WorkTree> {
         let dot_git = top.join(".git");
         let git_dir = if dot_git.is_dir() {
             dot_git
@@ -330,32 +344,28 @@ impl WorkTree {
             Ok(rel) => git_dir.join(rel.trim()),
             Err(_) => git_dir.clone(),
         };
-        let rel = abs.strip_prefix(&top).ok()?;
-        let mut prefix = path_bytes(rel).into_owned();
-        if !prefix.is_empty() {
-            prefix.push(b'/');
+        let mut top_bytes = path_bytes(top).into_owned();
+        if !top_bytes.ends_with(b"/") {
+            top_bytes.push(b'/');
         }
-        let mut exclude = GitignoreBuilder::new(&top);
+        let mut exclude = GitignoreBuilder::new(top);
         let _ = exclude.add(common.join("info/exclude"));
         let exclude = exclude.build().unwrap_or_else(|_| Gitignore::empty());
-        let (global, _) = GitignoreBuilder::new(&top).build_global();
+        let (global, _) = GitignoreBuilder::new(top).build_global();
         let sha256 = std::fs::read_to_string(common.join("config")).is_ok_and(|config| {
             config.lines().any(|l| {
                 let l: String = l.chars().filter(|c| !c.is_whitespace()).collect();
                 l.eq_ignore_ascii_case("objectformat=sha256")
             })
         });
-        Some((
-            WorkTree {
-                prefix,
-                index: git_dir.join("index"),
-                hash_len: if sha256 { 32 } else { 20 },
-                tracked: OnceLock::new(),
-                exclude,
-                global,
-            },
-            top,
-        ))
+        Some(WorkTree {
+            top: top_bytes,
+            index: git_dir.join("index"),
+            hash_len: if sha256 { 32 } else { 20 },
+            tracked: OnceLock::new(),
+            exclude,
+            global,
+        })
     }
 
     fn tracked(&self) -> Option<&[Vec<u8>]> {
@@ -380,19 +390,22 @@ impl WorkTree {
             .as_deref()
     }
 
-    fn is_tracked(&self, rel: &[u8]) -> bool {
+    /// Is the file at `abs` (absolute bytes) in the index, or, for a directory, anything below
+    /// it (or the directory itself, a submodule)?
+    fn tracks(&self, abs: &[u8], is_dir: bool) -> bool {
         let Some(tracked) = self.tracked() else {
             return true;
         };
-        let path = [&self.prefix[..], rel].concat();
-        tracked.binary_search(&path).is_ok()
-    }
-
-    fn has_tracked_below(&self, rel: &[u8]) -> bool {
-        let Some(tracked) = self.tracked() else {
-            return true;
+        let Some(rel) = abs.strip_prefix(self.top.as_slice()) else {
+            return false;
         };
-        let mut dir = [&self.prefix[..], rel].concat();
+        if tracked.binary_search_by(|t| t.as_slice().cmp(rel)).is_ok() {
+            return true;
+        }
+        if !is_dir {
+            return false;
+        }
+        let mut dir = rel.to_vec();
         dir.push(b'/');
         let i = tracked.partition_point(|t| t < &dir);
         tracked.get(i).is_some_and(|t| t.starts_with(&dir))
@@ -498,7 +511,6 @@ fn parent_bytes(rel: &[u8]) -> &[u8] {
 struct IgnoreRules {
     /// The scanned directory made absolute, so that every matcher sees full paths.
     abs_root: PathBuf,
-    tree: Option<WorkTree>,
     /// Rules of the directories from the top of the work tree down to the scanned one.
     base: Arc<DirRules>,
     /// Rules by directory (relative to the scanned one, `/`-separated).
@@ -522,12 +534,11 @@ impl IgnoreRules {
         let abs_root = root
             .canonicalize()
             .unwrap_or_else(|_| std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf()));
-        let found = WorkTree::find(root);
         // Directories from the top of the work tree (or the scanned directory) down.
-        let mut chain: Vec<PathBuf> = match &found {
-            Some((_, top)) => abs_root
+        let mut chain: Vec<PathBuf> = match WorkTree::top_of(&abs_root) {
+            Some(top) => abs_root
                 .ancestors()
-                .take_while(|d| d.starts_with(top))
+                .take_while(|d| d.starts_with(&top))
                 .map(Path::to_path_buf)
                 .collect(),
             None => vec![abs_root.clone()],
@@ -540,7 +551,6 @@ impl IgnoreRules {
         let base = base.unwrap_or_else(|| Arc::new(DirRules::read(&abs_root, None, false)));
         IgnoreRules {
             abs_root,
-            tree: found.map(|(t, _)| t),
             base,
             dirs: Mutex::new(HashMap::new()),
             id: {
@@ -604,11 +614,7 @@ impl IgnoreRules {
     /// deepest `.gitignore` inside the same work tree, then `.git/info/exclude`, then
     /// `core.excludesFile` (the precedence of ripgrep and git).
     fn matched(&self, dir: &DirRules, rel: &[u8], is_dir: bool) -> bool {
-        let outer = self
-            .tree
-            .as_ref()
-            .is_some_and(|t| !t.exclude.is_empty() || !t.global.is_empty());
-        if !dir.any && !outer {
+        if !dir.any {
             return false;
         }
         let abs = self.absolute(rel);
@@ -620,14 +626,14 @@ impl IgnoreRules {
             if m_ignore.is_none() {
                 m_ignore = rules.dot_ignore.matched(&abs, is_dir).map(|_| ());
             }
-            if self.tree.is_some() && !saw_top && m_git.is_none() {
+            if dir.tree.is_some() && !saw_top && m_git.is_none() {
                 m_git = rules.git_ignore.matched(&abs, is_dir).map(|_| ());
             }
             saw_top |= rules.git_top;
             d = rules.parent.as_deref();
         }
         let m = m_ignore.or(m_git);
-        match &self.tree {
+        match &dir.tree {
             Some(t) if m.is_none() => t
                 .exclude
                 .matched(&abs, is_dir)
@@ -646,14 +652,10 @@ impl IgnoreRules {
             return true;
         }
         // Ignore rules never hide what the repository tracks.
-        let Some(tree) = &self.tree else {
-            return false;
-        };
-        if is_dir {
-            tree.has_tracked_below(rel)
-        } else {
-            tree.is_tracked(rel)
-        }
+        parent
+            .tree
+            .as_ref()
+            .is_some_and(|tree| tree.tracks(&self.absolute(rel), is_dir))
     }
 }
 
