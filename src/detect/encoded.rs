@@ -309,7 +309,7 @@ impl Decoder {
     /// hold an anchor is kept as decoded; one that decodes to text is searched for the next
     /// layer; the rest is dropped.
     fn decode_base64(&self, chars: &[u8], depth: usize, out: &mut Vec<Decoded>) {
-        let url_safe = chars.iter().any(|&c| c == b'-' || c == b'_');
+        let url_safe = memchr::memchr2(b'-', b'_', chars).is_some();
         let engine = engine(url_safe);
         let hits = self
             .images
@@ -730,13 +730,19 @@ fn wrapped_run(text: &[u8], first: (usize, usize), floor: usize) -> Vec<(usize, 
 /// The characters of a run, joined, and the runs it would be without its first or its last
 /// piece: a line joined by mistake can only be at either end, and must not glue bytes to a
 /// secret next to it.
-fn variants(text: &[u8], pieces: &[(usize, usize)]) -> Vec<Vec<u8>> {
-    let join = |ps: &[(usize, usize)]| -> Vec<u8> {
-        let mut v = Vec::with_capacity(ps.iter().map(|(a, b)| b - a).sum());
-        for &(a, b) in ps {
-            v.extend_from_slice(&text[a..b]);
+fn variants<'t>(text: &'t [u8], pieces: &[(usize, usize)]) -> Vec<std::borrow::Cow<'t, [u8]>> {
+    let join = |ps: &[(usize, usize)]| -> std::borrow::Cow<'t, [u8]> {
+        match ps {
+            // Most runs are one piece: no copy.
+            [(a, b)] => std::borrow::Cow::Borrowed(&text[*a..*b]),
+            _ => {
+                let mut v = Vec::with_capacity(ps.iter().map(|(a, b)| b - a).sum());
+                for &(a, b) in ps {
+                    v.extend_from_slice(&text[a..b]);
+                }
+                std::borrow::Cow::Owned(v)
+            }
         }
-        v
     };
     let n = pieces.len();
     let mut out = vec![join(pieces)];
@@ -752,18 +758,25 @@ fn variants(text: &[u8], pieces: &[(usize, usize)]) -> Vec<Vec<u8>> {
 }
 
 /// Pure hex (digests), pure letters (identifiers) and paths (both alphabets' punctuation, as in
-/// `/providers/Microsoft.Web/sites-x`) are not base64 payloads.
+/// `/providers/Microsoft.Web/sites-x`) are not base64 payloads. Stops looking at letters as soon
+/// as it has seen what it needs; the punctuation is searched with memchr.
 fn worth_decoding(text: &[u8], pieces: &[(usize, usize)]) -> bool {
-    let (mut url_safe, mut standard, mut hex, mut digit, mut upper, mut lower) =
-        (false, false, true, false, false, false);
+    let (mut url_safe, mut standard) = (false, false);
+    let (mut hex, mut digit, mut upper, mut lower) = (true, false, false, false);
     for &(a, b) in pieces {
-        for &c in &text[a..b] {
-            url_safe |= c == b'-' || c == b'_';
-            standard |= c == b'+' || c == b'/';
-            hex &= c.is_ascii_hexdigit();
-            digit |= c.is_ascii_digit();
-            upper |= c.is_ascii_uppercase();
-            lower |= c.is_ascii_lowercase();
+        let piece = &text[a..b];
+        url_safe |= memchr::memchr2(b'-', b'_', piece).is_some();
+        standard |= memchr::memchr2(b'+', b'/', piece).is_some();
+        if hex || !(digit && upper && lower) {
+            for &c in piece {
+                hex &= c.is_ascii_hexdigit();
+                digit |= c.is_ascii_digit();
+                upper |= c.is_ascii_uppercase();
+                lower |= c.is_ascii_lowercase();
+                if !hex && digit && upper && lower {
+                    break;
+                }
+            }
         }
     }
     let mixed_alphabets = url_safe && standard;
