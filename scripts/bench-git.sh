@@ -102,10 +102,13 @@ jellyfin_mirror() {
 }
 
 blob_case() { # NAME COUNT MIB
+  local stamp
   REPO="$BENCH_DIR/blob-$2x$3.git"
-  if [ ! -d "$REPO" ]; then
-    note "building $REPO (once; about a minute per GiB) ..."
+  stamp=$(sha256sum "$RULES_DIR/gen-blob-repo.py" | awk '{ print $1 }')
+  if [ ! -d "$REPO" ] || [ "$(cat "$REPO.stamp" 2>/dev/null || true)" != "$stamp" ]; then
+    note "building $REPO (once; a minute or two per GiB) ..."
     python3 "$RULES_DIR/gen-blob-repo.py" --count "$2" --mib "$3" "$REPO" >&2
+    printf '%s\n' "$stamp" >"$REPO.stamp"
   fi
   new_case "$1" "$REPO: one commit, $2 text blob(s) of $3 MiB"
   add_tool lushaguard_j1 "0 1"
