@@ -269,7 +269,8 @@ print_case() { # UNIT
     if [ "${spread%\%}" -gt 50 ]; then noisy=1; fi
   done
   if [ "$noisy" = 1 ]; then
-    printf '   NOISY: a spread above 50%% of the median; rerun this case with more rounds (-n 15) or on a quieter machine\n'
+    printf '   NOISY: a spread above 50%% of the median; rerun this case with more rounds (-n %d) or on a quieter machine\n' \
+      $((runs * 3))
   fi
 }
 
