@@ -242,7 +242,7 @@ print_case() { # UNIT
   read -ra t <<<"$LOADS"
   load_range=$(stats "${t[@]}" | awk '{ printf "%.2f-%.2f", $2, $3 }')
   printf '\n== %s: %s\n' "$CASE" "$CASE_DESC"
-  printf '   %d interleaved rounds after a warm-up, %d threads; 1-minute load average %s during the rounds\n' \
+  printf '   %d interleaved rounds after a warm-up; %d threads unless a name says _j1/_j2; 1-minute load average %s\n' \
     "$runs" "$threads" "$load_range"
   printf '   %-15s %10s  %-24s %7s %7s %10s  %s\n' tool median "min-max (spread)" MB/s "x${REF:-ref}" \
     "peak RSS" "found (last run)"
@@ -293,9 +293,14 @@ bench_start() {
   RESULTS="$BENCH_DIR/results/$BENCH_NAME-$(date +%Y%m%d-%H%M%S).tsv"
   : >"$RESULTS"
   printf '%s on %s: %s CPUs, %s\n' "$BENCH_NAME" "$(uname -n)" "$(nproc)" "$(uptime)"
-  printf 'lushaguard:  %s (%s, commit %s%s)\n' "$LG" "$("$LG" --version)" \
-    "$(git -C "$BENCH_ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')" \
-    "$(git -C "$BENCH_ROOT" diff --quiet HEAD -- src Cargo.toml Cargo.lock rules 2>/dev/null || echo ', with uncommitted changes')"
+  if [ -n "${LUSHAGUARD:-}" ]; then
+    printf 'lushaguard:  %s (%s, given by LUSHAGUARD)\n' "$LG" "$("$LG" --version)"
+  else
+    printf 'lushaguard:  %s (%s, source tree at commit %s%s)\n' "$LG" "$("$LG" --version)" \
+      "$(git -C "$BENCH_ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')" \
+      "$(git -C "$BENCH_ROOT" diff --quiet HEAD -- src Cargo.toml Cargo.lock rules 2>/dev/null ||
+        echo ' with uncommitted changes')"
+  fi
   printf 'kingfisher:  %s\nbetterleaks: %s\n' "$KINGFISHER_LABEL" "$BETTERLEAKS_LABEL"
 }
 
