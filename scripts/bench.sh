@@ -80,7 +80,8 @@ add_scan_tools() {
 # Bytes and count of the files ripgrep searches there: the MB/s denominator for every tool.
 measure_target() {
   local sizes
-  sizes=$("$RG" --files --hidden -g '!.git' -0 "$TARGET" | python3 -c '
+  # rg exits 1 when it lists no file; an empty tree is 0 bytes, not an error.
+  sizes=$({ "$RG" --files --hidden -g '!.git' -0 "$TARGET" || [ $? -eq 1 ]; } | python3 -c '
 import os, sys
 paths = [p for p in sys.stdin.buffer.read().split(b"\0") if p]
 print(sum(os.path.getsize(p) for p in paths), len(paths))')
