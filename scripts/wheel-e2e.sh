@@ -30,17 +30,11 @@ timed() { # timed LABEL COMMAND...: runs COMMAND, then prints how long it took
   "$@"
   echo "    ($label: $((SECONDS - start)) s)"
 }
-venv() {
-  if ! python3 -m venv "$1" 2>/dev/null; then
-    # Debian's python3 ships venv separately.
-    apt-get install -y -qq python3-venv >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null; }
-    rm -rf "$1"
-    python3 -m venv "$1"
-  fi
-}
+# shellcheck source=scripts/e2e-common.sh
+. "$here/scripts/e2e-common.sh"
 
 step "pip wheel . (maturin from PyPI)"
-venv "$work/build"
+make_venv "$work/build"
 timed "pip wheel" "$work/build/bin/pip" wheel --quiet --disable-pip-version-check --no-deps \
   -w "$work/wheelhouse" "$here"
 wheels=("$work/wheelhouse/lushaguard-$version-"*.whl)
@@ -49,7 +43,7 @@ wheel=${wheels[0]}
 echo "built $(basename "$wheel") ($(du -k "$wheel" | cut -f1) KiB)"
 
 step "install the wheel into a fresh virtualenv and run it"
-venv "$work/user"
+make_venv "$work/user"
 timed "pip install" "$work/user/bin/pip" install --quiet --disable-pip-version-check --no-index "$wheel"
 lushaguard="$work/user/bin/lushaguard"
 [ -x "$lushaguard" ] || fail "the wheel put no lushaguard in the virtualenv's bin/"
@@ -65,7 +59,7 @@ grep -q '\*\*\*\*-\*\*\*\*-\*\*\*\*-\*\*\*\*-' "$work/leaks.txt" || fail "no red
 echo "lushaguard $version from the wheel: rules test passed, leaks found (exit 1), clean tree passed"
 
 step "pre-commit from PyPI"
-venv "$work/pc"
+make_venv "$work/pc"
 "$work/pc/bin/pip" install --quiet --disable-pip-version-check pre-commit
 precommit="$work/pc/bin/pre-commit"
 "$precommit" --version
@@ -78,36 +72,7 @@ done
 export PATH="$no_rust_path"
 command -v cargo >/dev/null 2>&1 && fail "cargo is still on PATH"
 export PRE_COMMIT_HOME="$work/pre-commit-home"
-export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL="$work/gitconfig"
-git config --file "$GIT_CONFIG_GLOBAL" user.name "Ada Tester"
-git config --file "$GIT_CONFIG_GLOBAL" user.email "ada@example.com"
-git config --file "$GIT_CONFIG_GLOBAL" commit.gpgsign false
-git config --file "$GIT_CONFIG_GLOBAL" init.defaultBranch main
-unset GIT_DIR GIT_INDEX_FILE GIT_WORK_TREE
-
-new_app() { # new_app DIR: a repository with one commit
-  git init -q "$1"
-  printf '# app\n' > "$1/README.md"
-  git -C "$1" add README.md
-  git -C "$1" commit -q -m initial
-}
-expect_blocked_then_clean() { # in the current repository, with the hook installed
-  printf 'lusha:\n  api_key: %s\n' "$key" > settings.yml
-  git add settings.yml
-  set +e
-  git commit -m "settings" > "$work/commit.log" 2>&1
-  code=$?
-  set -e
-  cat "$work/commit.log"
-  [ "$code" -ne 0 ] || fail "git commit with a key went through"
-  grep -qF "$redacted" "$work/commit.log" || fail "the redacted finding is not in the commit output"
-  if grep -qF "$key" "$work/commit.log"; then fail "the full key appeared in the output"; fi
-  git rm -q --cached settings.yml
-  rm settings.yml
-  printf 'PORT=8080\n' > app.env
-  git add app.env
-  git commit -q -m "clean settings" || fail "a clean commit was blocked"
-}
+isolated_git
 
 step "lushaguard-system: this repository's hook, the wheel's binary on PATH"
 new_app "$work/app-system"
