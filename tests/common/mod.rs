@@ -26,8 +26,12 @@ impl Output {
     }
 }
 
+/// The binary under test: this build's, or `LUSHAGUARD_TEST_BIN` (to check that a regression
+/// test fails on an older build).
 pub fn bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_lushaguard"))
+    std::env::var_os("LUSHAGUARD_TEST_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_lushaguard")))
 }
 
 pub fn repo_root() -> PathBuf {
