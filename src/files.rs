@@ -105,6 +105,22 @@ pub fn absolute(path: &Path) -> PathBuf {
     lexical(&current_dir(), path)
 }
 
+/// lushaguard's directory under an XDG base directory: `$VAR/lushaguard` when `VAR` holds an
+/// absolute path (the XDG rule), else `~/FALLBACK/lushaguard`.
+pub fn xdg_dir(var: &str, fallback: &str) -> Option<PathBuf> {
+    let absolute = |p: PathBuf| p.is_absolute().then_some(p);
+    let base = std::env::var_os(var)
+        .map(PathBuf::from)
+        .and_then(absolute)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .map(PathBuf::from)
+                .and_then(absolute)
+                .map(|h| h.join(fallback))
+        })?;
+    Some(base.join("lushaguard"))
+}
+
 /// What is at a place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {

@@ -200,16 +200,7 @@ impl Default for VerifyPolicy {
 /// The user config: `$XDG_CONFIG_HOME/lushaguard/config.toml`, else
 /// `~/.config/lushaguard/config.toml`.
 pub fn user_config_path() -> Option<PathBuf> {
-    let xdg = std::env::var_os("XDG_CONFIG_HOME")
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute());
-    let base = xdg.or_else(|| {
-        std::env::var_os("HOME")
-            .map(PathBuf::from)
-            .filter(|p| p.is_absolute())
-            .map(|h| h.join(".config"))
-    })?;
-    Some(base.join("lushaguard").join(USER_CONFIG_FILE))
+    files::xdg_dir("XDG_CONFIG_HOME", ".config").map(|d| d.join(USER_CONFIG_FILE))
 }
 
 /// The client settings: flags over the user's settings over the defaults. `config_dir` is where

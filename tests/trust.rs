@@ -572,6 +572,19 @@ fn strict_does_not_honour_allow_marks_the_change_adds() {
         ],
     );
     assert_eq!(out.code, 0, "{}", out.all());
+
+    // Before a commit: a mark on a staged line that HEAD does not have.
+    let added = format!("{edited}SECOND_LUSHA_API_KEY={KEY2} # lushaguard:allow\n");
+    std::fs::write(dir.path().join("config.env"), added).unwrap();
+    git(dir.path(), &["add", "config.env"]);
+    let out = run(dir.path(), &["git", "--staged", "."]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    let out = run(
+        dir.path(),
+        &["git", "--staged", "--strict", "--format", "json", "."],
+    );
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert_eq!(json(&out)["findings"][0]["line"], 3, "{}", out.all());
 }
 
 #[test]
@@ -720,4 +733,51 @@ fn concurrent_runs_lose_no_cache_entry() {
         .filter(|p| p.to_string_lossy().ends_with(".tmp"))
         .collect();
     assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
+fn a_push_cannot_suppress_itself_in_the_pre_receive_hook() {
+    let server = tree(&[]);
+    git(
+        server.path(),
+        &["init", "-q", "--bare", "-b", "main", "srv.git"],
+    );
+    let srv = server.path().join("srv.git");
+    let hook = srv.join("hooks/pre-receive");
+    std::fs::write(
+        &hook,
+        format!(
+            "#!/bin/sh\nexec '{}' hook pre-receive --no-progress\n",
+            bin().display()
+        ),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let fp = lushaguard::secret::fingerprint_of(KEY);
+    let (client, _, _) = pull_request(&[], &[(".lushaguardignore", format!("{fp}\n").as_bytes())]);
+    // The base goes first, so that the branch exists on the server.
+    git(
+        client.path(),
+        &[
+            "push",
+            "-q",
+            srv.to_str().unwrap(),
+            "HEAD~1:refs/heads/main",
+        ],
+    );
+    let out = Command::new("git")
+        .args(["push", srv.to_str().unwrap(), "HEAD:refs/heads/main"])
+        .current_dir(client.path())
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains(".env"), "{stderr}");
+    assert!(stderr.contains(".lushaguardignore (added)"), "{stderr}");
 }

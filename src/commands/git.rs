@@ -59,6 +59,21 @@ impl GitScan {
         args: &ScanOptions,
         range: Option<(Oid, Oid)>,
     ) -> Result<GitScan> {
+        GitScan::build(repo, args, range, range.map(|(base, _)| base))
+    }
+
+    /// Settings for `--staged`: a commit-to-be's base is HEAD, for `--strict`.
+    pub fn staged(repo: &Repository, args: &ScanOptions) -> Result<GitScan> {
+        let head = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
+        GitScan::build(repo, args, None, head.map(|c| c.id()))
+    }
+
+    fn build(
+        repo: &Repository,
+        args: &ScanOptions,
+        range: Option<(Oid, Oid)>,
+        base: Option<Oid>,
+    ) -> Result<GitScan> {
         let base_files = match range {
             Some((base, _)) => {
                 Some(Box::new(CommitFiles::new(repo, base)?) as Box<dyn crate::files::CommitTree>)
@@ -90,8 +105,8 @@ impl GitScan {
                 });
             }
         }
-        let strict_base = match (args.suppress.strict, range) {
-            (true, Some((base, _))) => Some(base),
+        let strict_base = match (args.suppress.strict, base) {
+            (true, Some(base)) => Some(base),
             (true, None) => {
                 r.report.notes.push(
                     "--strict has no base commit to compare with here (a whole history or a new \
@@ -185,12 +200,7 @@ pub fn run(args: &GitArgs) -> Result<u8> {
     };
     let repo = opener.open()?;
     if args.staged {
-        // The base of a commit-to-be is HEAD (none before the first commit).
-        let head = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
-        let mut scan = GitScan::new(&repo, &args.scan)?;
-        if args.scan.suppress.strict {
-            scan.strict_base = head.map(|c| c.id());
-        }
+        let scan = GitScan::staged(&repo, &args.scan)?;
         let collected = scan_staged(&repo, &scan, matches!(opener, Opener::Env))?;
         return pipeline::deliver(&scan.detector, collected, scan.min, &scan.report);
     }

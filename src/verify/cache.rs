@@ -59,16 +59,7 @@ fn fresh_at(e: &Entry, now: u64, ttl: Duration) -> bool {
 /// The user's cache directory for lushaguard: `$XDG_CACHE_HOME/lushaguard`, else
 /// `~/.cache/lushaguard`. `None` when neither can be found.
 pub fn default_dir() -> Option<PathBuf> {
-    let xdg = std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute());
-    let base = xdg.or_else(|| {
-        std::env::var_os("HOME")
-            .map(PathBuf::from)
-            .filter(|p| p.is_absolute())
-            .map(|h| h.join(".cache"))
-    })?;
-    Some(base.join("lushaguard"))
+    crate::files::xdg_dir("XDG_CACHE_HOME", ".cache")
 }
 
 impl Cache {
