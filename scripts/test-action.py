@@ -12,6 +12,7 @@ summary, the `findings` and `sarif-file` outputs, the SARIF file, and the step's
 
     python3 scripts/test-action.py            (needs PyYAML and jsonschema; see test-action.sh)
 """
+import hashlib
 import json
 import os
 import re
@@ -26,6 +27,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 # Random UUID v4s made for this test; Lusha never issued them.
 KEY = "3c9a7e21-5b04-4d8f-a1c6-7e2f9b0d4a58"  # lushaguard:allow (test key)
+FORK_KEY = "3c820abf-f24f-4643-b392-83d11c0e1555"  # lushaguard:allow (test key)
 ZERO = "0" * 40
 FAILURES = []
 
@@ -230,6 +232,43 @@ def main():
         # Whole-history mode, with extra args passed through.
         status, outputs, log, _ = scenario("git", "schedule", {}, {"mode": "git", "args": "--min-confidence high"})
         check(status == 1 and outputs["findings"] == "1", "git mode finds the key in history")
+
+        # A pull request from a fork that adds a key together with its own suppression: the
+        # fingerprint in .lushaguardignore, the value in `allow`, and `.env` in `exclude`. The
+        # settings come from the base, so it fails, and the edit is flagged.
+        fingerprint = hashlib.sha256(FORK_KEY.encode()).hexdigest()
+        git(repo, "checkout", "-q", "-b", "fork-pr", c4)
+        f1 = commit(repo, "Add enrichment settings", [
+            (".env", "LUSHA_API_KEY=%s\n" % FORK_KEY),
+            (".lushaguardignore", "%s\n" % fingerprint),
+            (".lushaguard.toml", 'allow = ["%s"]\nexclude = [".env"]\n' % fingerprint),
+        ])
+        fork_event = {"pull_request": {"base": {"sha": c4},
+                                       "head": {"sha": f1, "repo": {"fork": True}}}}
+        status, outputs, log, summary = scenario("fork", "pull_request", fork_event)
+        check(status == 1, "fork pull request adding a key and its own suppression fails (status %d)" % status)
+        check(outputs["findings"] == "1", "fork: findings output is 1 (got %r)" % outputs["findings"])
+        check(re.search(r"^::error file=\.env,line=1,col=15", log, re.M) is not None,
+              "fork: an error annotation points at .env:1:15")
+        check(re.search(r"^::warning title=lushaguard%3A this change edits suppression settings::.*"
+                        r"\.lushaguard\.toml \(added\).*\.lushaguardignore \(added\)", log, re.M) is not None,
+              "fork: a warning annotation lists the suppression settings the change edits")
+        check("edits suppression settings" in summary, "fork: the job summary says so too")
+        check(FORK_KEY not in log and FORK_KEY not in summary, "fork: the key appears in no log or summary")
+        git(repo, "checkout", "-q", "main")
+
+        # An inline allow mark the change adds: honoured by default, not with strict: true.
+        git(repo, "checkout", "-q", "-b", "marked-pr", c4)
+        m1 = commit(repo, "Add a sample", [("sample.env", "LUSHA_API_KEY=%s # lushaguard:allow\n" % FORK_KEY)])
+        marked = {"pull_request": {"base": {"sha": c4}, "head": {"sha": m1}}}
+        status, outputs, _, _ = scenario("marked", "pull_request", marked)
+        check(status == 0, "a pull request with an allow mark passes by default (status %d)" % status)
+        status, outputs, log, _ = scenario("marked-strict", "pull_request", marked, {"strict": "true"})
+        check(status == 1 and outputs["findings"] == "1",
+              "strict: true fails a pull request whose allow mark is new (status %d)" % status)
+        # Back to main, without the pull requests' branches (their commits are not history).
+        git(repo, "checkout", "-q", "main")
+        git(repo, "branch", "-q", "-D", "fork-pr", "marked-pr")
 
         # A bad mode is an error, not a pass.
         status, _, log, _ = scenario("bad-mode", "push", {"before": c1, "after": c4}, {"mode": "everything"})
