@@ -262,6 +262,8 @@ pub struct Exclusions {
     relative: Vec<String>,
     /// The scanned roots (absolute, lexical) and their matchers for `relative`.
     roots: Vec<(PathBuf, Option<Gitignore>)>,
+    /// The current directory, once: walk paths are relative to it.
+    cwd: PathBuf,
     count: Arc<AtomicUsize>,
 }
 
@@ -306,10 +308,11 @@ impl Exclusions {
 
     /// Fixes the scanned roots; call once all globs are in.
     pub fn set_roots(&mut self, roots: &[PathBuf]) -> Result<(), SuppressError> {
+        self.cwd = current_dir();
         self.roots = roots
             .iter()
             .map(|r| {
-                let abs = resolve(&current_dir(), r);
+                let abs = resolve(&self.cwd, r);
                 let m = if self.relative.is_empty() {
                     None
                 } else {
@@ -331,7 +334,7 @@ impl Exclusions {
         if self.is_empty() {
             return false;
         }
-        let abs = resolve(&current_dir(), path);
+        let abs = resolve(&self.cwd, path);
         let Some((root, relative)) = self
             .roots
             .iter()
@@ -374,20 +377,20 @@ impl Exclusions {
         })
     }
 
-    /// Is a path of a git tree (relative to its top, `workdir` on disk) left out? Not counted
-    /// here: history meets a path in many commits, and the caller counts each path once.
+    /// Is a path of a git tree (relative to its top, `workdir` on disk, absolute and one of the
+    /// roots) left out? Not counted here: history meets a path in many commits, and the caller
+    /// counts each path once.
     pub fn repo_path(&self, workdir: &Path, rel: &Path) -> bool {
         if self.is_empty() {
             return false;
         }
         let abs = resolve(workdir, rel);
-        let root = resolve(&current_dir(), workdir);
         let relative = self
             .roots
             .iter()
-            .find(|(r, _)| *r == root)
+            .find(|(r, _)| r == workdir)
             .and_then(|(_, m)| m.as_ref());
-        self.below(&abs, &root, false)
+        self.below(&abs, workdir, false)
             || relative.is_some_and(|m| m.matched_path_or_any_parents(rel, false).is_ignore())
     }
 
