@@ -266,6 +266,16 @@ def main():
         status, outputs, log, _ = scenario("marked-strict", "pull_request", marked, {"strict": "true"})
         check(status == 1 and outputs["findings"] == "1",
               "strict: true fails a pull request whose allow mark is new (status %d)" % status)
+        # The same fork pull request, its commits missing from the checkout: scanned as files,
+        # and its own suppression settings are not used either.
+        git(repo, "checkout", "-q", "fork-pr")
+        missing = {"pull_request": {"base": {"sha": "1" * 40}, "head": {"sha": "2" * 40}}}
+        status, outputs, log, _ = scenario("fork-files", "pull_request", missing)
+        check(status == 1 and outputs["findings"] == "1",
+              "a fork pull request scanned as files still fails (status %d)" % status)
+        check("its own suppression settings" in log, "fork-files: a warning says why")
+        git(repo, "checkout", "-q", "main")
+
         # Back to main, without the pull requests' branches (their commits are not history).
         git(repo, "checkout", "-q", "main")
         git(repo, "branch", "-q", "-D", "fork-pr", "marked-pr")

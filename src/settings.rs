@@ -214,7 +214,7 @@ pub fn verify_client(
         .verify_url
         .as_deref()
         .or(config.url.as_deref())
-        .unwrap_or(verify::DEFAULT_BASE);
+        .unwrap_or(verify::Verifier::Lusha.default_base());
     let mut s = VerifySettings::new(verify::parse_base(raw)?);
     if let Some(n) = args.verify_concurrency.or(config.concurrency) {
         s.concurrency = usize::try_from(n.clamp(1, 64)).unwrap_or(4);

@@ -81,6 +81,19 @@ fi
 [ "${INPUT_STRICT:-false}" = "true" ] && [ "${command[0]}" = "git" ] && flags+=(--strict)
 extra=()
 [ -n "${INPUT_ARGS:-}" ] && read -r -a extra <<< "$INPUT_ARGS"
+# A pull request scanned as files (mode files, or its commits missing from the checkout) has no
+# base to read suppression settings from, and its own .lushaguard.toml and .lushaguardignore are
+# the author's to write: use none of them (an empty --config and --ignore-file replace them).
+case "${GITHUB_EVENT_NAME:-}" in
+  pull_request|pull_request_target)
+    if [ "${command[0]}" = "scan" ] && [[ " ${INPUT_ARGS:-} " != *" --config"* ]] && [[ " ${INPUT_ARGS:-} " != *" --ignore-file"* ]]; then
+      : > "$out_dir/no-settings.toml"
+      : > "$out_dir/no-ignore"
+      flags+=(--config "$out_dir/no-settings.toml" --ignore-file "$out_dir/no-ignore")
+      echo "::warning title=lushaguard::a pull request scanned as files: its own suppression settings (.lushaguard.toml, .lushaguardignore) are not used"
+    fi
+    ;;
+esac
 
 echo "lushaguard ${command[*]}"
 "$bin" "${command[@]}" "${flags[@]}" "${extra[@]}"
