@@ -282,8 +282,9 @@ pub struct VerifyClientArgs {
     #[arg(long, value_name = "FILE", env = "LUSHAGUARD_VERIFY_CACHE")]
     pub verify_cache: Option<PathBuf>,
 
-    /// Do not read or write the verification cache.
-    #[arg(long, conflicts_with = "verify_cache")]
+    /// Do not read or write the verification cache (even one named by --verify-cache or
+    /// LUSHAGUARD_VERIFY_CACHE).
+    #[arg(long)]
     pub no_verify_cache: bool,
 
     /// Seconds a cached result stays valid (default 3600).
