@@ -20,6 +20,7 @@ SARIF file, and the step's exit status.
 
     python3 scripts/test-action.py     (needs PyYAML, jsonschema and a release build; see test-action.sh)
 """
+import hashlib
 import json
 import os
 import re
@@ -33,7 +34,10 @@ import jsonschema
 import yaml
 
 from actiontest import (ASSET, KEY, REPO, VERSION, ZERO, ReleaseServer, build_release,
-                        cargo_shim, check, env_without_rust, finish, make_history, tampered_copy)
+                        cargo_shim, check, commit, env_without_rust, finish, git, make_history,
+                        tampered_copy)
+# A second random UUID v4 made for this test; Lusha never issued it.
+FORK_KEY = "3c820abf-f24f-4643-b392-83d11c0e1555"  # lushaguard:allow (test key)
 
 EXPR = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
 CACHE_KEY = "lushaguard-%s-x86_64-unknown-linux-musl" % VERSION
@@ -311,6 +315,56 @@ def main():
             # Whole-history mode, with extra args passed through.
             r = scenario("schedule", {}, {"mode": "git", "args": "--min-confidence high"}, server=server)
             check(r["status"] == 1 and r["outputs"]["findings"] == "1", "git mode finds the key in history")
+
+            # A pull request from a fork that adds a key together with its own suppression: the
+            # fingerprint in .lushaguardignore, the value in `allow`, and `.env` in `exclude`. The
+            # settings come from the base, so it fails, and the edit is flagged.
+            fingerprint = hashlib.sha256(FORK_KEY.encode()).hexdigest()
+            git(repo, "checkout", "-q", "-b", "fork-pr", c4)
+            f1 = commit(repo, "Add enrichment settings", [
+                (".env", "LUSHA_API_KEY=%s\n" % FORK_KEY),
+                (".lushaguardignore", "%s\n" % fingerprint),
+                (".lushaguard.toml", 'allow = ["%s"]\nexclude = [".env"]\n' % fingerprint),
+            ])
+            fork_event = {"pull_request": {"base": {"sha": c4},
+                                           "head": {"sha": f1, "repo": {"fork": True}}}}
+            r = scenario("pull_request", fork_event, server=server)
+            check(r["status"] == 1,
+                  "fork pull request adding a key and its own suppression fails (status %d)" % r["status"])
+            check(r["outputs"]["findings"] == "1", "fork: findings output is 1 (got %r)" % r["outputs"]["findings"])
+            check(re.search(r"^::error file=\.env,line=1,col=15", r["log"], re.M) is not None,
+                  "fork: an error annotation points at .env:1:15")
+            check(re.search(r"^::warning title=lushaguard%3A this change edits suppression settings::.*"
+                            r"\.lushaguard\.toml \(added\).*\.lushaguardignore \(added\)", r["log"], re.M)
+                  is not None,
+                  "fork: a warning annotation lists the suppression settings the change edits")
+            check("edits suppression settings" in r["summary"], "fork: the job summary says so too")
+            check(FORK_KEY not in r["log"] and FORK_KEY not in r["summary"],
+                  "fork: the key appears in no log or summary")
+            git(repo, "checkout", "-q", "main")
+
+            # An inline allow mark the change adds: honoured by default, not with strict: true.
+            git(repo, "checkout", "-q", "-b", "marked-pr", c4)
+            m1 = commit(repo, "Add a sample",
+                        [("sample.env", "LUSHA_API_KEY=%s # lushaguard:allow\n" % FORK_KEY)])
+            marked = {"pull_request": {"base": {"sha": c4}, "head": {"sha": m1}}}
+            r = scenario("pull_request", marked, server=server)
+            check(r["status"] == 0, "a pull request with an allow mark passes by default (status %d)" % r["status"])
+            r = scenario("pull_request", marked, {"strict": "true"}, server=server)
+            check(r["status"] == 1 and r["outputs"]["findings"] == "1",
+                  "strict: true fails a pull request whose allow mark is new (status %d)" % r["status"])
+            # The same fork pull request, its commits missing from the checkout: scanned as
+            # files, and its own suppression settings are not used either.
+            git(repo, "checkout", "-q", "fork-pr")
+            missing = {"pull_request": {"base": {"sha": "1" * 40}, "head": {"sha": "2" * 40}}}
+            r = scenario("pull_request", missing, server=server)
+            check(r["status"] == 1 and r["outputs"]["findings"] == "1",
+                  "a fork pull request scanned as files still fails (status %d)" % r["status"])
+            check("its own suppression settings" in r["log"], "fork-files: a warning says why")
+
+            # Back to main, without the pull requests' branches (their commits are not history).
+            git(repo, "checkout", "-q", "main")
+            git(repo, "branch", "-q", "-D", "fork-pr", "marked-pr")
 
             # A bad mode is an error, not a pass.
             r = scenario("push", {"before": c1, "after": c4}, {"mode": "everything"}, server=server)

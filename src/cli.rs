@@ -174,9 +174,9 @@ pub struct ScanOptions {
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
 
-    /// Read settings from this file instead of .lushaguard.toml in the scanned directory (the
-    /// top of the work tree for git scans).
-    #[arg(long, value_name = "FILE")]
+    /// Read settings from this file instead of the .lushaguard.toml found in the scanned tree.
+    /// It is yours, so it may set anything, verification included (see "Security model").
+    #[arg(long, value_name = "FILE", env = "LUSHAGUARD_CONFIG")]
     pub config: Option<PathBuf>,
 }
 
@@ -262,7 +262,7 @@ pub struct VerifyArgs {
 pub struct VerifyClientArgs {
     /// Base URL of the Lusha API: https, or plain http to a loopback address (for tests or a
     /// local proxy). Default https://api.lusha.com.
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", env = "LUSHAGUARD_VERIFY_URL")]
     pub verify_url: Option<String>,
 
     /// Requests in flight at once (default 4).
@@ -278,8 +278,14 @@ pub struct VerifyClientArgs {
     pub verify_deadline: Option<u64>,
 
     /// Cache results in this file, keyed by the key's SHA-256 fingerprint (never the key).
-    #[arg(long, value_name = "FILE")]
+    /// Default: verify-cache.json in $XDG_CACHE_HOME/lushaguard (~/.cache/lushaguard).
+    #[arg(long, value_name = "FILE", env = "LUSHAGUARD_VERIFY_CACHE")]
     pub verify_cache: Option<PathBuf>,
+
+    /// Do not read or write the verification cache (even one named by --verify-cache or
+    /// LUSHAGUARD_VERIFY_CACHE).
+    #[arg(long)]
+    pub no_verify_cache: bool,
 
     /// Seconds a cached result stays valid (default 3600).
     #[arg(long, value_name = "SECS")]
@@ -331,9 +337,14 @@ pub struct SuppressArgs {
     pub baseline: Option<PathBuf>,
 
     /// Leave out the fingerprints (or `fingerprint:path` pairs) listed in this file instead of
-    /// .lushaguardignore in the scanned directory.
+    /// the .lushaguardignore files found in the scanned tree.
     #[arg(long, value_name = "FILE")]
     pub ignore_file: Option<PathBuf>,
+
+    /// Range scans and hooks: do not honour `lushaguard:allow` marks on lines the scanned change
+    /// adds (a mark already in the base commit still counts).
+    #[arg(long)]
+    pub strict: bool,
 }
 
 fn parse_confidence(s: &str) -> Result<Confidence, String> {

@@ -12,6 +12,7 @@
 pub mod cli;
 pub mod commands;
 pub mod detect;
+pub mod files;
 pub mod report;
 pub mod rules;
 pub mod secret;

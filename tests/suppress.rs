@@ -251,7 +251,7 @@ fn ignore_file_errors_name_the_file_and_line() {
     let out = run(dir.path(), &["scan", "."]);
     let err = one_line_error(&out);
     assert!(
-        err.contains("./.lushaguardignore:3: expected a 64-digit hex fingerprint"),
+        err.contains(".lushaguardignore:3: expected a 64-digit hex fingerprint"),
         "{err}"
     );
     assert!(!err.contains(KEY), "{err}");
@@ -308,8 +308,8 @@ fn bad_config_values_name_the_key_and_file_without_repeating_the_value() {
             "line 1: `ignore_file`: invalid type: integer",
         ),
         (
-            "baseline = \"b.json\"\n".to_string(),
-            "unknown field `baseline`",
+            "baselines = \"b.json\"\n".to_string(),
+            "unknown field `baselines`",
         ),
     ];
     for (config, expected) in cases {

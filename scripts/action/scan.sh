@@ -6,7 +6,10 @@
 #
 # mode=auto scans the history of what the event brought: on push `before..after` (an all-zero
 # `before`, as on a new branch, scans the whole branch), on pull_request `base.sha..head.sha`;
-# other events scan the files. History needs `actions/checkout` with `fetch-depth: 0`.
+# other events scan the files. History needs `actions/checkout` with `fetch-depth: 0`. In a range
+# scan lushaguard reads suppression settings (.lushaguard.toml, .lushaguardignore, the baseline)
+# from the base commit, so a pull request cannot hide its own keys; what it changes there is
+# reported as a warning annotation.
 set -uo pipefail
 
 bin="${LUSHAGUARD_BIN:-lushaguard}"
@@ -74,8 +77,23 @@ fi
 [ "${INPUT_VERIFY:-false}" = "true" ] && flags+=(--verify)
 [ -n "${INPUT_FAIL_ON:-}" ] && flags+=(--fail-on "$INPUT_FAIL_ON")
 [ -n "${INPUT_BASELINE:-}" ] && flags+=(--baseline "$INPUT_BASELINE")
+# --strict matters only for range scans (push, pull_request): the base tells which marks are new.
+[ "${INPUT_STRICT:-false}" = "true" ] && [ "${command[0]}" = "git" ] && flags+=(--strict)
 extra=()
 [ -n "${INPUT_ARGS:-}" ] && read -r -a extra <<< "$INPUT_ARGS"
+# A pull request scanned as files (mode files, or its commits missing from the checkout) has no
+# base to read suppression settings from, and its own .lushaguard.toml and .lushaguardignore are
+# the author's to write: use none of them (an empty --config and --ignore-file replace them).
+case "${GITHUB_EVENT_NAME:-}" in
+  pull_request|pull_request_target)
+    if [ "${command[0]}" = "scan" ] && [[ " ${INPUT_ARGS:-} " != *" --config"* ]] && [[ " ${INPUT_ARGS:-} " != *" --ignore-file"* ]]; then
+      : > "$out_dir/no-settings.toml"
+      : > "$out_dir/no-ignore"
+      flags+=(--config "$out_dir/no-settings.toml" --ignore-file "$out_dir/no-ignore")
+      echo "::warning title=lushaguard::a pull request scanned as files: its own suppression settings (.lushaguard.toml, .lushaguardignore) are not used"
+    fi
+    ;;
+esac
 
 echo "lushaguard ${command[*]}"
 "$bin" "${command[@]}" "${flags[@]}" "${extra[@]}"

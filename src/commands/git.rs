@@ -12,16 +12,19 @@ use super::scan::scan_file;
 use crate::cli::{GitArgs, ScanOptions};
 use crate::detect::{Confidence, Detection, Detector};
 use crate::report::{CommitInfo, Finding, IncompleteKind};
-use crate::settings::{self, ReportSettings};
+use crate::report::{SettingsChange, SettingsChanges};
+use crate::settings::{self, Lookup, ReportSettings, CONFIG_FILE};
+use crate::source::commit_files::{self, CommitFiles};
 use crate::source::fs::Warning;
 use crate::source::git::{
     self as git_source, BlobItem, BlobVisitor, GitError, History, Notes, Opener, Selection,
 };
 use crate::source::reader::{self, Outcome};
-use anyhow::{Context, Result};
+use crate::suppress::{Exclusions, IGNORE_FILE};
+use anyhow::Result;
 use git2::{Oid, Repository};
-use ignore::gitignore::{Gitignore, GitignoreBuilder};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io::Cursor;
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
@@ -34,24 +37,85 @@ pub struct GitScan {
     pub report: ReportSettings,
     pub binary: bool,
     pub threads: usize,
-    exclude: Option<Gitignore>,
+    exclusions: Exclusions,
+    /// The top of the work tree (a bare repository's directory): where `exclude` globs start.
+    workdir: PathBuf,
+    /// `--strict` with a base: allow marks count only on lines the base commit already had.
+    strict_base: Option<Oid>,
 }
 
 impl GitScan {
     /// Settings for a scan of `repo`: `--config`, else `.lushaguard.toml` at the top of the
     /// work tree (a bare repository has none), then the flags.
     pub fn new(repo: &Repository, args: &ScanOptions) -> Result<GitScan> {
-        let root = repo.workdir().unwrap_or_else(|| repo.path()).to_path_buf();
-        let r = settings::resolve(args, &root)?;
-        let exclude = if r.config.exclude.is_empty() {
-            None
-        } else {
-            let mut b = GitignoreBuilder::new(&root);
-            for glob in &r.config.exclude {
-                b.add_line(None, glob)
-                    .with_context(|| format!("exclude pattern `{glob}`"))?;
+        GitScan::for_range(repo, args, None)
+    }
+
+    /// Settings for a scan of the commits a change adds on top of `base` up to `tip`: the
+    /// suppression settings come from `base`, which the change cannot edit, and the report
+    /// lists what the change does to them. Without a range, as `new`.
+    pub fn for_range(
+        repo: &Repository,
+        args: &ScanOptions,
+        range: Option<(Oid, Oid)>,
+    ) -> Result<GitScan> {
+        GitScan::build(repo, args, range, range.map(|(base, _)| base))
+    }
+
+    /// Settings for `--staged`: a commit-to-be's base is HEAD, for `--strict`.
+    pub fn staged(repo: &Repository, args: &ScanOptions) -> Result<GitScan> {
+        let head = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
+        GitScan::build(repo, args, None, head.map(|c| c.id()))
+    }
+
+    fn build(
+        repo: &Repository,
+        args: &ScanOptions,
+        range: Option<(Oid, Oid)>,
+        base: Option<Oid>,
+    ) -> Result<GitScan> {
+        let base_files = match range {
+            Some((base, _)) => {
+                Some(Box::new(CommitFiles::new(repo, base)?) as Box<dyn crate::files::CommitTree>)
             }
-            Some(b.build().context("exclude patterns")?)
+            None => None,
+        };
+        let lookup = Lookup::repository(repo.workdir(), repo.path(), base_files);
+        let mut r = settings::resolve(args, &lookup)?;
+        r.exclusions
+            .set_roots(std::slice::from_ref(&lookup.workdir))?;
+        if let Some((base, tip)) = range {
+            let changes = commit_files::settings_changes(
+                repo,
+                base,
+                tip,
+                &[CONFIG_FILE, IGNORE_FILE],
+                &r.named_files,
+            )?;
+            if !changes.is_empty() {
+                r.report.settings_changes = Some(SettingsChanges {
+                    base: format!("base commit {}", commit_files::short(base)),
+                    files: changes
+                        .into_iter()
+                        .map(|c| SettingsChange {
+                            path: c.path,
+                            change: c.how.to_string(),
+                        })
+                        .collect(),
+                });
+            }
+        }
+        let strict_base = match (args.suppress.strict, base) {
+            (true, Some(base)) => Some(base),
+            (true, None) => {
+                r.report.notes.push(
+                    "--strict has no base commit to compare with here (a whole history or a new \
+                     branch): every lushaguard:allow mark counts"
+                        .into(),
+                );
+                None
+            }
+            (false, _) => None,
         };
         Ok(GitScan {
             detector: Detector::new(r.rules).with_decoding(r.decode),
@@ -59,16 +123,57 @@ impl GitScan {
             report: r.report,
             binary: r.binary,
             threads: r.threads,
-            exclude,
+            exclusions: r.exclusions,
+            workdir: lookup.workdir,
+            strict_base,
         })
     }
 
     /// Is a repository path (relative to the top of the tree) left out by `exclude`?
     fn excluded(&self, path: &[u8]) -> bool {
-        self.exclude.as_ref().is_some_and(|g| {
-            g.matched_path_or_any_parents(bytes_to_path(path), false)
-                .is_ignore()
-        })
+        self.exclusions
+            .repo_path(&self.workdir, &bytes_to_path(path))
+    }
+
+    /// With `--strict`, takes back the allow marks on lines that the base commit's version of
+    /// `path` does not have: the change added them, and a change cannot suppress itself.
+    fn unmark_added_allows(
+        &self,
+        repo: &Repository,
+        path: &[u8],
+        content: impl FnOnce() -> Option<Vec<u8>>,
+        detections: &mut [Detection],
+        base_lines: &mut HashMap<Vec<u8>, BTreeSet<Vec<u8>>>,
+    ) {
+        let Some(base) = self.strict_base else { return };
+        if !detections.iter().any(|d| d.allowed) {
+            return;
+        }
+        let lines: Vec<Vec<u8>> = content()
+            .unwrap_or_default()
+            .split(|&b| b == b'\n')
+            .map(|l| l.strip_suffix(b"\r").unwrap_or(l).to_vec())
+            .collect();
+        let known = base_lines
+            .entry(path.to_vec())
+            .or_insert_with(|| commit_files::lines_at(repo, base, &bytes_to_path(path)));
+        for d in detections.iter_mut().filter(|d| d.allowed) {
+            let line = usize::try_from(d.line)
+                .ok()
+                .and_then(|n| n.checked_sub(1))
+                .and_then(|i| lines.get(i));
+            if !line.is_some_and(|l| known.contains(l)) {
+                d.allowed = false;
+            }
+        }
+    }
+}
+
+/// The range a `--range` selection stands for: (base, tip), when it has a base.
+pub fn range_of(selection: &Selection) -> Option<(Oid, Oid)> {
+    match (selection.exclude.first(), selection.include.first()) {
+        (Some(base), Some(tip)) => Some((*base, *tip)),
+        _ => None,
     }
 }
 
@@ -94,8 +199,8 @@ pub fn run(args: &GitArgs) -> Result<u8> {
         None => Opener::Env,
     };
     let repo = opener.open()?;
-    let scan = GitScan::new(&repo, &args.scan)?;
     if args.staged {
+        let scan = GitScan::staged(&repo, &args.scan)?;
         let collected = scan_staged(&repo, &scan, matches!(opener, Opener::Env))?;
         return pipeline::deliver(&scan.detector, collected, scan.min, &scan.report);
     }
@@ -104,6 +209,8 @@ pub fn run(args: &GitArgs) -> Result<u8> {
         (Some(spec), _) | (None, Some(spec)) => Selection::revspec(&repo, spec)?,
         (None, None) => Selection::all_refs(&repo, &mut notes)?,
     };
+    let range = args.range.as_ref().and_then(|_| range_of(&selection));
+    let scan = GitScan::for_range(&repo, &args.scan, range)?;
     if let Some(since) = &args.since {
         selection.since =
             Some(
@@ -236,7 +343,14 @@ pub fn scan_commits(
     head_presence: bool,
 ) -> Result<Collected> {
     let progress = Progress::start(scan.report.progress, "scanning history");
-    let keep = |path: &[u8]| !scan.excluded(path);
+    let left_out: RefCell<BTreeSet<Vec<u8>>> = RefCell::new(BTreeSet::new());
+    let keep = |path: &[u8]| {
+        let out = scan.excluded(path);
+        if out {
+            left_out.borrow_mut().insert(path.to_vec());
+        }
+        !out
+    };
     let (history, scanners) =
         git_source::scan_history(opener, repo, selection, scan.threads, &keep, || {
             BlobScanner {
@@ -253,6 +367,7 @@ pub fn scan_commits(
     progress.finish();
 
     let mut c = Collected::default();
+    c.suppressed.excluded += left_out.into_inner().len();
     absorb_notes(&mut c, notes);
     let History {
         commits,
@@ -278,10 +393,18 @@ pub fn scan_commits(
     let mut keys_in_blob: HashMap<Oid, HashSet<String>> = HashMap::new();
     let mut candidates = Vec::new();
     let mut hidden: HashSet<(String, Vec<u8>, bool)> = HashSet::new();
-    for (intro, detections) in found {
+    let mut base_lines = HashMap::new();
+    for (intro, mut detections) in found {
         let Some(introduction) = introductions.get(intro) else {
             continue;
         };
+        scan.unmark_added_allows(
+            repo,
+            &introduction.path,
+            || git_source::read_blob(repo, introduction.blob).ok(),
+            &mut detections,
+            &mut base_lines,
+        );
         for d in detections {
             let fp = d.secret.fingerprint();
             keys_in_blob
@@ -435,8 +558,10 @@ fn scan_staged(repo: &Repository, scan: &GitScan, use_env_index: bool) -> Result
     let files = git_source::staged(repo, use_env_index, &mut notes)?;
     let mut c = Collected::default();
     let mut buf = Vec::new();
+    let mut base_lines = HashMap::new();
     for file in files {
         if scan.excluded(&file.path) {
+            c.suppressed.excluded += 1;
             continue;
         }
         let path = shown(&file.path);
@@ -456,10 +581,17 @@ fn scan_staged(repo: &Repository, scan: &GitScan, use_env_index: bool) -> Result
             Ok((Outcome::Text { bytes }, detections)) => {
                 c.files += 1;
                 c.bytes += bytes;
-                let added: Vec<Detection> = detections
+                let mut added: Vec<Detection> = detections
                     .into_iter()
                     .filter(|d| file.added.contains(d.line))
                     .collect();
+                scan.unmark_added_allows(
+                    repo,
+                    &file.path,
+                    || Some(content.clone()),
+                    &mut added,
+                    &mut base_lines,
+                );
                 c.add(&scan.detector, &path, file.path.clone(), added, scan.min);
             }
             Ok((Outcome::Binary, _)) => c.skipped.binary += 1,

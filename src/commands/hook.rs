@@ -45,11 +45,12 @@ fn read_stdin() -> Result<String> {
 fn scan_and_report(
     repo: &Repository,
     scan_args: &ScanOptions,
+    range: Option<(git2::Oid, git2::Oid)>,
     selection: impl FnOnce(&Repository) -> Result<Selection>,
     advice: &str,
 ) -> Result<u8> {
     let opener = Opener::Env;
-    let scan = GitScan::new(repo, scan_args)?;
+    let scan = GitScan::for_range(repo, scan_args, range)?;
     let selection = selection(repo)?;
     let collected = scan_commits(&opener, repo, &selection, &scan, Notes::default(), false)?;
     let code = match &scan.report.output {
@@ -80,9 +81,11 @@ fn pre_push(remote: Option<&str>, _url: Option<&str>, args: &ScanOptions) -> Res
          the commits that add it (or `git filter-repo --replace-text`), then push again.\n\
          A false positive? Mark the line with a `lushaguard:allow` comment."
     );
+    let range = push_base(&repo, &updates, upstream);
     scan_and_report(
         &repo,
         args,
+        range,
         |repo| Ok(Selection::pushed(repo, &updates)?),
         &advice,
     )
@@ -126,12 +129,57 @@ fn pre_receive(args: &ScanOptions) -> Result<u8> {
          2. Rewrite your local history so no commit holds the key: `git rebase -i \
          <remote>/<branch>` and edit the commits that add it, or `git filter-repo \
          --replace-text`, then push again.";
+    let range = receive_base(&repo, &updates);
     scan_and_report(
         &repo,
         args,
+        range,
         |repo| Ok(Selection::received(repo, &updates)?),
         advice,
     )
+}
+
+/// Where a push's suppression settings come from: the remote's current tip of the first
+/// updated branch it already has, else the remote's default branch; `None` when the remote
+/// has nothing yet. The pushed commits cannot then suppress their own findings.
+fn push_base(
+    repo: &Repository,
+    updates: &[git_source::PushUpdate],
+    remote: &str,
+) -> Option<(git2::Oid, git2::Oid)> {
+    let pushed = updates.iter().find(|u| !u.local_oid.is_zero())?;
+    let known = |oid: git2::Oid| repo.find_commit(oid).is_ok();
+    let base = updates
+        .iter()
+        .find(|u| !u.local_oid.is_zero() && !u.remote_oid.is_zero() && known(u.remote_oid))
+        .map(|u| (u.remote_oid, u.local_oid))
+        .or_else(|| {
+            let head = repo
+                .find_reference(&format!("refs/remotes/{remote}/HEAD"))
+                .ok()?
+                .peel_to_commit()
+                .ok()?;
+            Some((head.id(), pushed.local_oid))
+        });
+    base
+}
+
+/// Where a received push's suppression settings come from: the current value of the first
+/// updated branch that exists, else this repository's HEAD (its default branch); `None` for
+/// an empty repository.
+fn receive_base(
+    repo: &Repository,
+    updates: &[git_source::RefUpdate],
+) -> Option<(git2::Oid, git2::Oid)> {
+    let pushed = updates.iter().find(|u| !u.new.is_zero())?;
+    updates
+        .iter()
+        .find(|u| !u.new.is_zero() && !u.old.is_zero() && repo.find_commit(u.old).is_ok())
+        .map(|u| (u.old, u.new))
+        .or_else(|| {
+            let head = repo.head().ok()?.peel_to_commit().ok()?;
+            Some((head.id(), pushed.new))
+        })
 }
 
 /// Where git looks for hooks: `core.hooksPath` (relative to the work tree, or to the git

@@ -48,6 +48,7 @@ impl Collected {
         self.suppressed.ignore_file += other.suppressed.ignore_file;
         self.suppressed.inline += other.suppressed.inline;
         self.suppressed.config += other.suppressed.config;
+        self.suppressed.excluded += other.suppressed.excluded;
         self.incomplete.extend(other.incomplete);
     }
 
@@ -192,6 +193,7 @@ fn finish_report(rules: &[Rule], mut c: Collected, min: Confidence) -> Report {
         head_commit: None,
         incomplete: c.incomplete,
         warnings,
+        settings_changes: None,
     }
 }
 
@@ -223,18 +225,39 @@ pub fn deliver_to(
     let policy = &settings.verify;
     let mut verification = None;
     if let Some(vs) = &policy.settings {
-        let (summary, warnings) = verify::annotate(&mut collected.findings, vs);
+        let (summary, warnings) = verify::annotate(&mut collected.findings, detector.rules(), vs);
         collected
             .warnings
             .extend(warnings.into_iter().map(|message| Warning {
                 path: String::new(),
                 message,
             }));
+        if summary.not_verifiable > 0 {
+            collected.warnings.push(Warning {
+                path: String::new(),
+                message: format!(
+                    "{} {} of rules that name no verifier: not sent anywhere, so not \
+                     confirmed; they count as live for --only-verified and --fail-on live",
+                    summary.not_verifiable,
+                    if summary.not_verifiable == 1 {
+                        "finding"
+                    } else {
+                        "findings"
+                    }
+                ),
+            });
+        }
         if policy.only_verified {
-            collected.findings.retain(is_live);
+            collected.findings.retain(needs_rotation);
         }
         verification = Some(summary);
     }
+    collected
+        .warnings
+        .extend(settings.notes.iter().map(|message| Warning {
+            path: String::new(),
+            message: message.clone(),
+        }));
     collected.warnings.sort();
     if !settings.quiet {
         for w in &collected.warnings {
@@ -259,6 +282,7 @@ pub fn deliver_to(
     }
     let mut report = finish_report(detector.rules(), collected, min);
     report.summary.verification = verification;
+    report.settings_changes = settings.settings_changes.clone();
     let mut formats =
         std::iter::once(settings.format).chain(settings.extra_outputs.iter().map(|(f, _)| *f));
     if formats.any(report::Format::needs_head) {
@@ -274,7 +298,7 @@ pub fn deliver_to(
     finish_output(written, out)?;
     let failing = match policy.fail_on {
         FailOn::Any => !report.findings.is_empty(),
-        FailOn::Live => report.findings.iter().any(is_live),
+        FailOn::Live => report.findings.iter().any(needs_rotation),
     };
     Ok(exit_status(
         failing,
@@ -297,10 +321,12 @@ pub fn exit_status(failing: bool, complete: bool, exit_code: u8) -> u8 {
     }
 }
 
-fn is_live(f: &Finding) -> bool {
+/// A live key, or one that could not be confirmed because its rule names no verifier: with
+/// verification on, these are the findings that still demand action.
+fn needs_rotation(f: &Finding) -> bool {
     f.verification
         .as_ref()
-        .is_some_and(|v| v.status == VerifyStatus::Live)
+        .is_none_or(|v| v.status == VerifyStatus::Live)
 }
 
 #[cfg(test)]

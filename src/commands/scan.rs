@@ -201,7 +201,8 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
     })?;
     progress.finish();
 
-    let collected = shared.into_inner().unwrap_or_else(|p| p.into_inner());
+    let mut collected = shared.into_inner().unwrap_or_else(|p| p.into_inner());
+    collected.suppressed.excluded += settings.walk.exclude.count();
     pipeline::deliver(&detector, collected, min, &settings.report)
 }
 

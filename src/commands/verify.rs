@@ -6,7 +6,7 @@ use super::{warn, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS};
 use crate::cli::VerifyCommandArgs;
 use crate::report::VerifyStatus;
 use crate::secret::Secret;
-use crate::settings::{self, VerifyConfig};
+use crate::settings;
 use crate::verify;
 use anyhow::{Context, Result};
 use serde::Serialize;
@@ -61,7 +61,7 @@ pub fn run(args: &VerifyCommandArgs) -> Result<u8> {
             "input {n} is not a UUID v4, so not a Lusha key; not sent"
         ));
     }
-    let vs = settings::verify_client(&args.client, &VerifyConfig::default(), None)?;
+    let vs = settings::verify_command(&args.client)?;
     let refs: Vec<&Secret> = keys.iter().collect();
     let (results, warnings) = verify::verify_all(&refs, &vs);
     for w in warnings {

@@ -147,6 +147,17 @@ fn write_summary(report: &Report, options: Options, out: &mut dyn Write) -> io::
             hidden.baseline, hidden.ignore_file, hidden.inline, hidden.config
         )?;
     }
+    if hidden.excluded > 0 {
+        writeln!(
+            out,
+            "{} {} left out by exclude.",
+            hidden.excluded,
+            plural(hidden.excluded, "path", "paths")
+        )?;
+    }
+    if let Some(changes) = &report.settings_changes {
+        writeln!(out, "{}", changes.sentence())?;
+    }
     if s.below_threshold > 0 {
         writeln!(
             out,

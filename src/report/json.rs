@@ -2,8 +2,8 @@
 //! `docs/report-format.md`; fields are only ever added.
 
 use super::{
-    CommitInfo, Finding, Incomplete, Options, Report, Summary, Verification, TOOL_NAME,
-    TOOL_VERSION,
+    CommitInfo, Finding, Incomplete, Options, Report, SettingsChanges, Summary, Verification,
+    TOOL_NAME, TOOL_VERSION,
 };
 use crate::detect::{Confidence, Encoding};
 use serde::Serialize;
@@ -67,6 +67,9 @@ struct Document<'a> {
     /// What should have been scanned and was not; empty for a complete scan.
     incomplete: &'a [Incomplete],
     warnings: &'a [String],
+    /// Range scans: suppression settings the change edits (read from the base instead).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    settings_changes: Option<&'a SettingsChanges>,
 }
 
 /// A JSON Lines record for something not scanned: it has no `rule_id`, so a reader of findings
@@ -94,6 +97,7 @@ pub fn write(report: &Report, options: Options, out: &mut dyn Write) -> io::Resu
         summary: &report.summary,
         incomplete: &report.incomplete,
         warnings: &report.warnings,
+        settings_changes: report.settings_changes.as_ref(),
     };
     serde_json::to_writer_pretty(&mut *out, &doc).map_err(to_io)?;
     out.write_all(b"\n")

@@ -91,6 +91,17 @@ pub fn write(report: &Report, options: Options, out: &mut dyn Write) -> io::Resu
             hidden.config
         )?;
     }
+    if hidden.excluded > 0 {
+        writeln!(
+            out,
+            "\n{} {} left out by exclude.",
+            hidden.excluded,
+            plural(hidden.excluded, "path", "paths")
+        )?;
+    }
+    if let Some(changes) = &report.settings_changes {
+        writeln!(out, "\n**Warning:** {}", cell(&changes.sentence()))?;
+    }
     if let Some(v) = &s.verification {
         writeln!(
             out,

@@ -156,6 +156,46 @@ pub struct Suppressed {
     pub inline: usize,
     /// Allowed by `.lushaguard.toml` (an allowed value).
     pub config: usize,
+    /// Paths left out by `exclude` (settings files or `--exclude`), not findings: an excluded
+    /// directory counts once, and in history each path once.
+    pub excluded: usize,
+}
+
+/// Suppression settings that the scanned change edits. A range scan reads them from its base
+/// (`base`), so these edits had no effect on it; reviewers should look at them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SettingsChanges {
+    /// Where the settings were read from instead: `base commit 1a2b3c4d5e6f`.
+    pub base: String,
+    pub files: Vec<SettingsChange>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SettingsChange {
+    pub path: String,
+    /// `added`, `modified` or `deleted`.
+    pub change: String,
+}
+
+impl SettingsChanges {
+    /// `.lushaguardignore (modified), .lushaguard.toml (added)`.
+    pub fn list(&self) -> String {
+        self.files
+            .iter()
+            .map(|f| format!("{} ({})", f.path, f.change))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The sentence every report for people shows.
+    pub fn sentence(&self) -> String {
+        format!(
+            "This change edits suppression settings: {}. They were read from the {} instead, \
+             so the edits did not hide anything in this scan; review them.",
+            self.list(),
+            self.base
+        )
+    }
 }
 
 /// What kind of thing could not be scanned.
@@ -214,6 +254,8 @@ pub struct VerificationSummary {
     pub restricted: usize,
     pub unknown: usize,
     pub invalid: usize,
+    /// Findings of rules that name no verifier: never sent anywhere, so never confirmed.
+    pub not_verifiable: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -257,6 +299,8 @@ pub struct Report {
     /// Warnings met on the way (sorted), such as a shallow history: the report keeps them so that
     /// a report read later says what the scan did not cover.
     pub warnings: Vec<String>,
+    /// Range scans: the suppression settings the scanned change edits, if any.
+    pub settings_changes: Option<SettingsChanges>,
 }
 
 impl Report {

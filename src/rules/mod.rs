@@ -32,6 +32,8 @@ pub enum RuleError {
         id: String,
         message: String,
     },
+    #[error(transparent)]
+    File(#[from] crate::files::FileError),
     #[error("{path}: no rules in this file (expected one or more [[rules]] tables)")]
     Empty { path: String },
     #[error("rule id `{id}` is defined twice ({first} and {second})")]
@@ -80,6 +82,10 @@ pub struct RuleSpec {
     pub remediation: String,
     #[serde(default)]
     pub tags: Vec<String>,
+    /// The verifier that may check this rule's findings (`"lusha"`); none: they are never sent
+    /// anywhere. Only the verifier registry (`crate::verify::Verifier`) knows endpoints.
+    #[serde(default)]
+    pub verify: Option<String>,
     #[serde(default)]
     pub examples: Vec<Example>,
     #[serde(default)]
@@ -168,6 +174,17 @@ pub struct Rule {
     pub hosts: Vec<String>,
     pub headers: Vec<String>,
     pub placeholders: BTreeSet<String>,
+    /// Who may check this rule's findings; `None`: nobody, they are never sent.
+    pub verifier: Option<crate::verify::Verifier>,
+}
+
+/// A rule file's text, where it came from, and whether its rules may name a verifier (rules
+/// found in the scanned tree may not: what they match would be sent wherever they said).
+#[derive(Debug, Clone)]
+pub struct RuleText {
+    pub origin: String,
+    pub text: String,
+    pub may_verify: bool,
 }
 
 impl Rule {
@@ -252,28 +269,51 @@ impl RuleSet {
         RuleSet::load(&[])
     }
 
-    /// The built-in rules plus every rule file named (a directory contributes its `*.toml` files,
-    /// in name order).
+    /// The built-in rules plus every rule file named on disk (a directory contributes its
+    /// `*.toml` files, in name order). The user named them, so their rules may name verifiers.
     pub fn load(extra: &[PathBuf]) -> Result<RuleSet, RuleError> {
+        let mut texts = Vec::new();
+        for path in extra {
+            for file in rule_files(path)? {
+                let origin = file.display().to_string();
+                let bytes = crate::files::read_bounded(&file, &origin)?;
+                texts.push(RuleText {
+                    text: crate::files::text(bytes, &origin)?,
+                    origin,
+                    may_verify: true,
+                });
+            }
+        }
+        RuleSet::from_texts(texts, &mut Vec::new())
+    }
+
+    /// The built-in rules plus the rules of these texts. A `verify` in a text that may not name
+    /// one is dropped with a note.
+    pub fn from_texts(extra: Vec<RuleText>, notes: &mut Vec<String>) -> Result<RuleSet, RuleError> {
         let vocabulary: Vocabulary =
             toml::from_str(BUILTIN_VOCABULARY).map_err(|e| RuleError::Parse {
                 path: "built-in rules/vocabulary.toml".into(),
                 message: e.to_string(),
             })?;
         let mut rules = parse_rules(BUILTIN_RULES, BUILTIN_ORIGIN)?;
-        for path in extra {
-            for file in rule_files(path)? {
-                let origin = file.display().to_string();
-                let text = std::fs::read_to_string(&file).map_err(|source| RuleError::Io {
-                    path: origin.clone(),
-                    source,
-                })?;
-                let parsed = parse_rules(&text, &origin)?;
-                if parsed.is_empty() {
-                    return Err(RuleError::Empty { path: origin });
-                }
-                rules.extend(parsed);
+        for t in extra {
+            let mut parsed = parse_rules(&t.text, &t.origin)?;
+            if parsed.is_empty() {
+                return Err(RuleError::Empty { path: t.origin });
             }
+            if !t.may_verify {
+                for rule in parsed.iter_mut().filter(|r| r.verifier.is_some()) {
+                    rule.verifier = None;
+                    rule.spec.verify = None;
+                    notes.push(format!(
+                        "{}: rule `{}`: `verify` ignored: a rule file found in the scanned tree \
+                         cannot have what it finds sent anywhere (name the file with --rules)",
+                        t.origin,
+                        rule.id()
+                    ));
+                }
+            }
+            rules.extend(parsed);
         }
         for (i, rule) in rules.iter().enumerate() {
             if let Some(first) = rules[..i].iter().find(|r| r.id() == rule.id()) {
@@ -375,7 +415,17 @@ fn compile(spec: RuleSpec, origin: &str) -> Result<Rule, RuleError> {
     let hosts = lower(&spec.hosts);
     let headers = lower(&spec.headers);
     let placeholders = lower(&spec.placeholders).into_iter().collect();
+    let verifier = match &spec.verify {
+        None => None,
+        Some(name) => Some(crate::verify::Verifier::by_name(name).ok_or_else(|| {
+            invalid(format!(
+                "unknown verifier `{name}` (known: {})",
+                crate::verify::Verifier::names().join(", ")
+            ))
+        })?),
+    };
     Ok(Rule {
+        verifier,
         origin: origin.to_string(),
         regex,
         anchor,

@@ -14,8 +14,8 @@ pub struct WalkOptions {
     pub respect_ignore: bool,
     pub follow_links: bool,
     pub threads: usize,
-    /// Glob patterns (gitignore syntax, relative to each root) of paths to leave out.
-    pub exclude: Vec<String>,
+    /// Paths to leave out (each left out is counted there).
+    pub exclude: crate::suppress::Exclusions,
 }
 
 /// What the walk hands to the visitor.
@@ -85,7 +85,7 @@ where
     for root in rest {
         builder.add(root);
     }
-    let excludes = exclude_matchers(options)?;
+    let excludes = options.exclude.clone();
     builder
         .hidden(false)
         .ignore(options.respect_ignore)
@@ -100,12 +100,7 @@ where
                 return false;
             }
             let is_dir = e.file_type().is_some_and(|t| t.is_dir());
-            !excludes.iter().any(|(root, matcher)| {
-                e.path().strip_prefix(root).is_ok_and(|rel| {
-                    !rel.as_os_str().is_empty()
-                        && matcher.matched_path_or_any_parents(rel, is_dir).is_ignore()
-                })
-            })
+            !excludes.walk_filter(e.path(), is_dir)
         });
     builder.build_parallel().run(|| {
         let mut visit = make_visitor();
@@ -158,26 +153,6 @@ where
         })
     });
     Ok(())
-}
-
-/// One gitignore-syntax matcher per root for the `exclude` globs.
-fn exclude_matchers(
-    options: &WalkOptions,
-) -> Result<Vec<(PathBuf, ignore::gitignore::Gitignore)>, ignore::Error> {
-    if options.exclude.is_empty() {
-        return Ok(Vec::new());
-    }
-    options
-        .roots
-        .iter()
-        .map(|root| {
-            let mut b = ignore::gitignore::GitignoreBuilder::new(root);
-            for glob in &options.exclude {
-                b.add_line(None, glob)?;
-            }
-            Ok((root.clone(), b.build()?))
-        })
-        .collect()
 }
 
 /// A walk error as what it means for the scan: an I/O error on a path (a directory that cannot
@@ -268,7 +243,7 @@ mod tests {
             respect_ignore: true,
             follow_links: false,
             threads: 2,
-            exclude: vec![],
+            exclude: Default::default(),
         }
     }
 
@@ -304,8 +279,10 @@ mod tests {
         std::fs::write(dir.path().join("fixtures/a.env"), "x").unwrap();
         std::fs::write(dir.path().join("b.env"), "x").unwrap();
         let mut o = options(dir.path());
-        o.exclude = vec!["fixtures/**".into()];
+        o.exclude.relative(&["fixtures/**".into()]);
+        o.exclude.set_roots(&o.roots).unwrap();
         let (files, _) = collect(&o);
+        assert_eq!(o.exclude.count(), 1);
         assert_eq!(files.len(), 1, "{files:?}");
         assert!(files[0].ends_with("b.env"));
     }

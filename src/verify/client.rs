@@ -1,4 +1,5 @@
-//! One key, one question to the Lusha API: `GET <base>/v3/account/usage` with the `api_key` header.
+//! The Lusha verifier (`Verifier::Lusha`), the only code that knows the Lusha API's endpoint,
+//! header and answers. One key, one question to the Lusha API: `GET <base>/v3/account/usage` with the `api_key` header.
 //! The endpoint spends no credits. Redirects are never followed (the key must not reach another
 //! host), bodies are read with a size limit, and a 429 is retried after `Retry-After` (or the
 //! rate-limit reset headers) with bounded exponential backoff inside the run's deadline.
@@ -32,19 +33,33 @@ pub struct Client {
     max_wait: Duration,
 }
 
+/// The URL asked for a key, below `base`: what the cache records as an entry's endpoint.
+pub fn endpoint(base: &url::Url) -> String {
+    format!("{}{USAGE_PATH}", base.as_str().trim_end_matches('/'))
+}
+
 impl Client {
     pub fn new(settings: &VerifySettings) -> Client {
+        let https = settings.base.scheme() == "https";
+        // ureq would take a proxy from any of HTTP_PROXY, HTTPS_PROXY and ALL_PROXY by itself;
+        // plain HTTP (loopback only) must never go through one, where the key would travel in
+        // clear text, so the proxy is always set here: the HTTPS proxy the settings chose, or
+        // none.
+        let proxy = match (&settings.proxy, https) {
+            (Some(p), true) => ureq::Proxy::new(p).ok(),
+            _ => None,
+        };
         let config = ureq::Agent::config_builder()
             .timeout_global(Some(settings.timeout))
             .max_redirects(0)
             .http_status_as_error(false)
-            .https_only(settings.base.scheme() == "https")
+            .https_only(https)
+            .proxy(proxy)
             .user_agent(format!("lushaguard/{}", env!("CARGO_PKG_VERSION")))
             .build();
-        let base = settings.base.as_str().trim_end_matches('/');
         Client {
             agent: config.into(),
-            url: format!("{base}{USAGE_PATH}"),
+            url: endpoint(&settings.base),
             user_agent: format!("lushaguard/{}", env!("CARGO_PKG_VERSION")),
             max_attempts: settings.max_attempts.max(1),
             max_wait: settings.max_wait,
