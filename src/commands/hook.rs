@@ -52,13 +52,13 @@ fn scan_and_report(
     let scan = GitScan::new(repo, scan_args)?;
     let selection = selection(repo)?;
     let collected = scan_commits(&opener, repo, &selection, &scan, Notes::default(), false)?;
-    let code = match &scan.report.output {
-        Some(_) => pipeline::deliver(&scan.detector, collected, scan.min, &scan.report)?,
-        None => {
-            let mut err = io::stderr().lock();
-            pipeline::deliver_to(&scan.detector, collected, scan.min, &scan.report, &mut err)?
-        }
-    };
+    let code = pipeline::deliver_to(
+        &scan.detector,
+        collected,
+        scan.min,
+        &scan.report,
+        &mut io::stderr().lock(),
+    )?;
     if code != super::EXIT_CLEAN {
         let _ = writeln!(io::stderr(), "\n{advice}");
     }

@@ -3,7 +3,7 @@
 //! optionally verified against the Lusha API, sorted into a report, written in the chosen
 //! format, and turned into an exit status. `scan`, `git` and the hooks all end here.
 
-use super::{finish_output, open_output, warn, EXIT_CLEAN, EXIT_ERROR};
+use super::{finish_output, warn, ReportFiles, EXIT_CLEAN, EXIT_ERROR};
 use crate::cli::FailOn;
 use crate::detect::{Confidence, Detection, Detector};
 use crate::report::{
@@ -203,17 +203,23 @@ pub fn deliver(
     min: Confidence,
     settings: &ReportSettings,
 ) -> Result<u8> {
-    let mut out = open_output(settings.output.as_deref())?;
-    deliver_to(detector, collected, min, settings, &mut out)
+    deliver_to(
+        detector,
+        collected,
+        min,
+        settings,
+        &mut std::io::stdout().lock(),
+    )
 }
 
-/// `deliver`, writing the report to `out` (git hooks report on stderr).
+/// `deliver`, with `stream` where the report goes when no `--output` file is named (git hooks
+/// report on stderr). Report files appear only once every report of the run is written.
 pub fn deliver_to(
     detector: &Detector,
     mut collected: Collected,
     min: Confidence,
     settings: &ReportSettings,
-    out: &mut dyn std::io::Write,
+    stream: &mut dyn std::io::Write,
 ) -> Result<u8> {
     // Duplicates first, so that each suppressed finding is counted once.
     sort_findings(&mut collected.findings);
@@ -265,13 +271,23 @@ pub fn deliver_to(
         let root = settings.root.as_deref().unwrap_or(Path::new("."));
         report.head_commit = super::head::head_commit(root);
     }
+    let mut files = ReportFiles::default();
     for (format, path) in &settings.extra_outputs {
-        let mut out = open_output(Some(path))?;
-        let written = report::write(&report, *format, settings.options, &mut out);
-        finish_output(written, &mut out)?;
+        files.write(path, |out| {
+            report::write(&report, *format, settings.options, out)
+        })?;
     }
-    let written = report::write(&report, settings.format, settings.options, out);
-    finish_output(written, out)?;
+    match &settings.output {
+        Some(path) => files.write(path, |out| {
+            report::write(&report, settings.format, settings.options, out)
+        })?,
+        None => {
+            let mut out = std::io::BufWriter::new(stream);
+            let written = report::write(&report, settings.format, settings.options, &mut out);
+            finish_output(written, &mut out)?;
+        }
+    }
+    files.commit()?;
     let failing = match policy.fail_on {
         FailOn::Any => !report.findings.is_empty(),
         FailOn::Live => report.findings.iter().any(is_live),
