@@ -228,6 +228,7 @@ pub fn deliver_to(
         .apply(&mut collected.findings, &mut collected.suppressed);
     let policy = &settings.verify;
     let mut verification = None;
+    let mut unverified = 0;
     if let Some(vs) = &policy.settings {
         let (summary, warnings) = verify::annotate(&mut collected.findings, vs);
         collected
@@ -236,8 +237,13 @@ pub fn deliver_to(
                 path: String::new(),
                 message,
             }));
+        if decides_on_verdict(policy) {
+            unverified = note_unverified(&mut collected);
+        }
         if policy.only_verified {
-            collected.findings.retain(is_live);
+            collected
+                .findings
+                .retain(|f| is_live(f) || is_unverified(f));
         }
         verification = Some(summary);
     }
@@ -258,9 +264,18 @@ pub fn deliver_to(
     collected.incomplete.sort();
     collected.incomplete.dedup();
     for i in &collected.incomplete {
+        let consequence = match i.kind {
+            IncompleteKind::Verification => "no verdict; the result is incomplete",
+            _ => "not scanned; the scan is incomplete",
+        };
+        warn(&format!("{}: {} ({consequence})", i.what, i.reason));
+    }
+    if unverified > 0 {
+        let keys = if unverified == 1 { "key" } else { "keys" };
         warn(&format!(
-            "{}: {} (not scanned; the scan is incomplete)",
-            i.what, i.reason
+            "{unverified} {keys} could not be verified: the API gave no verdict, so {} may be \
+             live; the run fails (exit status 2) unless a live key fails it first",
+            if unverified == 1 { "it" } else { "they" }
         ));
     }
     let mut report = finish_report(detector.rules(), collected, min);
@@ -288,9 +303,10 @@ pub fn deliver_to(
         }
     }
     files.commit()?;
-    let failing = match policy.fail_on {
-        FailOn::Any => !report.findings.is_empty(),
-        FailOn::Live => report.findings.iter().any(is_live),
+    let failing = if decides_on_verdict(policy) {
+        report.findings.iter().any(is_live)
+    } else {
+        !report.findings.is_empty()
     };
     Ok(exit_status(
         failing,
@@ -311,6 +327,40 @@ pub fn exit_status(failing: bool, complete: bool, exit_code: u8) -> u8 {
     } else {
         EXIT_CLEAN
     }
+}
+
+/// Does the API's verdict decide what is reported or what fails the run? Then a key without a
+/// verdict cannot be passed over: it might be live.
+fn decides_on_verdict(policy: &crate::settings::VerifyPolicy) -> bool {
+    policy.settings.is_some() && (policy.only_verified || policy.fail_on == FailOn::Live)
+}
+
+/// Records each distinct key the API gave no verdict on as an incomplete item (the run then
+/// exits 2 unless a live key makes it 1), named by its redacted form and first place. Returns
+/// how many keys that is.
+fn note_unverified(c: &mut Collected) -> usize {
+    let mut seen = BTreeSet::new();
+    let mut items = Vec::new();
+    for f in c.findings.iter().filter(|f| is_unverified(f)) {
+        if !seen.insert(f.secret.fingerprint()) {
+            continue;
+        }
+        let detail = f.verification.as_ref().map_or("", |v| v.detail.as_str());
+        items.push(Incomplete::new(
+            IncompleteKind::Verification,
+            format!("key {} ({}:{})", f.secret.redacted(), f.path, f.line),
+            format!("the Lusha API gave no verdict: {detail}"),
+        ));
+    }
+    let n = items.len();
+    c.incomplete.extend(items);
+    n
+}
+
+fn is_unverified(f: &Finding) -> bool {
+    f.verification
+        .as_ref()
+        .is_none_or(|v| v.status == VerifyStatus::Unknown)
 }
 
 fn is_live(f: &Finding) -> bool {
