@@ -8,7 +8,7 @@
 use super::git::{scan_commits, GitScan};
 use super::pipeline;
 use crate::cli::{HookCommand, ScanOptions};
-use crate::source::git::{self as git_source, Notes, Opener, Selection};
+use crate::source::git::{self as git_source, Destination, Notes, Opener, Selection};
 use anyhow::{bail, Context, Result};
 use git2::Repository;
 use std::io::{self, Read, Write};
@@ -45,13 +45,13 @@ fn read_stdin() -> Result<String> {
 fn scan_and_report(
     repo: &Repository,
     scan_args: &ScanOptions,
-    selection: impl FnOnce(&Repository) -> Result<Selection>,
+    selection: Selection,
+    notes: Notes,
     advice: &str,
 ) -> Result<u8> {
     let opener = Opener::Env;
     let scan = GitScan::new(repo, scan_args)?;
-    let selection = selection(repo)?;
-    let collected = scan_commits(&opener, repo, &selection, &scan, Notes::default(), false)?;
+    let collected = scan_commits(&opener, repo, &selection, &scan, notes, false)?;
     let code = pipeline::deliver_to(
         &scan.detector,
         collected,
@@ -59,7 +59,14 @@ fn scan_and_report(
         &scan.report,
         &mut io::stderr().lock(),
     )?;
-    if code != super::EXIT_CLEAN {
+    if code == super::EXIT_ERROR {
+        let _ = writeln!(
+            io::stderr(),
+            "\nlushaguard: blocked: not everything in this push could be scanned (listed above), \
+             so lushaguard cannot say it holds no key. `git fsck` lists what is missing or \
+             corrupt; repair it and push again."
+        );
+    } else if code != super::EXIT_CLEAN {
         let _ = writeln!(io::stderr(), "\n{advice}");
     }
     Ok(code)
@@ -71,6 +78,13 @@ fn pre_push(remote: Option<&str>, _url: Option<&str>, args: &ScanOptions) -> Res
     if updates.is_empty() {
         updates.extend(pre_commit_framework_push(&repo)?);
     }
+    // Under the pre-commit framework the hook gets no arguments; the remote is in the
+    // environment.
+    let framework_remote = env_value("PRE_COMMIT_REMOTE_NAME");
+    let remote = remote.or(framework_remote.as_deref());
+    let destination = remote
+        .map(|r| Destination::of_remote(&repo, r))
+        .unwrap_or_default();
     let upstream = remote.unwrap_or("<remote>");
     let advice = format!(
         "lushaguard: push blocked: the commits above add Lusha API keys.\n\
@@ -80,38 +94,40 @@ fn pre_push(remote: Option<&str>, _url: Option<&str>, args: &ScanOptions) -> Res
          the commits that add it (or `git filter-repo --replace-text`), then push again.\n\
          A false positive? Mark the line with a `lushaguard:allow` comment."
     );
-    scan_and_report(
-        &repo,
-        args,
-        |repo| Ok(Selection::pushed(repo, &updates)?),
-        &advice,
-    )
+    let mut notes = Notes::default();
+    let selection = Selection::pushed(&repo, &updates, &destination, &mut notes)?;
+    scan_and_report(&repo, args, selection, notes, &advice)
 }
 
-/// The pre-commit framework reads git's pre-push lines itself and hands its hooks the range in
-/// `PRE_COMMIT_TO_REF` (the local commit) and `PRE_COMMIT_FROM_REF` (the remote's, or the parent
-/// of the first commit the remote lacks; unset when everything is new).
+/// A non-empty environment variable.
+fn env_value(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|s| !s.is_empty())
+}
+
+/// The pre-commit framework reads git's pre-push lines itself (the first one that pushes
+/// something) and hands its hooks the range in `PRE_COMMIT_TO_REF` (the local value) and
+/// `PRE_COMMIT_FROM_REF` (the remote's, or the parent of the first commit the remote lacks). On
+/// a push whose every commit is new, such as the first push to an empty remote, it sets neither,
+/// only `PRE_COMMIT_LOCAL_BRANCH`, `PRE_COMMIT_REMOTE_BRANCH` and `PRE_COMMIT_REMOTE_NAME`: then
+/// every commit of the local ref that the destination lacks is scanned.
 fn pre_commit_framework_push(repo: &Repository) -> Result<Option<git_source::PushUpdate>> {
-    let Some(to) = std::env::var("PRE_COMMIT_TO_REF")
-        .ok()
-        .filter(|s| !s.is_empty())
-    else {
+    let local_ref = env_value("PRE_COMMIT_LOCAL_BRANCH");
+    let Some(to) = env_value("PRE_COMMIT_TO_REF").or_else(|| local_ref.clone()) else {
         return Ok(None);
     };
     let resolve = |spec: &str| -> Result<git2::Oid> {
         repo.revparse_single(spec)
-            .and_then(|o| o.peel_to_commit())
-            .map(|c| c.id())
-            .with_context(|| format!("PRE_COMMIT_*_REF `{spec}` is not a commit here"))
+            .map(|o| o.id())
+            .with_context(|| format!("pre-commit's ref `{spec}` is not in this repository"))
     };
-    let from = match std::env::var("PRE_COMMIT_FROM_REF") {
-        Ok(s) if !s.is_empty() => resolve(&s)?,
-        _ => git2::Oid::zero(),
+    let from = match env_value("PRE_COMMIT_FROM_REF") {
+        Some(s) => resolve(&s)?,
+        None => git2::Oid::zero(),
     };
     Ok(Some(git_source::PushUpdate {
-        local_ref: std::env::var("PRE_COMMIT_LOCAL_BRANCH").unwrap_or_default(),
+        local_ref: local_ref.unwrap_or_else(|| to.clone()),
         local_oid: resolve(&to)?,
-        remote_ref: std::env::var("PRE_COMMIT_REMOTE_BRANCH").unwrap_or_default(),
+        remote_ref: env_value("PRE_COMMIT_REMOTE_BRANCH").unwrap_or_default(),
         remote_oid: from,
     }))
 }
@@ -126,12 +142,9 @@ fn pre_receive(args: &ScanOptions) -> Result<u8> {
          2. Rewrite your local history so no commit holds the key: `git rebase -i \
          <remote>/<branch>` and edit the commits that add it, or `git filter-repo \
          --replace-text`, then push again.";
-    scan_and_report(
-        &repo,
-        args,
-        |repo| Ok(Selection::received(repo, &updates)?),
-        advice,
-    )
+    let mut notes = Notes::default();
+    let selection = Selection::received(&repo, &updates, &mut notes)?;
+    scan_and_report(&repo, args, selection, notes, advice)
 }
 
 /// Where git looks for hooks: `core.hooksPath` (relative to the work tree, or to the git

@@ -30,6 +30,8 @@ pub struct Collected {
     pub suppressed: Suppressed,
     /// What should have been scanned and was not: the run ends incomplete (exit 2).
     pub incomplete: Vec<Incomplete>,
+    /// A history scan of a shallow clone: commits before the boundary were not there to scan.
+    pub shallow: bool,
 }
 
 impl Collected {
@@ -49,6 +51,7 @@ impl Collected {
         self.suppressed.inline += other.suppressed.inline;
         self.suppressed.config += other.suppressed.config;
         self.incomplete.extend(other.incomplete);
+        self.shallow |= other.shallow;
     }
 
     /// Records something that should have been scanned and was not.
@@ -156,6 +159,7 @@ fn finish_report(rules: &[Rule], mut c: Collected, min: Confidence) -> Report {
         verification: None,
         warnings: c.warnings.len(),
         incomplete: c.incomplete.len(),
+        shallow: c.shallow,
     };
     let warnings = c
         .warnings
