@@ -1343,3 +1343,106 @@ fn hooks_scan_refs_to_blobs_and_pre_receive_rejects_them() {
         rejected.stderr
     );
 }
+
+#[test]
+fn hook_install_force_keeps_every_backup_and_runs_the_previous_hook() {
+    let r = Repo::new();
+    r.write("README.md", "# app\n").commit("initial");
+    let hooks = r.path.join(".git/hooks");
+    std::fs::create_dir_all(&hooks).unwrap();
+    let marker = r._tmp.path().join("theirs-ran");
+    let theirs = |name: &str, fail: bool| {
+        format!(
+            "#!/bin/sh\necho {name} >> '{}'\nexit {}\n",
+            marker.display(),
+            u8::from(fail)
+        )
+    };
+    let write_hook = |text: &str| {
+        let p = hooks.join("pre-commit");
+        std::fs::write(&p, text).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+    };
+    write_hook(&theirs("first", false));
+    let out = lg(&r.path, &["hook", "install", "--force"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    // Another tool replaces our hook; installing again keeps both earlier hooks.
+    write_hook(&theirs("second", false));
+    let out = lg(&r.path, &["hook", "install", "--force"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert_eq!(
+        std::fs::read_to_string(hooks.join("pre-commit.bak")).unwrap(),
+        theirs("first", false)
+    );
+    assert_eq!(
+        std::fs::read_to_string(hooks.join("pre-commit.bak.1")).unwrap(),
+        theirs("second", false)
+    );
+    // Reinstalling over our own hook keeps running the same previous hook.
+    let out = lg(&r.path, &["hook", "install"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+
+    // The installed hook runs the hook it replaced, then lushaguard.
+    let path = path_with_lushaguard(r._tmp.path());
+    r.write("notes.txt", "clean\n");
+    r.git(&["add", "-A"]);
+    let ok = git_with_path(&r.path, &path, &["commit", "-q", "-m", "clean"]);
+    assert_eq!(ok.code, 0, "{}", ok.all());
+    assert_eq!(std::fs::read_to_string(&marker).unwrap(), "second\n");
+    r.write(".env", &env_with(KEY));
+    r.git(&["add", "-A"]);
+    let blocked = git_with_path(&r.path, &path, &["commit", "-q", "-m", "leak"]);
+    assert_ne!(blocked.code, 0, "{}", blocked.all());
+    assert!(blocked.all().contains("6f1c****"), "{}", blocked.all());
+    // The previous hook's failure still blocks the commit.
+    std::fs::write(hooks.join("pre-commit.bak.1"), theirs("second", true)).unwrap();
+    r.git(&["reset", "-q"]);
+    std::fs::remove_file(r.path.join(".env")).unwrap();
+    r.write("notes.txt", "still clean\n");
+    r.git(&["add", "-A"]);
+    let blocked = git_with_path(&r.path, &path, &["commit", "-q", "-m", "theirs fails"]);
+    assert_ne!(blocked.code, 0, "{}", blocked.all());
+    assert_eq!(r.git(&["rev-list", "--count", "HEAD"]), "2");
+}
+
+#[test]
+fn the_pre_push_hook_hands_its_input_to_the_previous_hook() {
+    let (tmp, _server, client) = server_and_clone();
+    let hooks = client.join(".git/hooks");
+    let seen = tmp.path().join("seen");
+    std::fs::write(
+        hooks.join("pre-push"),
+        format!(
+            "#!/bin/sh\necho \"$1\" > '{0}'\ncat >> '{0}'\n",
+            seen.display()
+        ),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(
+            hooks.join("pre-push"),
+            std::fs::Permissions::from_mode(0o755),
+        )
+        .unwrap();
+    }
+    let out = lg(&client, &["hook", "install", "--pre-push", "--force"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    let path = path_with_lushaguard(tmp.path());
+    std::fs::write(client.join("new.env"), env_with(KEY2)).unwrap();
+    git(&client, &["add", "-A"]);
+    git(&client, &["commit", "-q", "--no-verify", "-m", "new key"]);
+    let tip = git(&client, &["rev-parse", "HEAD"]);
+    let blocked = git_with_path(&client, &path, &["push", "-q", "origin", "HEAD:main"]);
+    // Both hooks saw the push: the previous one its arguments and ref lines, lushaguard the key.
+    assert_ne!(blocked.code, 0, "{}", blocked.all());
+    assert!(blocked.all().contains("new.env"), "{}", blocked.all());
+    let seen = std::fs::read_to_string(&seen).unwrap();
+    assert!(seen.starts_with("origin\n"), "{seen}");
+    assert!(seen.contains(&tip), "{seen}");
+}

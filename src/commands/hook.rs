@@ -166,19 +166,89 @@ fn shell_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
 
-/// A hook script: lushaguard from PATH, else the binary that installed the hook.
-fn script(hook: &str, args: &str, fallback: &Path) -> String {
+/// The comment line naming the hook a lushaguard hook replaced and runs first.
+const PREVIOUS: &str = "# lushaguard-previous-hook:";
+
+/// A hook script: the hook it replaced first (if any), then lushaguard from PATH, else the
+/// binary that installed the hook. `previous` is a file name in the hooks directory; the script
+/// finds it next to itself, so moving the repository keeps the chain.
+fn script(hook: &str, args: &str, fallback: &Path, previous: Option<&str>) -> String {
     let fallback = shell_quote(&fallback.display().to_string());
-    format!(
+    let verb = if hook == "pre-push" { "push" } else { "commit" };
+    let mut s = format!(
         "#!/bin/sh\n\
          {MARKER} {hook} (installed by `lushaguard hook install`; reinstalling replaces this file)\n\
-         # Stops Lusha API keys before they leave this machine. Skip once: git {verb} --no-verify\n\
-         if command -v lushaguard >/dev/null 2>&1; then\n  exec lushaguard {args}\nfi\n\
-         if [ -x {fallback} ]; then\n  exec {fallback} {args}\nfi\n\
+         # Stops Lusha API keys before they leave this machine. Skip once: git {verb} --no-verify\n"
+    );
+    // Standard input (a pre-push hook's ref lines) goes to both hooks.
+    let mut feed = "";
+    if let Some(previous) = previous {
+        let quoted = shell_quote(previous);
+        s.push_str(&format!(
+            "{PREVIOUS} {previous}\n\
+             # The hook this one replaced runs first, with the same arguments, so its checks keep \
+             working.\n\
+             previous=\"$(dirname \"$0\")\"/{quoted}\n\
+             if [ ! -e \"$previous\" ]; then\n  \
+             echo \"lushaguard: the earlier {hook} hook $previous is gone; restore it, or run \
+             \\`lushaguard hook install\\` again to stop running it\" >&2\n  exit 1\nfi\n"
+        ));
+        if hook == "pre-push" {
+            s.push_str(
+                "input=$(cat)\n\
+                 feed() { if [ -n \"$input\" ]; then printf '%s\\n' \"$input\"; fi; }\n\
+                 if [ -x \"$previous\" ]; then\n  feed | \"$previous\" \"$@\" || exit $?\nfi\n",
+            );
+            feed = "feed | ";
+        } else {
+            s.push_str("if [ -x \"$previous\" ]; then\n  \"$previous\" \"$@\" || exit $?\nfi\n");
+        }
+    }
+    let run = |cmd: &str| {
+        if feed.is_empty() {
+            format!("exec {cmd} {args}")
+        } else {
+            format!("{feed}{cmd} {args}; exit $?")
+        }
+    };
+    s.push_str(&format!(
+        "if command -v lushaguard >/dev/null 2>&1; then\n  {}\nfi\n\
+         if [ -x {fallback} ]; then\n  {}\nfi\n\
          echo \"lushaguard: not found on PATH nor at \"{fallback}\"; install it or remove $0\" >&2\n\
          exit 1\n",
-        verb = if hook == "pre-push" { "push" } else { "commit" },
-    )
+        run("lushaguard"),
+        run(&fallback),
+    ));
+    s
+}
+
+/// The hook an installed lushaguard hook runs first, if it names one that is still there.
+fn chained_previous(script: &str, dir: &Path) -> Option<String> {
+    let name = script
+        .lines()
+        .find_map(|l| l.strip_prefix(PREVIOUS))?
+        .trim();
+    let plain = !name.is_empty()
+        && !name.starts_with('.')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'));
+    (plain && dir.join(name).exists()).then(|| name.to_string())
+}
+
+/// The first backup name not taken: `<hook>.bak`, then `<hook>.bak.1`, `<hook>.bak.2`, ...
+fn free_backup_name(dir: &Path, hook: &str) -> Result<String> {
+    for n in 0..10_000u32 {
+        let name = if n == 0 {
+            format!("{hook}.bak")
+        } else {
+            format!("{hook}.bak.{n}")
+        };
+        if std::fs::symlink_metadata(dir.join(&name)).is_err() {
+            return Ok(name);
+        }
+    }
+    bail!("{}: too many {hook}.bak files", dir.display())
 }
 
 fn install(repo: Option<&Path>, pre_push: bool, force: bool) -> Result<u8> {
@@ -197,17 +267,11 @@ fn install(repo: Option<&Path>, pre_push: bool, force: bool) -> Result<u8> {
     // Check every hook before writing any, so a refusal leaves nothing half-installed.
     for (name, _) in &hooks {
         let path = dir.join(name);
-        if let Ok(existing) = std::fs::read_to_string(&path) {
-            if !existing.contains(MARKER) && !force {
-                bail!(
-                    "{} exists and was not installed by lushaguard; pass --force to replace it \
-                     (it is kept as {name}.bak)",
-                    path.display()
-                );
-            }
-        } else if path.exists() && !force {
+        let ours = std::fs::read_to_string(&path).is_ok_and(|s| s.contains(MARKER));
+        if std::fs::symlink_metadata(&path).is_ok() && !ours && !force {
             bail!(
-                "{} exists and was not installed by lushaguard; pass --force to replace it",
+                "{} exists and was not installed by lushaguard; pass --force to replace it \
+                 (it is kept as a numbered {name}.bak and still runs before lushaguard)",
                 path.display()
             );
         }
@@ -215,14 +279,25 @@ fn install(repo: Option<&Path>, pre_push: bool, force: bool) -> Result<u8> {
     let mut out = io::stdout().lock();
     for (name, args) in hooks {
         let path = dir.join(name);
-        let ours = std::fs::read_to_string(&path).is_ok_and(|s| s.contains(MARKER));
-        if path.exists() && !ours {
-            let backup = dir.join(format!("{name}.bak"));
-            std::fs::rename(&path, &backup)
-                .with_context(|| format!("cannot move {} aside", path.display()))?;
-            let _ = writeln!(out, "kept the previous {name} hook as {}", backup.display());
-        }
-        std::fs::write(&path, script(name, args, &exe))
+        let existing = std::fs::read_to_string(&path).ok();
+        let previous = match existing {
+            // Reinstalling over our own hook keeps the hook it already runs first.
+            Some(text) if text.contains(MARKER) => chained_previous(&text, &dir),
+            _ if std::fs::symlink_metadata(&path).is_ok() => {
+                // Never overwrite an earlier backup: each replaced hook gets its own name.
+                let backup = free_backup_name(&dir, name)?;
+                std::fs::rename(&path, dir.join(&backup))
+                    .with_context(|| format!("cannot move {} aside", path.display()))?;
+                let _ = writeln!(
+                    out,
+                    "kept the previous {name} hook as {}; it runs before lushaguard",
+                    dir.join(&backup).display()
+                );
+                Some(backup)
+            }
+            _ => None,
+        };
+        std::fs::write(&path, script(name, args, &exe, previous.as_deref()))
             .with_context(|| format!("cannot write {}", path.display()))?;
         make_executable(&path)?;
         let _ = writeln!(out, "installed the {name} hook at {}", path.display());
@@ -252,6 +327,7 @@ mod tests {
             "pre-commit",
             "git --staged",
             Path::new("/opt/it's here/lushaguard"),
+            None,
         );
         assert!(s.starts_with("#!/bin/sh\n"));
         assert!(s.contains(MARKER));
