@@ -9,6 +9,9 @@ GITHUB_PATH and GITHUB_ACTION_PATH. `${{ }}` expressions in step `env:` values a
 action's outputs are resolved from the inputs and the earlier steps' outputs. `uses:` steps
 (the binary cache) are skipped, as on a cache miss. The checks: annotations in the log, the job
 summary, the `findings` and `sarif-file` outputs, the SARIF file, and the step's exit status.
+Shallow checkouts are made the way actions/checkout makes them (`git fetch --depth=1` of one
+commit from a `file://` remote that, like GitHub, serves commits by id), so the action's own
+fetching of the range it needs is tested against a real remote.
 
     python3 scripts/test-action.py            (needs PyYAML and jsonschema; see test-action.sh)
 """
@@ -26,6 +29,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 # Random UUID v4s made for this test; Lusha never issued them.
 KEY = "3c9a7e21-5b04-4d8f-a1c6-7e2f9b0d4a58"  # lushaguard:allow (test key)
+PR_KEY = "9e578aa1-c00f-452b-ab85-085e94672d34"  # lushaguard:allow (test key)
 ZERO = "0" * 40
 FAILURES = []
 
@@ -181,9 +185,19 @@ def main():
         c3 = commit(repo, "Remove the key again", removed=[".env"])
         c4 = commit(repo, "Docs", [("docs/setup.md", "Set LUSHA_API_KEY in your environment.\n")])
 
-        def scenario(name, event_name, event, inputs=None):
+        def scenario(name, event_name, event, inputs=None, workspace=None):
             work = tempfile.mkdtemp(dir=tmp)
-            return run_action(action, repo, event_name, event, inputs or {}, work)
+            return run_action(action, workspace or repo, event_name, event, inputs or {}, work)
+
+        def shallow_checkout(sha):
+            """A depth-1 checkout of one commit, as actions/checkout makes it."""
+            work = tempfile.mkdtemp(dir=tmp)
+            git(work, "init", "-q")
+            git(work, "remote", "add", "origin", "file://" + repo)
+            git(work, "fetch", "-q", "--no-tags", "--depth=1", "origin", "+%s:refs/remotes/origin/checkout" % sha)
+            git(work, "checkout", "-q", "--detach", sha)
+            check(git(work, "rev-parse", "--is-shallow-repository") == "true", "the checkout of %s is shallow" % sha[:8])
+            return work
 
         # A push whose range brings the key in (and takes it out again): history finds it.
         status, outputs, log, summary = scenario("push", "push", {"before": c1, "after": c4})
@@ -230,6 +244,61 @@ def main():
         # Whole-history mode, with extra args passed through.
         status, outputs, log, _ = scenario("git", "schedule", {}, {"mode": "git", "args": "--min-confidence high"})
         check(status == 1 and outputs["findings"] == "1", "git mode finds the key in history")
+
+        # A pull request branch off c4 that adds a key and takes it out again; GitHub checks out
+        # the merge commit (refs/pull/1/merge) at depth 1 by default.
+        git(repo, "checkout", "-q", "-b", "topic", c4)
+        p1 = commit(repo, "Try the enrichment client", [("client.env", "LUSHA_API_KEY=%s\n" % PR_KEY)])
+        p2 = commit(repo, "Oops, remove the key", removed=["client.env"])
+        git(repo, "checkout", "-q", "main")
+        c5 = commit(repo, "More docs", [("docs/more.md", "More.\n")])
+        git(repo, "checkout", "-q", "--detach", c5)
+        git(repo, "merge", "-q", "--no-ff", "-m", "Merge topic into main", p2)
+        merge = git(repo, "rev-parse", "HEAD")
+        git(repo, "update-ref", "refs/pull/1/merge", merge)
+        git(repo, "checkout", "-q", "main")
+        git(repo, "config", "uploadpack.allowReachableSHA1InWant", "true")
+
+        # Depth-1 checkouts: the action fetches what the range needs instead of narrowing.
+        pr_event = {"pull_request": {"base": {"sha": c5}, "head": {"sha": p2}}}
+        status, outputs, log, _ = scenario("shallow-pr", "pull_request", pr_event,
+                                           workspace=shallow_checkout(merge))
+        check(status == 1 and outputs["findings"] == "1",
+              "a pull request that added a key and removed it fails with a depth-1 checkout (status %d, findings %r)"
+              % (status, outputs["findings"]))
+        check(re.search(r"^::error file=client\.env,line=1", log, re.M) is not None,
+              "shallow pull request: the annotation points at the key in the PR's first commit")
+        check("lushaguard scan" not in log, "shallow pull request: no fallback to a files scan")
+
+        status, outputs, log, _ = scenario("shallow-push", "push", {"before": c1, "after": c4},
+                                           workspace=shallow_checkout(c4))
+        check(status == 1 and outputs["findings"] == "1",
+              "a push whose range added and removed a key fails with a depth-1 checkout (status %d)" % status)
+
+        status, outputs, log, _ = scenario("shallow-new-branch", "push", {"before": ZERO, "after": c4},
+                                           workspace=shallow_checkout(c4))
+        check(status == 1 and outputs["findings"] == "1",
+              "a new branch pushed with a depth-1 checkout has its whole history scanned (status %d)" % status)
+
+        status, outputs, log, _ = scenario("shallow-git-mode", "schedule", {}, {"mode": "git"},
+                                           workspace=shallow_checkout(c5))
+        check(status == 1, "mode git on a depth-1 checkout fetches all history and finds the key (status %d)" % status)
+
+        missing = "1234567890abcdef1234567890abcdef12345678"
+        status, outputs, log, _ = scenario(
+            "unfetchable-base", "pull_request",
+            {"pull_request": {"base": {"sha": missing}, "head": {"sha": p2}}},
+            workspace=shallow_checkout(merge))
+        check(status == 2, "a pull request base that cannot be fetched fails the step with status 2 (got %d)" % status)
+        check(re.search(r"^::error title=lushaguard::cannot fetch the pull request's base commit " + missing, log, re.M)
+              is not None, "unfetchable base: a clear error names the commit")
+        check("lushaguard scan" not in log, "unfetchable base: no fallback to a files scan")
+
+        no_remote = shallow_checkout(merge)
+        git(no_remote, "remote", "remove", "origin")
+        status, _, log, _ = scenario("no-remote", "pull_request", pr_event, workspace=no_remote)
+        check(status == 2 and "no git remote" in log,
+              "a shallow checkout without a remote fails with an error, not a files scan (status %d)" % status)
 
         # A bad mode is an error, not a pass.
         status, _, log, _ = scenario("bad-mode", "push", {"before": c1, "after": c4}, {"mode": "everything"})
