@@ -1,6 +1,6 @@
 //! `lushaguard git`: history and the index as sources. The git source walks the selected commits
-//! and hands every blob, once, to worker threads that scan it with the same detector and reader
-//! `scan` uses. Findings then become one per (key fingerprint, path), attributed to the earliest
+//! and hands every blob and every commit and tag message, once, to worker threads that scan it
+//! with the same detector and reader `scan` uses. Findings then become one per (key fingerprint, path), attributed to the earliest
 //! commit that introduced that key there; a key that moved to a new path in the commit that
 //! removed it from the old one is the same finding, not a new one. Each history finding says
 //! whether the key is still anywhere in HEAD. `--staged` scans the index blobs that differ from

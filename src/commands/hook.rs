@@ -1,9 +1,12 @@
 //! `lushaguard hook`: installing client-side hooks, and running as git's pre-push and
-//! pre-receive hooks. Both hooks read git's ref lines from standard input, turn them into the
-//! set of commits the push adds (`source::git::Selection`), scan those commits' new blobs like
+//! pre-receive hooks. Both hooks read git's ref lines from standard input (or, under the
+//! pre-commit framework, its environment), turn them into what the push adds
+//! (`source::git::Selection`: new commits, tag messages, refs to blobs and trees), scan it like
 //! `lushaguard git` does, and report on stderr (git relays a server hook's stderr to the
 //! pusher). Every new commit's blobs are scanned, not only the final trees: a key added and
-//! removed within one push is still in the history being pushed.
+//! removed within one push is still in the history being pushed. pre-push counts as already
+//! sent only what the destination remote has. An installed hook that replaced the user's own
+//! runs that one first, so the user's checks keep working.
 
 use super::git::{scan_commits, GitScan};
 use super::pipeline;

@@ -312,7 +312,7 @@ impl Selection {
         self.tags.sort();
         self.tags.dedup();
         self.objects.sort();
-        self.objects.dedup_by(|a, b| a.1 == b.1);
+        self.objects.dedup();
     }
 
     /// A revision (`main`: it and its ancestors), a range (`A..B`) or a symmetric difference
@@ -777,20 +777,12 @@ fn broken_packs(repo: &Repository, notes: &mut Notes) {
         .collect();
     packs.sort();
     for pack in packs {
-        let idx = pack.with_extension("idx");
-        let Ok(idx_data) = std::fs::read(&idx) else {
-            continue;
-        };
         // An index ends with the pack's checksum, then its own.
-        let Some(expected) = idx_data
-            .len()
-            .checked_sub(2 * hash_len)
-            .and_then(|at| idx_data.get(at..at + hash_len))
-        else {
+        let Some(idx_tail) = tail(&pack.with_extension("idx"), 2 * hash_len) else {
             continue;
         };
-        let actual = tail(&pack, hash_len);
-        if actual.as_deref() != Some(expected) {
+        let expected = &idx_tail[..hash_len];
+        if tail(&pack, hash_len).as_deref() != Some(expected) {
             notes.not_scanned(
                 IncompleteKind::Object,
                 format!(
