@@ -28,6 +28,18 @@ redacted="6f1c****-****-****-****-********6c35"
 
 fail() { echo "precommit-e2e: FAIL: $*" >&2; exit 1; }
 step() { printf '\n--> %s\n' "$*"; }
+# blocked LOG WHY COMMAND...: runs COMMAND, shows its output (kept in LOG), and fails the test
+# with WHY if COMMAND succeeded.
+blocked() {
+  local log=$1 why=$2 code
+  shift 2
+  set +e
+  "$@" > "$log" 2>&1
+  code=$?
+  set -e
+  cat "$log"
+  [ "$code" -ne 0 ] || fail "$why"
+}
 
 step "installing pre-commit into a fresh venv"
 if ! python3 -m venv "$work/venv" 2>/dev/null; then
@@ -83,13 +95,13 @@ git commit -q -m "docs"
 
 step "pre-commit install, pinned at this repository's HEAD: real git commits"
 rev=$(git -C "$here" rev-parse HEAD)
-cat > .pre-commit-config.yaml <<EOF
-repos:
-  - repo: $here
-    rev: $rev
-    hooks:
-      - id: lushaguard
-EOF
+# write_config HOOK_ID...: a .pre-commit-config.yaml using these hooks of this repository at $rev.
+write_config() {
+  printf 'repos:\n  - repo: %s\n    rev: %s\n    hooks:\n' "$here" "$rev" > .pre-commit-config.yaml
+  local id
+  for id in "$@"; do printf '      - id: %s\n' "$id" >> .pre-commit-config.yaml; done
+}
+write_config lushaguard
 git add .pre-commit-config.yaml
 "$precommit" install
 git commit -q -m "Add pre-commit config" || fail "committing the clean config was blocked"
@@ -115,14 +127,7 @@ git commit -q -m "clean settings" || fail "a clean commit was blocked"
 step "pre-push stage: the first push to an empty remote scans every commit being pushed"
 git init -q --bare "$work/origin.git"
 git remote add origin "$work/origin.git"
-cat > .pre-commit-config.yaml <<EOF
-repos:
-  - repo: $here
-    rev: $rev
-    hooks:
-      - id: lushaguard
-      - id: lushaguard-pre-push
-EOF
+write_config lushaguard lushaguard-pre-push
 git add .pre-commit-config.yaml
 git commit -q -m "Add the pre-push hook"
 "$precommit" install --hook-type pre-push
@@ -132,12 +137,8 @@ git add deploy.env
 git commit -q --no-verify -m "deploy settings"
 git rm -q deploy.env
 git commit -q -m "remove the deploy settings"
-set +e
-git push origin HEAD:refs/heads/main > "$work/push-first.log" 2>&1
-code=$?
-set -e
-cat "$work/push-first.log"
-[ "$code" -ne 0 ] || fail "the first push to an empty remote went through with a key in its history"
+blocked "$work/push-first.log" "the first push to an empty remote went through with a key in its history" \
+  git push origin HEAD:refs/heads/main
 grep -qF "$redacted" "$work/push-first.log" || fail "the redacted finding is not in the push output"
 if grep -qF "$key" "$work/push-first.log"; then fail "the full key appeared in the push output"; fi
 [ -z "$(git --git-dir="$work/origin.git" for-each-ref)" ] || fail "the remote received refs"
@@ -154,12 +155,8 @@ git add upstream.yml
 git commit -q --no-verify -m "upstream settings"
 git push -q --no-verify upstream HEAD:refs/heads/main
 git fetch -q origin
-set +e
-git push origin HEAD:refs/heads/main > "$work/push-other.log" 2>&1
-code=$?
-set -e
-cat "$work/push-other.log"
-[ "$code" -ne 0 ] || fail "a push of a commit only upstream has went through with a key"
+blocked "$work/push-other.log" "a push of a commit only upstream has went through with a key" \
+  git push origin HEAD:refs/heads/main
 grep -qF "upstream.yml" "$work/push-other.log" || fail "the finding does not name upstream.yml"
 
 step "pre-push stage: a clean push on top of the remote goes through"

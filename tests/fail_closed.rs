@@ -14,20 +14,6 @@ use std::time::Duration;
 
 const ACCOUNT: &str = r#"{"plan":"Premium","credits":{"total":10,"used":1,"remaining":9}}"#;
 
-fn leak_tree() -> tempfile::TempDir {
-    tree(&[(".env", format!("LUSHA_API_KEY={KEY}\n").as_bytes())])
-}
-
-/// `scan --format json --verify` against `url` with `extra` flags.
-fn scan_verified(dir: &std::path::Path, url: &str, extra: &[&str]) -> (Output, Value) {
-    let mut args = vec!["scan", "--format", "json", "--verify", "--verify-url", url];
-    args.extend_from_slice(extra);
-    args.push(".");
-    let out = run(dir, &args);
-    let v = serde_json::from_str(&out.stdout).unwrap_or(Value::Null);
-    (out, v)
-}
-
 /// Asserts the run failed as incomplete with the unverified key reported and counted.
 fn assert_no_verdict_fails(what: &str, out: &Output, v: &Value) {
     assert_eq!(out.code, 2, "{what}: {}", out.all());
@@ -69,14 +55,14 @@ fn no_verdict_fails_only_verified_and_fail_on_live() {
         for mode in [&["--only-verified"][..], &["--fail-on", "live"][..]] {
             let mut flags = extra.to_vec();
             flags.extend_from_slice(mode);
-            let (out, v) = scan_verified(dir.path(), &url, &flags);
+            let (out, v) = verify_json(dir.path(), &url, &flags);
             assert_no_verdict_fails(&format!("{what} {mode:?}"), &out, &v);
         }
     }
     // The rate limit was retried before giving up.
     assert!(rate_limited.requests().len() >= 2 * 3);
     // --quiet and --exit-code 0 hide neither the line nor the failure.
-    let (out, v) = scan_verified(
+    let (out, v) = verify_json(
         dir.path(),
         &broken.url(),
         &["--only-verified", "--quiet", "--exit-code", "0"],
@@ -98,13 +84,13 @@ fn a_live_key_still_decides_and_answered_keys_pass() {
             Reply::status(500)
         }
     });
-    let (out, v) = scan_verified(dir.path(), &server.url(), &["--only-verified"]);
+    let (out, v) = verify_json(dir.path(), &server.url(), &["--only-verified"]);
     assert_eq!(out.code, 1, "{}", out.all());
     assert_eq!(v["findings"].as_array().unwrap().len(), 2, "{v}");
     assert_eq!(v["incomplete"].as_array().unwrap().len(), 1, "{v}");
     // Every key answered and none live: a clean pass.
     let invalid = serve(|_, _| Reply::status(401));
-    let (out, v) = scan_verified(dir.path(), &invalid.url(), &["--fail-on", "live"]);
+    let (out, v) = verify_json(dir.path(), &invalid.url(), &["--fail-on", "live"]);
     assert_eq!(out.code, 0, "{}", out.all());
     assert!(v["incomplete"].as_array().unwrap().is_empty());
     assert!(
@@ -114,7 +100,7 @@ fn a_live_key_still_decides_and_answered_keys_pass() {
     );
     // Without --only-verified or --fail-on live an unverified key is a finding like any other.
     let broken = serve(|_, _| Reply::status(503));
-    let (out, v) = scan_verified(dir.path(), &broken.url(), &[]);
+    let (out, v) = verify_json(dir.path(), &broken.url(), &[]);
     assert_eq!(out.code, 1, "{}", out.all());
     assert!(v["incomplete"].as_array().unwrap().is_empty());
 }

@@ -133,6 +133,18 @@ impl Repo {
         self.git(&["rev-parse", "HEAD"])
     }
 
+    /// Clones this repository next to it, as `git clone ARGS... file://REPO NAME` does; returns
+    /// the clone's path.
+    fn clone_as(&self, name: &str, args: &[&str]) -> PathBuf {
+        let dest = self._tmp.path().join(name);
+        let url = format!("file://{}", self.path.display());
+        let mut all = vec!["clone", "-q"];
+        all.extend_from_slice(args);
+        all.extend([url.as_str(), dest.to_str().unwrap()]);
+        git(self._tmp.path(), &all);
+        dest
+    }
+
     fn scan(&self, args: &[&str]) -> Out {
         let mut all = vec!["git", "--format", "json"];
         all.extend_from_slice(args);
@@ -452,19 +464,7 @@ fn shallow_clones_submodules_and_lfs_pointers_are_noted() {
     );
     assert_eq!(findings(&out.json()).len(), 2);
 
-    let shallow = r._tmp.path().join("shallow");
-    let url = format!("file://{}", r.path.display());
-    git(
-        r._tmp.path(),
-        &[
-            "clone",
-            "-q",
-            "--depth",
-            "1",
-            &url,
-            shallow.to_str().unwrap(),
-        ],
-    );
+    let shallow = r.clone_as("shallow", &["--depth", "1"]);
     let out = lg(&shallow, &["git", "--format", "json"]);
     assert_eq!(out.code, 1, "{}", out.all());
     assert!(out.stderr.contains("shallow clone"), "{}", out.stderr);
@@ -956,11 +956,7 @@ fn a_missing_commit_does_not_stop_the_walk() {
     r.write("README.md", "# app\n").commit("initial");
     let middle = r.write("docs.md", "docs\n").commit("Docs");
     r.write(".env", &env_with(KEY)).commit("Add settings");
-    let clone = r._tmp.path().join("clone");
-    git(
-        r._tmp.path(),
-        &["clone", "-q", "--no-local", "repo", clone.to_str().unwrap()],
-    );
+    let clone = r.clone_as("clone", &[]);
     explode_packs(&clone);
     std::fs::remove_file(loose_object(&clone, &middle)).unwrap();
 
@@ -992,11 +988,7 @@ fn a_truncated_pack_is_named_and_the_scan_is_incomplete() {
     let r = Repo::new();
     r.write(".env", &env_with(KEY)).commit("Key");
     r.write(".env", "PORT=1\n").commit("No key");
-    let clone = r._tmp.path().join("clone");
-    git(
-        r._tmp.path(),
-        &["clone", "-q", "--no-local", "repo", clone.to_str().unwrap()],
-    );
+    let clone = r.clone_as("clone", &[]);
     let pack = std::fs::read_dir(clone.join(".git/objects/pack"))
         .unwrap()
         .flatten()
@@ -1026,18 +1018,7 @@ fn a_partial_clone_is_incomplete_and_says_why() {
     r.write(".env", &env_with(KEY)).commit("Key");
     r.write(".env", "PORT=1\n").commit("No key");
     r.git(&["config", "uploadpack.allowFilter", "true"]);
-    let url = format!("file://{}", r.path.display());
-    let clone = r._tmp.path().join("partial");
-    git(
-        r._tmp.path(),
-        &[
-            "clone",
-            "-q",
-            "--filter=blob:none",
-            &url,
-            clone.to_str().unwrap(),
-        ],
-    );
+    let clone = r.clone_as("partial", &["--filter=blob:none"]);
     let out = lg(&clone, &["git", "--format", "json"]);
     assert_eq!(out.code, 2, "{}", out.all());
     let items = incomplete(&out.json());
@@ -1057,19 +1038,7 @@ fn a_shallow_clone_is_flagged_in_the_report() {
     let r = Repo::new();
     r.write("old.env", &env_with(KEY)).commit("Old key");
     r.write("old.env", "PORT=1\n").commit("Removed");
-    let url = format!("file://{}", r.path.display());
-    let shallow = r._tmp.path().join("shallow");
-    git(
-        r._tmp.path(),
-        &[
-            "clone",
-            "-q",
-            "--depth",
-            "1",
-            &url,
-            shallow.to_str().unwrap(),
-        ],
-    );
+    let shallow = r.clone_as("shallow", &["--depth", "1"]);
     let out = lg(&shallow, &["git", "--format", "json"]);
     // The user chose a shallow clone: a warning recorded in the report, not a failure.
     assert_eq!(out.code, 0, "{}", out.all());

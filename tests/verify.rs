@@ -11,19 +11,6 @@ use std::time::Duration;
 
 const ACCOUNT: &str = r#"{"requestId":"0df691af-b67e-4e41-98d9-4bdf53077c48","plan":"Premium","credits":{"total":1200,"used":388,"remaining":812}}"#; // lushaguard:allow (test data)
 
-fn leak_tree() -> tempfile::TempDir {
-    tree(&[(".env", format!("LUSHA_API_KEY={KEY}\n").as_bytes())])
-}
-
-fn verify_json(dir: &std::path::Path, url: &str, extra: &[&str]) -> (Output, Value) {
-    let mut args = vec!["scan", "--format", "json", "--verify", "--verify-url", url];
-    args.extend_from_slice(extra);
-    args.push(".");
-    let out = run(dir, &args);
-    let v = serde_json::from_str(&out.stdout).unwrap_or(Value::Null);
-    (out, v)
-}
-
 #[test]
 fn live_key_with_account_details_and_the_exact_request() {
     let server = serve(|_, _| Reply::json(200, ACCOUNT));

@@ -359,7 +359,7 @@ pub fn scan_commits(
         Some(keys_in_head(
             repo,
             scan,
-            &introductions,
+            introductions,
             &keys_in_blob,
             selection,
         )?)

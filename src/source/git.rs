@@ -871,7 +871,6 @@ fn walk(
         repo,
         trees: HashMap::new(),
     };
-    let mut prefix = Vec::new();
     for id in order {
         let notes = &mut history.notes;
         let commit = match repo.find_commit(id) {
@@ -933,23 +932,15 @@ fn walk(
             index,
             commit.message_raw_bytes(),
         );
-        let mut found = Vec::new();
-        let mut on_entry = |path: &[u8], blob: Oid, mode: i32, notes: &mut Notes| {
-            if !notes.skip_special(mode) && keep(path) {
-                found.push((path.to_vec(), blob));
-            }
-        };
-        prefix.clear();
-        added_entries(
+        let added = files_added(
             &mut trees,
             &tree,
             &parents,
-            &mut prefix,
-            &mut on_entry,
+            keep,
             &mut history.notes,
             partial,
         );
-        for (path, blob) in found {
+        for (path, blob) in added {
             rec.blob(history, path, blob, index);
         }
     }
@@ -991,23 +982,8 @@ fn walk(
         };
         if let Some(tree) = obj.as_tree() {
             // Every file of the tree, as `REF:PATH` (how `git show` names it).
-            let mut found = Vec::new();
-            let mut on_entry = |path: &[u8], blob: Oid, mode: i32, notes: &mut Notes| {
-                if !notes.skip_special(mode) && keep(path) {
-                    found.push((path.to_vec(), blob));
-                }
-            };
-            prefix.clear();
-            added_entries(
-                &mut trees,
-                tree,
-                &[],
-                &mut prefix,
-                &mut on_entry,
-                &mut history.notes,
-                partial,
-            );
-            for (path, blob) in found {
+            let added = files_added(&mut trees, tree, &[], keep, &mut history.notes, partial);
+            for (path, blob) in added {
                 let mut shown = format!("{name}:").into_bytes();
                 shown.extend_from_slice(&path);
                 rec.blob(history, shown, blob, index);
@@ -1147,6 +1123,34 @@ fn tolerant_order(repo: &Repository, tips: &[Oid], exclude: &[Oid]) -> Vec<Oid> 
         }
     }
     order
+}
+
+/// The files (path and blob) under `new` that differ from every one of `olds`, skipping special
+/// entries and paths `keep` refuses.
+fn files_added<'r>(
+    trees: &mut TreeCache<'r>,
+    new: &Tree<'r>,
+    olds: &[Tree<'r>],
+    keep: &dyn Fn(&[u8]) -> bool,
+    notes: &mut Notes,
+    partial: bool,
+) -> Vec<(Vec<u8>, Oid)> {
+    let mut found = Vec::new();
+    let mut on_entry = |path: &[u8], blob: Oid, mode: i32, notes: &mut Notes| {
+        if !notes.skip_special(mode) && keep(path) {
+            found.push((path.to_vec(), blob));
+        }
+    };
+    added_entries(
+        trees,
+        new,
+        olds,
+        &mut Vec::new(),
+        &mut on_entry,
+        notes,
+        partial,
+    );
+    found
 }
 
 type EntryVisitor<'a> = dyn FnMut(&[u8], Oid, i32, &mut Notes) + 'a;
