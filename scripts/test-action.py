@@ -9,7 +9,10 @@ RUNNER_OS/RUNNER_ARCH (Linux/X64). `run:` steps run with `bash --noprofile --nor
 `${{ }}` expressions in `env:`, `with:` and `if:` are resolved from the inputs and the earlier
 steps' outputs and outcomes; a failed step skips the later steps unless their `if:` says
 `always()`. `actions/cache/restore` and `actions/cache/save` are played by a directory cache that
-persists across scenarios, as the cache of one repository does across runs.
+persists across scenarios, as the cache of one repository does across runs. Shallow checkouts
+are made the way actions/checkout makes them (`git fetch --depth=1` of one commit from a
+`file://` remote that, like GitHub, serves commits by id), so the action's own fetching of the
+range it needs is tested against a real remote.
 
 The binary comes from a release served on 127.0.0.1 (LUSHAGUARD_DOWNLOAD_URL) with real archives
 made by scripts/release/package.py, and the runner has no Rust toolchain on PATH. Checks: the
@@ -38,6 +41,7 @@ from actiontest import (ASSET, KEY, REPO, VERSION, ZERO, ReleaseServer, build_re
                         tampered_copy)
 # A second random UUID v4 made for this test; Lusha never issued it.
 FORK_KEY = "3c820abf-f24f-4643-b392-83d11c0e1555"  # lushaguard:allow (test key)
+PR_KEY = "9e578aa1-c00f-452b-ab85-085e94672d34"  # lushaguard:allow (test key)
 
 EXPR = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
 CACHE_KEY = "lushaguard-%s-x86_64-unknown-linux-musl" % VERSION
@@ -247,14 +251,27 @@ def main():
         cache = os.path.join(tmp, "cache")
         os.makedirs(cache)
 
-        def scenario(event_name, event, inputs=None, server=None, env=None, store=cache):
+        def scenario(event_name, event, inputs=None, server=None, env=None, store=cache,
+                     workspace=None):
             work = tempfile.mkdtemp(dir=tmp)
             run_env = dict(env or no_rust)
             if server is not None:
                 run_env["LUSHAGUARD_DOWNLOAD_URL"] = server.url
-            return run_action(action, {"tmp": work, "workspace": repo, "event_name": event_name,
-                                       "event": event, "inputs": inputs or {}, "env": run_env,
-                                       "cache": store})
+            return run_action(action, {"tmp": work, "workspace": workspace or repo,
+                                       "event_name": event_name, "event": event,
+                                       "inputs": inputs or {}, "env": run_env, "cache": store})
+
+        def shallow_checkout(sha):
+            """A depth-1 checkout of one commit, as actions/checkout makes it."""
+            work = tempfile.mkdtemp(dir=tmp)
+            git(work, "init", "-q")
+            git(work, "remote", "add", "origin", "file://" + repo)
+            git(work, "fetch", "-q", "--no-tags", "--depth=1", "origin",
+                "+%s:refs/remotes/origin/checkout" % sha)
+            git(work, "checkout", "-q", "--detach", sha)
+            check(git(work, "rev-parse", "--is-shallow-repository") == "true",
+                  "the checkout of %s is shallow" % sha[:8])
+            return work
 
         def cargo_calls():
             with open(shim_log) as fh:
@@ -353,11 +370,10 @@ def main():
             r = scenario("pull_request", marked, {"strict": "true"}, server=server)
             check(r["status"] == 1 and r["outputs"]["findings"] == "1",
                   "strict: true fails a pull request whose allow mark is new (status %d)" % r["status"])
-            # The same fork pull request, its commits missing from the checkout: scanned as
-            # files, and its own suppression settings are not used either.
+            # The same fork pull request scanned as files (mode: files): there is no base to
+            # read settings from, and its own suppression settings are not used either.
             git(repo, "checkout", "-q", "fork-pr")
-            missing = {"pull_request": {"base": {"sha": "1" * 40}, "head": {"sha": "2" * 40}}}
-            r = scenario("pull_request", missing, server=server)
+            r = scenario("pull_request", fork_event, {"mode": "files"}, server=server)
             check(r["status"] == 1 and r["outputs"]["findings"] == "1",
                   "a fork pull request scanned as files still fails (status %d)" % r["status"])
             check("its own suppression settings" in r["log"], "fork-files: a warning says why")
@@ -365,6 +381,65 @@ def main():
             # Back to main, without the pull requests' branches (their commits are not history).
             git(repo, "checkout", "-q", "main")
             git(repo, "branch", "-q", "-D", "fork-pr", "marked-pr")
+
+            # A pull request branch off c4 that adds a key and takes it out again; GitHub checks
+            # out the merge commit (refs/pull/1/merge) at depth 1 by default.
+            git(repo, "checkout", "-q", "-b", "topic", c4)
+            commit(repo, "Try the enrichment client", [("client.env", "LUSHA_API_KEY=%s\n" % PR_KEY)])
+            p2 = commit(repo, "Oops, remove the key", removed=["client.env"])
+            git(repo, "checkout", "-q", "main")
+            c5 = commit(repo, "More docs", [("docs/more.md", "More.\n")])
+            git(repo, "checkout", "-q", "--detach", c5)
+            git(repo, "merge", "-q", "--no-ff", "-m", "Merge topic into main", p2)
+            merge = git(repo, "rev-parse", "HEAD")
+            git(repo, "update-ref", "refs/pull/1/merge", merge)
+            git(repo, "checkout", "-q", "main")
+            git(repo, "config", "uploadpack.allowReachableSHA1InWant", "true")
+
+            # Depth-1 checkouts: the action fetches what the range needs instead of narrowing.
+            pr_event = {"pull_request": {"base": {"sha": c5}, "head": {"sha": p2}}}
+            r = scenario("pull_request", pr_event, server=server, workspace=shallow_checkout(merge))
+            check(r["status"] == 1 and r["outputs"]["findings"] == "1",
+                  "a pull request that added a key and removed it fails with a depth-1 checkout "
+                  "(status %d, findings %r)" % (r["status"], r["outputs"]["findings"]))
+            check(re.search(r"^::error file=client\.env,line=1", r["log"], re.M) is not None,
+                  "shallow pull request: the annotation points at the key in the PR's first commit")
+            check("lushaguard scan" not in r["log"], "shallow pull request: no fallback to a files scan")
+
+            r = scenario("push", {"before": c1, "after": c4}, server=server,
+                         workspace=shallow_checkout(c4))
+            check(r["status"] == 1 and r["outputs"]["findings"] == "1",
+                  "a push whose range added and removed a key fails with a depth-1 checkout "
+                  "(status %d)" % r["status"])
+
+            r = scenario("push", {"before": ZERO, "after": c4}, server=server,
+                         workspace=shallow_checkout(c4))
+            check(r["status"] == 1 and r["outputs"]["findings"] == "1",
+                  "a new branch pushed with a depth-1 checkout has its whole history scanned "
+                  "(status %d)" % r["status"])
+
+            r = scenario("schedule", {}, {"mode": "git"}, server=server, workspace=shallow_checkout(c5))
+            check(r["status"] == 1,
+                  "mode git on a depth-1 checkout fetches all history and finds the key "
+                  "(status %d)" % r["status"])
+
+            missing = "1234567890abcdef1234567890abcdef12345678"
+            r = scenario("pull_request", {"pull_request": {"base": {"sha": missing}, "head": {"sha": p2}}},
+                         server=server, workspace=shallow_checkout(merge))
+            check(r["status"] == 2,
+                  "a pull request base that cannot be fetched fails the step with status 2 "
+                  "(got %d)" % r["status"])
+            check(re.search(r"^::error title=lushaguard::cannot fetch the pull request's base commit "
+                            + missing, r["log"], re.M) is not None,
+                  "unfetchable base: a clear error names the commit")
+            check("lushaguard scan" not in r["log"], "unfetchable base: no fallback to a files scan")
+
+            no_remote = shallow_checkout(merge)
+            git(no_remote, "remote", "remove", "origin")
+            r = scenario("pull_request", pr_event, server=server, workspace=no_remote)
+            check(r["status"] == 2 and "no git remote" in r["log"],
+                  "a shallow checkout without a remote fails with an error, not a files scan "
+                  "(status %d)" % r["status"])
 
             # A bad mode is an error, not a pass.
             r = scenario("push", {"before": c1, "after": c4}, {"mode": "everything"}, server=server)

@@ -1,6 +1,6 @@
 //! `lushaguard git`: history and the index as sources. The git source walks the selected commits
-//! and hands every blob, once, to worker threads that scan it with the same detector and reader
-//! `scan` uses. Findings then become one per (key fingerprint, path), attributed to the earliest
+//! and hands every blob and every commit and tag message, once, to worker threads that scan it
+//! with the same detector and reader `scan` uses. Findings then become one per (key fingerprint, path), attributed to the earliest
 //! commit that introduced that key there; a key that moved to a new path in the commit that
 //! removed it from the old one is the same finding, not a new one. Each history finding says
 //! whether the key is still anywhere in HEAD. `--staged` scans the index blobs that differ from
@@ -17,7 +17,7 @@ use crate::settings::{self, Lookup, ReportSettings, CONFIG_FILE};
 use crate::source::commit_files::{self, CommitFiles};
 use crate::source::fs::Warning;
 use crate::source::git::{
-    self as git_source, BlobItem, BlobVisitor, GitError, History, Notes, Opener, Selection,
+    self as git_source, BlobItem, BlobVisitor, GitError, Notes, Opener, Origin, Selection,
 };
 use crate::source::reader::{self, Outcome};
 use crate::suppress::{Exclusions, IGNORE_FILE};
@@ -270,10 +270,13 @@ impl BlobVisitor for BlobScanner<'_> {
             &mut self.buf,
         ) {
             Ok((Outcome::Text { bytes }, detections)) => {
-                self.files += 1;
-                self.bytes += bytes;
-                self.counters.files.fetch_add(1, Ordering::Relaxed);
-                self.counters.bytes.fetch_add(bytes, Ordering::Relaxed);
+                // Messages are scanned, but "files scanned" counts files.
+                if !item.message {
+                    self.files += 1;
+                    self.bytes += bytes;
+                    self.counters.files.fetch_add(1, Ordering::Relaxed);
+                    self.counters.bytes.fetch_add(bytes, Ordering::Relaxed);
+                }
                 if !detections.is_empty() {
                     self.found.push((item.index, detections));
                 }
@@ -296,6 +299,7 @@ fn absorb_notes(c: &mut Collected, notes: Notes) {
     c.skipped.symlinks += notes.symlinks;
     c.skipped.unreadable += notes.unreadable;
     c.incomplete.extend(notes.incomplete);
+    c.shallow |= notes.shallow;
     c.warnings
         .extend(notes.warnings.into_iter().map(|message| Warning {
             path: String::new(),
@@ -328,7 +332,8 @@ fn absorb_notes(c: &mut Collected, notes: Notes) {
 struct Candidate {
     fingerprint: String,
     intro: usize,
-    commit: usize,
+    /// Index into `History::origins`: walk order, so smaller is earlier.
+    origin: usize,
     detection: Detection,
 }
 
@@ -351,7 +356,7 @@ pub fn scan_commits(
         }
         !out
     };
-    let (history, scanners) =
+    let (mut history, scanners) =
         git_source::scan_history(opener, repo, selection, scan.threads, &keep, || {
             BlobScanner {
                 scan,
@@ -369,12 +374,9 @@ pub fn scan_commits(
     let mut c = Collected::default();
     c.suppressed.excluded += left_out.into_inner().len();
     absorb_notes(&mut c, notes);
-    let History {
-        commits,
-        introductions,
-        notes: walk_notes,
-    } = history;
+    let walk_notes = std::mem::take(&mut history.notes);
     absorb_notes(&mut c, walk_notes);
+    let introductions = &history.introductions;
     let mut found: Vec<BlobDetections> = Vec::new();
     for s in scanners {
         c.files += s.files;
@@ -425,7 +427,7 @@ pub fn scan_commits(
             candidates.push(Candidate {
                 fingerprint: fp,
                 intro,
-                commit: introduction.commit,
+                origin: introduction.origin,
                 detection: d,
             });
         }
@@ -440,8 +442,8 @@ pub fn scan_commits(
         );
         match first.get(&key) {
             Some(old)
-                if (old.commit, old.detection.line, old.detection.column)
-                    <= (cand.commit, cand.detection.line, cand.detection.column) => {}
+                if (old.origin, old.detection.line, old.detection.column)
+                    <= (cand.origin, cand.detection.line, cand.detection.column) => {}
             _ => {
                 first.insert(key, cand);
             }
@@ -458,16 +460,18 @@ pub fn scan_commits(
     let holds = |blob: &Oid, fp: &str| keys_in_blob.get(blob).is_some_and(|k| k.contains(fp));
     let mut kept: Vec<&Candidate> = Vec::new();
     for (fp, mut group) in by_key {
-        group.sort_by_key(|c| (c.commit, c.intro));
+        group.sort_by_key(|c| (c.origin, c.intro));
         let (earliest, later) = group.split_at(1);
         kept.extend(earliest);
         for cand in later {
             let path = &introductions[cand.intro].path;
-            let moved = git_source::replaced_blobs(repo, commits[cand.commit])
-                .iter()
-                .any(|r| {
-                    holds(&r.old, fp) && (&r.path == path || !r.new.is_some_and(|n| holds(&n, fp)))
-                });
+            let Some(commit) = history.commit_of(&introductions[cand.intro]) else {
+                kept.push(cand);
+                continue;
+            };
+            let moved = git_source::replaced_blobs(repo, commit).iter().any(|r| {
+                holds(&r.old, fp) && (&r.path == path || !r.new.is_some_and(|n| holds(&n, fp)))
+            });
             if !moved {
                 kept.push(cand);
             }
@@ -478,28 +482,33 @@ pub fn scan_commits(
         Some(keys_in_head(
             repo,
             scan,
-            &introductions,
+            introductions,
             &keys_in_blob,
             selection,
         )?)
     } else {
         None
     };
-    let mut metas: HashMap<usize, CommitInfo> = HashMap::new();
+    let mut metas: HashMap<usize, Option<CommitInfo>> = HashMap::new();
     for cand in kept {
         let intro = &introductions[cand.intro];
-        let commit = match metas.get(&cand.commit) {
+        let commit = match metas.get(&cand.origin) {
             Some(m) => m.clone(),
             None => {
-                let m = git_source::commit_meta(repo, commits[cand.commit])?;
-                let info = CommitInfo {
+                let meta = match history.origins.get(cand.origin) {
+                    Some(Origin::Commit(id)) => Some(git_source::commit_meta(repo, *id)?),
+                    Some(Origin::Tag(id)) => Some(git_source::tag_meta(repo, *id)?),
+                    // A tree or blob a ref points to: the path names the ref.
+                    Some(Origin::Ref(_)) | None => None,
+                };
+                let info = meta.map(|m| CommitInfo {
                     id: m.id,
                     author: m.author,
                     email: m.email,
                     date: m.date,
                     summary: m.summary,
-                };
-                metas.insert(cand.commit, info.clone());
+                });
+                metas.insert(cand.origin, info.clone());
                 info
             }
         };
@@ -509,7 +518,7 @@ pub fn scan_commits(
             intro.path.clone(),
             cand.detection.clone(),
         );
-        f.commit = Some(commit);
+        f.commit = commit;
         f.present_in_head = head_keys
             .as_ref()
             .map(|keys| keys.contains(&cand.fingerprint));

@@ -11,10 +11,12 @@ pub mod scan;
 pub mod verify;
 
 use crate::cli::{Cli, Command};
+use anyhow::Context;
 use anyhow::Result;
 use clap::Parser;
 use std::ffi::OsString;
 use std::io::{self, Write};
+use std::path::{Path, PathBuf};
 
 /// Exit statuses.
 pub const EXIT_CLEAN: u8 = 0;
@@ -76,15 +78,102 @@ pub fn warn(message: &str) {
     let _ = writeln!(io::stderr(), "lushaguard: warning: {message}");
 }
 
-/// Opens the report destination: a file, or standard output.
-pub fn open_output(path: Option<&std::path::Path>) -> Result<Box<dyn Write>> {
-    use anyhow::Context;
-    Ok(match path {
-        Some(p) => Box::new(io::BufWriter::new(
-            std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
-        )),
-        None => Box::new(io::BufWriter::new(io::stdout().lock())),
-    })
+/// Report files of one run. Each is written to a temporary file beside its destination and
+/// renamed into place only by `commit`, once every report of the run has been written: a run
+/// that fails half-way leaves every earlier report as it was, never a truncated one. Dropping
+/// the set without committing removes the temporary files.
+#[derive(Default)]
+pub struct ReportFiles {
+    pending: Vec<(PathBuf, PathBuf)>,
+}
+
+impl ReportFiles {
+    /// Writes one report for `target` with `write`. A destination that exists and is not a
+    /// regular file (`/dev/null`, a FIFO, a terminal) cannot be replaced: it is written
+    /// directly. A symbolic link is followed, so the file it points to is what gets replaced.
+    pub fn write(
+        &mut self,
+        target: &Path,
+        write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    ) -> Result<()> {
+        let cannot = || format!("cannot write {}", target.display());
+        match std::fs::metadata(target) {
+            Ok(meta) if !meta.is_file() => {
+                let file = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(target)
+                    .with_context(cannot)?;
+                let mut out = io::BufWriter::new(file);
+                return finish_output(write(&mut out), &mut out).with_context(cannot);
+            }
+            _ => {}
+        }
+        let target = match std::fs::symlink_metadata(target) {
+            Ok(m) if m.file_type().is_symlink() => {
+                std::fs::canonicalize(target).with_context(cannot)?
+            }
+            _ => target.to_path_buf(),
+        };
+        let (temp, file) = create_temp_beside(&target).with_context(cannot)?;
+        // Registered before writing, so that a failed write still removes the temporary file.
+        self.pending.push((temp, target.clone()));
+        if let Ok(meta) = std::fs::metadata(&target) {
+            // Replacing a report keeps the permissions its owner gave it.
+            let _ = file.set_permissions(meta.permissions());
+        }
+        let mut out = io::BufWriter::new(file);
+        write(&mut out)
+            .and_then(|()| out.flush())
+            .and_then(|()| out.get_ref().sync_all())
+            .with_context(cannot)
+    }
+
+    /// Puts every written report in place.
+    pub fn commit(mut self) -> Result<()> {
+        for (temp, target) in std::mem::take(&mut self.pending) {
+            if let Err(e) = std::fs::rename(&temp, &target) {
+                let _ = std::fs::remove_file(&temp);
+                return Err(e).with_context(|| format!("cannot write {}", target.display()));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for ReportFiles {
+    fn drop(&mut self) {
+        for (temp, _) in &self.pending {
+            let _ = std::fs::remove_file(temp);
+        }
+    }
+}
+
+/// A new, empty file in the directory of `target`, named after it and this process.
+fn create_temp_beside(target: &Path) -> io::Result<(PathBuf, std::fs::File)> {
+    let dir = match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "report".into());
+    let mut attempt = 0u32;
+    loop {
+        let temp = dir.join(format!(
+            ".{name}.lushaguard-{}-{attempt}.tmp",
+            std::process::id()
+        ));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temp)
+        {
+            Ok(file) => return Ok((temp, file)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt < 100 => attempt += 1,
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 /// Finishes writing a report; a closed pipe (`| head`) is not an error.

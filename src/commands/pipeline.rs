@@ -3,7 +3,7 @@
 //! optionally verified against the Lusha API, sorted into a report, written in the chosen
 //! format, and turned into an exit status. `scan`, `git` and the hooks all end here.
 
-use super::{finish_output, open_output, warn, EXIT_CLEAN, EXIT_ERROR};
+use super::{finish_output, warn, ReportFiles, EXIT_CLEAN, EXIT_ERROR};
 use crate::cli::FailOn;
 use crate::detect::{Confidence, Detection, Detector};
 use crate::report::{
@@ -30,6 +30,8 @@ pub struct Collected {
     pub suppressed: Suppressed,
     /// What should have been scanned and was not: the run ends incomplete (exit 2).
     pub incomplete: Vec<Incomplete>,
+    /// A history scan of a shallow clone: commits before the boundary were not there to scan.
+    pub shallow: bool,
 }
 
 impl Collected {
@@ -50,6 +52,7 @@ impl Collected {
         self.suppressed.config += other.suppressed.config;
         self.suppressed.excluded += other.suppressed.excluded;
         self.incomplete.extend(other.incomplete);
+        self.shallow |= other.shallow;
     }
 
     /// Records something that should have been scanned and was not.
@@ -157,6 +160,7 @@ fn finish_report(rules: &[Rule], mut c: Collected, min: Confidence) -> Report {
         verification: None,
         warnings: c.warnings.len(),
         incomplete: c.incomplete.len(),
+        shallow: c.shallow,
     };
     let warnings = c
         .warnings
@@ -205,17 +209,23 @@ pub fn deliver(
     min: Confidence,
     settings: &ReportSettings,
 ) -> Result<u8> {
-    let mut out = open_output(settings.output.as_deref())?;
-    deliver_to(detector, collected, min, settings, &mut out)
+    deliver_to(
+        detector,
+        collected,
+        min,
+        settings,
+        &mut std::io::stdout().lock(),
+    )
 }
 
-/// `deliver`, writing the report to `out` (git hooks report on stderr).
+/// `deliver`, with `stream` where the report goes when no `--output` file is named (git hooks
+/// report on stderr). Report files appear only once every report of the run is written.
 pub fn deliver_to(
     detector: &Detector,
     mut collected: Collected,
     min: Confidence,
     settings: &ReportSettings,
-    out: &mut dyn std::io::Write,
+    stream: &mut dyn std::io::Write,
 ) -> Result<u8> {
     // Duplicates first, so that each suppressed finding is counted once.
     sort_findings(&mut collected.findings);
@@ -224,6 +234,7 @@ pub fn deliver_to(
         .apply(&mut collected.findings, &mut collected.suppressed);
     let policy = &settings.verify;
     let mut verification = None;
+    let mut unverified = 0;
     if let Some(vs) = &policy.settings {
         let (summary, warnings) = verify::annotate(&mut collected.findings, detector.rules(), vs);
         collected
@@ -247,8 +258,13 @@ pub fn deliver_to(
                 ),
             });
         }
+        if decides_on_verdict(policy) {
+            unverified = note_unverified(&mut collected);
+        }
         if policy.only_verified {
-            collected.findings.retain(needs_rotation);
+            collected
+                .findings
+                .retain(|f| needs_rotation(f) || is_unverified(f));
         }
         verification = Some(summary);
     }
@@ -275,9 +291,18 @@ pub fn deliver_to(
     collected.incomplete.sort();
     collected.incomplete.dedup();
     for i in &collected.incomplete {
+        let consequence = match i.kind {
+            IncompleteKind::Verification => "no verdict; the result is incomplete",
+            _ => "not scanned; the scan is incomplete",
+        };
+        warn(&format!("{}: {} ({consequence})", i.what, i.reason));
+    }
+    if unverified > 0 {
+        let keys = if unverified == 1 { "key" } else { "keys" };
         warn(&format!(
-            "{}: {} (not scanned; the scan is incomplete)",
-            i.what, i.reason
+            "{unverified} {keys} could not be verified: the API gave no verdict, so {} may be \
+             live; the run fails (exit status 2) unless a live key fails it first",
+            if unverified == 1 { "it" } else { "they" }
         ));
     }
     let mut report = finish_report(detector.rules(), collected, min);
@@ -289,16 +314,27 @@ pub fn deliver_to(
         let root = settings.root.as_deref().unwrap_or(Path::new("."));
         report.head_commit = super::head::head_commit(root);
     }
+    let mut files = ReportFiles::default();
     for (format, path) in &settings.extra_outputs {
-        let mut out = open_output(Some(path))?;
-        let written = report::write(&report, *format, settings.options, &mut out);
-        finish_output(written, &mut out)?;
+        files.write(path, |out| {
+            report::write(&report, *format, settings.options, out)
+        })?;
     }
-    let written = report::write(&report, settings.format, settings.options, out);
-    finish_output(written, out)?;
-    let failing = match policy.fail_on {
-        FailOn::Any => !report.findings.is_empty(),
-        FailOn::Live => report.findings.iter().any(needs_rotation),
+    match &settings.output {
+        Some(path) => files.write(path, |out| {
+            report::write(&report, settings.format, settings.options, out)
+        })?,
+        None => {
+            let mut out = std::io::BufWriter::new(stream);
+            let written = report::write(&report, settings.format, settings.options, &mut out);
+            finish_output(written, &mut out)?;
+        }
+    }
+    files.commit()?;
+    let failing = if decides_on_verdict(policy) {
+        report.findings.iter().any(needs_rotation)
+    } else {
+        !report.findings.is_empty()
     };
     Ok(exit_status(
         failing,
@@ -319,6 +355,42 @@ pub fn exit_status(failing: bool, complete: bool, exit_code: u8) -> u8 {
     } else {
         EXIT_CLEAN
     }
+}
+
+/// Does the API's verdict decide what is reported or what fails the run? Then a key without a
+/// verdict cannot be passed over: it might be live.
+fn decides_on_verdict(policy: &crate::settings::VerifyPolicy) -> bool {
+    policy.settings.is_some() && (policy.only_verified || policy.fail_on == FailOn::Live)
+}
+
+/// Records each distinct key the API gave no verdict on as an incomplete item (the run then
+/// exits 2 unless a live key makes it 1), named by its redacted form and first place. Returns
+/// how many keys that is.
+fn note_unverified(c: &mut Collected) -> usize {
+    let mut seen = BTreeSet::new();
+    let mut items = Vec::new();
+    for f in c.findings.iter().filter(|f| is_unverified(f)) {
+        if !seen.insert(f.secret.fingerprint()) {
+            continue;
+        }
+        let detail = f.verification.as_ref().map_or("", |v| v.detail.as_str());
+        items.push(Incomplete::new(
+            IncompleteKind::Verification,
+            format!("key {} ({}:{})", f.secret.redacted(), f.path, f.line),
+            format!("the Lusha API gave no verdict: {detail}"),
+        ));
+    }
+    let n = items.len();
+    c.incomplete.extend(items);
+    n
+}
+
+/// A key sent to its verifier that came back without a verdict. (A finding of a rule with no
+/// verifier has no verification at all: see `needs_rotation`.)
+fn is_unverified(f: &Finding) -> bool {
+    f.verification
+        .as_ref()
+        .is_some_and(|v| v.status == VerifyStatus::Unknown)
 }
 
 /// A live key, or one that could not be confirmed because its rule names no verifier: with

@@ -1,6 +1,7 @@
 //! `lushaguard verify [KEY]...`: checks keys directly (from the arguments, or one per line on
-//! stdin) and prints one status per key, redacted. Exit status 0 when no key is live, 1 when one
-//! is, 2 when an input is not a UUID v4 (nothing is sent for it).
+//! stdin) and prints one status per key, redacted. Exit status 1 when a key is live; otherwise 2
+//! when an input is not a UUID v4 (nothing is sent for it) or the API gave no verdict on a key
+//! (it may be live); 0 when every key was answered and none is live.
 
 use super::{warn, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS};
 use crate::cli::VerifyCommandArgs;
@@ -72,11 +73,13 @@ pub fn run(args: &VerifyCommandArgs) -> Result<u8> {
     let mut out = stdout.lock();
     let mut lines = Vec::new();
     let mut any_live = false;
+    let mut unverified = 0usize;
     for key in &keys {
         let Some(result) = results.get(&key.fingerprint()) else {
             continue;
         };
         any_live |= result.status == VerifyStatus::Live;
+        unverified += usize::from(result.status == VerifyStatus::Unknown);
         lines.push(Line {
             redacted: key.redacted(),
             fingerprint: key.fingerprint(),
@@ -104,10 +107,16 @@ pub fn run(args: &VerifyCommandArgs) -> Result<u8> {
         })
     };
     super::finish_output(written, &mut out)?;
-    Ok(if !bad.is_empty() {
-        EXIT_ERROR
-    } else if any_live {
+    if unverified > 0 {
+        warn(&format!(
+            "{unverified} of {} keys could not be verified: no verdict is not \"not live\"",
+            keys.len()
+        ));
+    }
+    Ok(if any_live {
         EXIT_FINDINGS
+    } else if !bad.is_empty() || unverified > 0 {
+        EXIT_ERROR
     } else {
         EXIT_CLEAN
     })

@@ -275,6 +275,11 @@ pub struct Summary {
     /// How many things that should have been scanned were not (`Report::incomplete`). Non-zero
     /// means the result is incomplete: exit status 2 unless there are findings.
     pub incomplete: usize,
+    /// A history scan of a shallow clone: history before the boundary was not there to scan.
+    /// A warning, not an incomplete scan (the clone was made shallow on purpose); present in
+    /// JSON only when true.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub shallow: bool,
 }
 
 /// The commit the scanned tree is at: HEAD of the repository holding the scan root.

@@ -138,6 +138,21 @@ pub fn tree(files: &[(&str, &[u8])]) -> tempfile::TempDir {
     dir
 }
 
+/// A tree with one `.env` holding `KEY`.
+pub fn leak_tree() -> tempfile::TempDir {
+    tree(&[(".env", format!("LUSHA_API_KEY={KEY}\n").as_bytes())])
+}
+
+/// `scan --format json --verify --verify-url URL EXTRA... .` in `dir`: the output and the report.
+pub fn verify_json(dir: &Path, url: &str, extra: &[&str]) -> (Output, serde_json::Value) {
+    let mut args = vec!["scan", "--format", "json", "--verify", "--verify-url", url];
+    args.extend_from_slice(extra);
+    args.push(".");
+    let out = run(dir, &args);
+    let v = serde_json::from_str(&out.stdout).unwrap_or(serde_json::Value::Null);
+    (out, v)
+}
+
 /// The findings of a JSON report as (path, line, confidence).
 pub fn findings(json: &str) -> Vec<(String, u64, String)> {
     let v: serde_json::Value = serde_json::from_str(json).expect("valid JSON report");
