@@ -376,7 +376,17 @@ def main():
             r = scenario("pull_request", fork_event, {"mode": "files"}, server=server)
             check(r["status"] == 1 and r["outputs"]["findings"] == "1",
                   "a fork pull request scanned as files still fails (status %d)" % r["status"])
-            check("its own suppression settings" in r["log"], "fork-files: a warning says why")
+            check("suppression settings (.lushaguard.toml, .lushaguardignore) are not used" in r["log"],
+                  "fork-files: a warning says why")
+            # Pushed as a new branch, the same commit has no base either: its own suppression
+            # settings are not used, and the push fails.
+            r = scenario("push", {"before": ZERO, "after": f1}, server=server)
+            # The whole branch's history: the earlier key of c2 and the fork's key.
+            check(r["status"] == 1 and r["outputs"]["findings"] == "2",
+                  "a new branch that adds a key and its own suppression fails (status %d, findings %r)"
+                  % (r["status"], r["outputs"]["findings"]))
+            check("suppression settings (.lushaguard.toml, .lushaguardignore) are not used" in r["log"],
+                  "new branch: a warning says its own suppression settings are not used")
 
             # Back to main, without the pull requests' branches (their commits are not history).
             git(repo, "checkout", "-q", "main")

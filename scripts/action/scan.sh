@@ -137,19 +137,28 @@ fi
 [ "${INPUT_STRICT:-false}" = "true" ] && [ "${command[0]}" = "git" ] && flags+=(--strict)
 extra=()
 [ -n "${INPUT_ARGS:-}" ] && read -r -a extra <<< "$INPUT_ARGS"
-# A pull request scanned as files (mode files, or its commits missing from the checkout) has no
-# base to read suppression settings from, and its own .lushaguard.toml and .lushaguardignore are
-# the author's to write: use none of them (an empty --config and --ignore-file replace them).
+# Suppression settings must come from a base the change did not write. A range scan reads them
+# from its base commit. A scan with no base has none to read them from: a pull request scanned as
+# files or as a whole history (its tree is the author's to write), or a push of a new branch or
+# after a force push (whose tree is the pusher's). Then the tree's own .lushaguard.toml and
+# .lushaguardignore are not used: an empty --config and --ignore-file replace them, unless the
+# workflow names its own with `args`.
+no_base=""
 case "${GITHUB_EVENT_NAME:-}" in
   pull_request|pull_request_target)
-    if [ "${command[0]}" = "scan" ] && [[ " ${INPUT_ARGS:-} " != *" --config"* ]] && [[ " ${INPUT_ARGS:-} " != *" --ignore-file"* ]]; then
-      : > "$out_dir/no-settings.toml"
-      : > "$out_dir/no-ignore"
-      flags+=(--config "$out_dir/no-settings.toml" --ignore-file "$out_dir/no-ignore")
-      echo "::warning title=lushaguard::a pull request scanned as files: its own suppression settings (.lushaguard.toml, .lushaguardignore) are not used"
-    fi
+    [[ " ${command[*]} " == *" --range "* ]] || no_base="a pull request scanned without its base"
+    ;;
+  push)
+    [[ " ${command[*]} " == *" --range "*..* ]] || [ "$mode" != auto ] \
+      || no_base="a push with no earlier commit of the branch to compare with"
     ;;
 esac
+if [ -n "$no_base" ] && [[ " ${INPUT_ARGS:-} " != *" --config"* ]] && [[ " ${INPUT_ARGS:-} " != *" --ignore-file"* ]]; then
+  : > "$out_dir/no-settings.toml"
+  : > "$out_dir/no-ignore"
+  flags+=(--config "$out_dir/no-settings.toml" --ignore-file "$out_dir/no-ignore")
+  echo "::warning title=lushaguard::$no_base: the tree's own suppression settings (.lushaguard.toml, .lushaguardignore) are not used"
+fi
 
 echo "lushaguard ${command[*]}"
 "$bin" "${command[@]}" "${flags[@]}" "${extra[@]}"
