@@ -1,30 +1,41 @@
 //! Detection: a pure function from rules and bytes to scored findings. No I/O happens here.
 //!
 //! For each rule: find candidates (pattern matches that are tokens of their own and pass the
-//! validator, `candidates`), drop placeholders (`placeholder`), then weigh the evidence around
-//! each one (`context` finds the name and parent keys, `evidence` scores them with the weights of
-//! `rules/vocabulary.toml`). Base64 runs are decoded and searched the same way (`encoded`); a
-//! decoded value inherits the slot of the run that held it. A document is one window of a file:
-//! only candidates starting in `owned` are reported, the rest is context.
+//! validator, `candidates`), then find the slot each one sits in (`context` reads its name from
+//! the line, a sibling, a parent block or a table column; `flow` says where a variable holding it
+//! is used). A candidate in no credential slot, or named as an identifier, stops there: it cannot
+//! be a finding at any level. The rest are checked against placeholders (`placeholder`) and
+//! weighed with all the evidence around them (`evidence`, with the weights of
+//! `rules/vocabulary.toml`). What a window knows about itself (lines, outline, tables, hosts, use
+//! sites: `window`) is computed once per window, when the first candidate needs it. Base64 runs
+//! are decoded and searched the same way (`encoded`); a decoded value inherits the slot of the
+//! run that held it. A document is one window of a file: only candidates starting in `owned` are
+//! reported, the rest is context.
 
 mod candidates;
 mod context;
 mod encoded;
 mod evidence;
+mod filekind;
+mod flow;
+mod hosts;
 mod keyword;
 mod lines;
+mod outline;
 mod placeholder;
+mod tables;
+mod window;
 mod words;
 
-pub use evidence::Confidence;
+pub use evidence::{Confidence, Kind as ReasonKind, Reason};
 pub use lines::char_count;
 
 use crate::rules::{Rule, RuleSet, Vocabulary};
 use crate::secret::{self, Secret};
-use evidence::{Evidence, Surroundings};
-use lines::Lines;
+use evidence::{Evidence, FileLevel};
 use serde::Serialize;
 use std::ops::Range;
+use window::Window;
 
 /// How a secret was encoded where it was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -118,7 +129,7 @@ pub struct Detection {
     pub end_column: u64,
     pub score: i32,
     pub confidence: Confidence,
-    pub reasons: Vec<String>,
+    pub reasons: Vec<Reason>,
     pub encoding: Option<Encoding>,
     /// The line, excerpted around the match, with every secret-shaped value masked.
     pub snippet: String,
@@ -141,14 +152,6 @@ pub struct Detector {
     /// Base64 images of every rule's anchor; `None` when some rule has no usable anchor and
     /// base64 runs must be found by sampling.
     images: Option<Vec<encoded::Image>>,
-}
-
-/// Per-window lookups, built only when a window has something to assess.
-struct Window<'a> {
-    text: &'a [u8],
-    lines: Lines,
-    keyword_hits: Vec<Vec<usize>>,
-    host_hits: Vec<Vec<usize>>,
 }
 
 impl Detector {
@@ -223,7 +226,7 @@ impl Detector {
         if found.is_empty() && runs.is_empty() {
             return Vec::new();
         }
-        let window = self.window(text);
+        let window = self.window(doc);
         let mut out = Vec::new();
         for (ri, cand) in found {
             if let Some(d) = self.assess(doc, &window, &shapes, ri, &cand) {
@@ -236,30 +239,24 @@ impl Detector {
         out
     }
 
-    fn window<'t>(&self, text: &'t [u8]) -> Window<'t> {
-        Window {
+    fn window<'t>(&self, doc: &Document<'t>) -> Window<'t> {
+        let text = doc.text;
+        let head = &text[..text.len().min(512)];
+        Window::new(
             text,
-            lines: Lines::new(text),
-            keyword_hits: self.keywords.iter().map(|k| k.find_all(text)).collect(),
-            host_hits: self.hosts.iter().map(|h| h.find_all(text)).collect(),
-        }
+            filekind::classify(doc.path, head),
+            self.keywords.iter().map(|k| k.find_all(text)).collect(),
+            self.hosts.iter().map(|h| h.find_all(text)).collect(),
+            doc.first_line == 1 && doc.first_column == 0,
+        )
     }
 
-    fn surroundings<'w>(
-        &self,
-        doc: &Document<'w>,
-        w: &'w Window<'_>,
-        shapes: &[usize],
-        ri: usize,
-    ) -> Surroundings<'w> {
+    /// What is known about the whole file for rule `ri`.
+    fn file_level<'p>(&self, doc: &Document<'p>, shapes: &[usize], ri: usize) -> FileLevel<'p> {
         let facts = doc.file;
-        Surroundings {
-            text: w.text,
-            lines: &w.lines,
-            keyword_hits: &w.keyword_hits[ri],
-            host_hits: &w.host_hits[ri],
-            file_has_keyword: facts.is_some_and(|f| f.keyword.get(ri).copied().unwrap_or(false)),
-            file_has_host: facts.is_some_and(|f| f.host.get(ri).copied().unwrap_or(false)),
+        FileLevel {
+            has_keyword: facts.is_some_and(|f| f.keyword.get(ri).copied().unwrap_or(false)),
+            has_host: facts.is_some_and(|f| f.host.get(ri).copied().unwrap_or(false)),
             shape_count: facts
                 .and_then(|f| f.shapes.get(ri).copied())
                 .unwrap_or(shapes[ri]),
@@ -277,17 +274,23 @@ impl Detector {
     ) -> Option<Detection> {
         let rule = &self.set.rules[ri];
         let vocab = &self.set.vocabulary;
+        let idx = w.lines.index_of(cand.start);
+        let slot = evidence::slot(w, ri, rule, vocab, idx, cand.start)?;
         if placeholder::placeholder_reason(&cand.value, &rule.placeholders).is_some() {
             return None;
         }
-        let s = self.surroundings(doc, w, shapes, ri);
-        let (name, mut ev) = evidence::gather(&s, rule, vocab, cand.start, cand.end, true);
-        if let Some(e) = name
-            .as_ref()
-            .and_then(|n| evidence::name_evidence(n, rule, vocab))
-        {
-            ev.push(e);
-        }
+        let file = self.file_level(doc, shapes, ri);
+        let mut ev = evidence::gather(
+            w,
+            ri,
+            rule,
+            vocab,
+            (cand.start, cand.end),
+            idx,
+            slot.name.as_ref(),
+            Some(&file),
+        );
+        ev.extend(slot.evidence);
         evidence::settle(&mut ev);
         self.finish(
             doc,
@@ -313,6 +316,7 @@ impl Detector {
     ) -> Vec<Detection> {
         let vocab = &self.set.vocabulary;
         let mut out = Vec::new();
+        let outer_idx = w.lines.index_of(a);
         for decoded in encoded::decode_run(&w.text[a..b]) {
             let mut inner_found = Vec::new();
             for (ri, rule) in self.set.rules.iter().enumerate() {
@@ -322,34 +326,63 @@ impl Detector {
             if inner_found.is_empty() {
                 continue;
             }
-            let inner = self.window(&decoded);
+            let inner = Window::new(
+                &decoded,
+                filekind::FileKind::Text,
+                self.keywords.iter().map(|k| k.find_all(&decoded)).collect(),
+                self.hosts.iter().map(|h| h.find_all(&decoded)).collect(),
+                true,
+            );
             for (ri, cand) in inner_found {
                 let rule = &self.set.rules[ri];
                 if placeholder::placeholder_reason(&cand.value, &rule.placeholders).is_some() {
                     continue;
                 }
-                let outer_s = self.surroundings(doc, w, shapes, ri);
-                let (outer_name, outer_ev) = evidence::gather(&outer_s, rule, vocab, a, b, true);
-                let inner_s = Surroundings {
-                    text: &decoded,
-                    lines: &inner.lines,
-                    keyword_hits: &inner.keyword_hits[ri],
-                    host_hits: &inner.host_hits[ri],
-                    file_has_keyword: false,
-                    file_has_host: false,
-                    shape_count: 0,
-                    path: "",
-                };
-                let (inner_name, inner_ev) =
-                    evidence::gather(&inner_s, rule, vocab, cand.start, cand.end, false);
-                let name_ev = inner_name
+                let outer_name = context::find_name(w, outer_idx, a, vocab, &rule.spec.headers);
+                let file = self.file_level(doc, shapes, ri);
+                let outer_ev = evidence::gather(
+                    w,
+                    ri,
+                    rule,
+                    vocab,
+                    (a, b),
+                    outer_idx,
+                    outer_name.as_ref(),
+                    Some(&file),
+                );
+                let inner_idx = inner.lines.index_of(cand.start);
+                let inner_name =
+                    context::find_name(&inner, inner_idx, cand.start, vocab, &rule.spec.headers);
+                let mut inner_ev = evidence::gather(
+                    &inner,
+                    ri,
+                    rule,
+                    vocab,
+                    (cand.start, cand.end),
+                    inner_idx,
+                    inner_name.as_ref(),
+                    None,
+                );
+                // Evidence from inside the decoded text comes from the line of the run.
+                for e in &mut inner_ev {
+                    e.line = Some(outer_idx);
+                }
+                let inner_name_ev = inner_name
                     .as_ref()
                     .and_then(|n| evidence::name_evidence(n, rule, vocab))
-                    .or_else(|| {
-                        outer_name
-                            .as_ref()
-                            .and_then(|n| evidence::name_evidence(n, rule, vocab))
+                    .map(|mut e| {
+                        e.line = Some(outer_idx);
+                        e
                     });
+                let name_ev = inner_name_ev.or_else(|| {
+                    outer_name
+                        .as_ref()
+                        .and_then(|n| evidence::name_evidence(n, rule, vocab))
+                        .map(|mut e| {
+                            e.line = e.line.or(Some(outer_idx));
+                            e
+                        })
+                });
                 let mut ev: Vec<Evidence> = evidence::merge(outer_ev, inner_ev);
                 ev.extend(name_ev);
                 evidence::settle(&mut ev);
@@ -362,7 +395,12 @@ impl Detector {
                     &ev,
                     Some(Encoding::Base64),
                 ) {
-                    d.reasons.push("= decoded from base64".into());
+                    d.reasons.push(Reason {
+                        kind: evidence::Kind::Decoded,
+                        weight: 0,
+                        text: "decoded from base64".into(),
+                        line: None,
+                    });
                     out.push(d);
                 }
             }
@@ -383,7 +421,8 @@ impl Detector {
         ev: &[Evidence],
         encoding: Option<Encoding>,
     ) -> Option<Detection> {
-        let scored = evidence::score(ev, &self.set.vocabulary);
+        let first_line = doc.first_line;
+        let scored = evidence::score(ev, &self.set.vocabulary, &|i| first_line + i as u64);
         let confidence = scored.confidence?;
         let idx = w.lines.index_of(start);
         let (ls, le) = w.lines.bounds(w.text, idx);

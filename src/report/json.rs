@@ -2,7 +2,7 @@
 //! `docs/report-format.md`; fields are only ever added.
 
 use super::{CommitInfo, Finding, Options, Report, Summary, Verification, TOOL_NAME, TOOL_VERSION};
-use crate::detect::{Confidence, Encoding};
+use crate::detect::{Confidence, Encoding, Reason};
 use serde::Serialize;
 use std::io::{self, Write};
 
@@ -21,7 +21,7 @@ pub struct JsonFinding<'a> {
     end_column: u64,
     confidence: Confidence,
     score: i32,
-    reasons: &'a [String],
+    reasons: &'a [Reason],
     encoding: Option<Encoding>,
     redacted: String,
     fingerprint: String,
