@@ -15,7 +15,7 @@
 use super::filekind::FileKind;
 use super::lines;
 use super::window::Window;
-use super::words::{is_name_like, split_words};
+use super::words::{in_set, is_name_like, split_words};
 use crate::rules::Vocabulary;
 use std::borrow::Cow;
 
@@ -99,6 +99,11 @@ fn is_word_byte(b: u8) -> bool {
 
 /// Length of an escape sequence that ends right before `i` (`%3A`, `\n`, `&quot;`), if any.
 fn escape_before(text: &[u8], lo: usize, i: usize) -> Option<usize> {
+    let last = text[i - 1];
+    // Every escape ends with a hex digit, an escaped letter or quote, or `;`.
+    if !(last.is_ascii_hexdigit() || matches!(last, b'n' | b't' | b'r' | b'"' | b'\'' | b';')) {
+        return None;
+    }
     let avail = i - lo;
     if avail >= 3
         && text[i - 3] == b'%'
@@ -138,55 +143,81 @@ fn escape_before(text: &[u8], lo: usize, i: usize) -> Option<usize> {
     None
 }
 
-/// Tokens left of `pos` on its line, nearest first.
-pub fn tokens_left(text: &[u8], line_start: usize, pos: usize, max: usize) -> Vec<Token> {
-    let lo = line_start.max(pos.saturating_sub(LEFT_LIMIT));
-    let mut out = Vec::new();
-    let mut i = pos;
-    while out.len() < max && i > lo {
-        while i > lo {
-            if let Some(n) = escape_before(text, lo, i) {
-                i -= n;
-            } else if is_name_byte(text[i - 1]) {
-                break;
-            } else {
-                i -= 1;
-            }
-        }
-        if i <= lo {
-            break;
-        }
-        let end = i;
-        while i > lo {
-            let c = text[i - 1];
-            if is_name_byte(c) {
-                if escape_before(text, lo, i).is_some() {
-                    break;
-                }
-                i -= 1;
-            } else if c == b':'
-                && i - 1 > lo
-                && is_word_byte(text[i - 2])
-                && i < end
-                && is_word_byte(text[i])
-            {
-                i -= 1;
-            } else {
-                break;
-            }
-        }
-        let (mut s, mut e) = (i, end);
-        while s < e && matches!(text[s], b'-' | b'.') {
-            s += 1;
-        }
-        while e > s && matches!(text[e - 1], b'-' | b'.' | b':') {
-            e -= 1;
-        }
-        if s < e {
-            out.push(Token { start: s, end: e });
+/// Tokens left of `pos` on its line, nearest first, read one at a time (most candidates need
+/// only the nearest one or two).
+pub struct TokensLeft<'t> {
+    text: &'t [u8],
+    lo: usize,
+    i: usize,
+}
+
+impl<'t> TokensLeft<'t> {
+    pub fn new(text: &'t [u8], line_start: usize, pos: usize) -> TokensLeft<'t> {
+        TokensLeft {
+            text,
+            lo: line_start.max(pos.saturating_sub(LEFT_LIMIT)),
+            i: pos,
         }
     }
-    out
+}
+
+impl Iterator for TokensLeft<'_> {
+    type Item = Token;
+
+    fn next(&mut self) -> Option<Token> {
+        let (text, lo) = (self.text, self.lo);
+        let mut i = self.i;
+        loop {
+            while i > lo {
+                if let Some(n) = escape_before(text, lo, i) {
+                    i -= n;
+                } else if is_name_byte(text[i - 1]) {
+                    break;
+                } else {
+                    i -= 1;
+                }
+            }
+            if i <= lo {
+                self.i = lo;
+                return None;
+            }
+            let end = i;
+            while i > lo {
+                let c = text[i - 1];
+                if is_name_byte(c) {
+                    if escape_before(text, lo, i).is_some() {
+                        break;
+                    }
+                    i -= 1;
+                } else if c == b':'
+                    && i - 1 > lo
+                    && is_word_byte(text[i - 2])
+                    && i < end
+                    && is_word_byte(text[i])
+                {
+                    i -= 1;
+                } else {
+                    break;
+                }
+            }
+            let (mut s, mut e) = (i, end);
+            while s < e && matches!(text[s], b'-' | b'.') {
+                s += 1;
+            }
+            while e > s && matches!(text[e - 1], b'-' | b'.' | b':') {
+                e -= 1;
+            }
+            if s < e {
+                self.i = i;
+                return Some(Token { start: s, end: e });
+            }
+        }
+    }
+}
+
+/// Tokens left of `pos` on its line, nearest first.
+pub fn tokens_left(text: &[u8], line_start: usize, pos: usize, max: usize) -> Vec<Token> {
+    TokensLeft::new(text, line_start, pos).take(max).collect()
 }
 
 /// Tokens right of `pos` up to `end`, nearest first.
@@ -216,8 +247,21 @@ fn line_tokens(text: &[u8], start: usize, end: usize) -> Vec<Token> {
     t
 }
 
-fn lower(s: &str) -> String {
-    s.to_ascii_lowercase()
+/// Is the value ending at `end` the key of a block (`"<uuid>": {`, `<uuid>: [`, a YAML key with
+/// its block below)? Such a value names what follows; it is nobody's credential.
+pub fn is_block_key(text: &[u8], end: usize, line_end: usize) -> bool {
+    let mut i = end;
+    if i < line_end && matches!(text[i], b'"' | b'\'') {
+        i += 1;
+    }
+    if i >= line_end || text[i] != b':' || text.get(i + 1) == Some(&b':') {
+        return false;
+    }
+    i += 1;
+    while i < line_end && matches!(text[i], b' ' | b'\t') {
+        i += 1;
+    }
+    i == line_end || matches!(text[i], b'{' | b'[')
 }
 
 /// The name a candidate at `pos` (on line `idx`) is assigned to.
@@ -231,11 +275,13 @@ pub fn find_name(
     let text = w.text;
     let words = &vocab.words;
     let (ls, _) = w.lines.bounds(text, idx);
-    if let Some(name) = column_name(w, idx, pos, vocab) {
-        return Some(name);
+    if matches!(w.kind, FileKind::Table(_)) {
+        if let Some(name) = column_name(w, idx, pos, vocab) {
+            return Some(name);
+        }
     }
     if let Some((tag, open_end)) = element_before(text, ls, pos) {
-        if words.value.contains(&lower(&tag.text(text))) {
+        if in_set(&words.value, &text[tag.start..tag.end]) {
             // `<string name="lusha_api_key">`: an attribute of the element names it; else a
             // sibling element does (`<key>LushaAPIKey</key>` above).
             let attrs = line_tokens(text, tag.end, open_end);
@@ -250,7 +296,7 @@ pub fn find_name(
             return sibling_name(w, idx, pos, vocab).or_else(|| parent_key_name(w, idx));
         }
     }
-    let tokens = tokens_left(text, ls, pos, 8);
+    let tokens = TokensLeft::new(text, ls, pos).take(8);
     // Skip type words and UUID-parsing calls (`UUID.fromString(`, `Guid.Parse(`): the name is
     // what the parsed value is assigned to.
     let parses_uuid = |t: &Token| {
@@ -259,13 +305,22 @@ pub fn find_name(
                 .iter()
                 .any(|x| words.identifier.contains(x))
     };
-    let mut rest = tokens
-        .iter()
-        .skip_while(|t| words.skip.contains(&lower(&t.text(text))) || parses_uuid(t));
-    let Some(first) = rest.next() else {
+    let mut rest =
+        tokens.skip_while(|t| in_set(&words.skip, &text[t.start..t.end]) || parses_uuid(t));
+    let first = rest.next();
+    let listed = first.is_some_and(|t| text[t.end..pos].contains(&b','));
+    // A cell of a SQL tuple has no name on its line, or a neighbour in the list, or `VALUES (`
+    // before it: its column names it.
+    let in_tuple =
+        first.is_none_or(|t| listed || text[t.start..t.end].eq_ignore_ascii_case(b"values"));
+    if in_tuple && !matches!(w.kind, FileKind::Table(_)) {
+        if let Some(name) = column_name(w, idx, pos, vocab) {
+            return Some(name);
+        }
+    }
+    let Some(first) = &first else {
         return parent_key_name(w, idx);
     };
-    let listed = text[first.end..pos].contains(&b',');
     if is_callee(text, first) && !listed {
         // `setValue("<key>", forHTTPHeaderField: "api_key")`: the header named later in the
         // call names the value.
@@ -293,7 +348,7 @@ pub fn find_name(
         // this one.
         return None;
     }
-    if !words.value.contains(&lower(&name)) {
+    if !in_set(&words.value, name.as_bytes()) {
         return Some(Name {
             text: name.into_owned(),
             span: Some((first.start, first.end)),
@@ -301,13 +356,14 @@ pub fn find_name(
             listed,
         });
     }
-    for t in rest {
+    for t in &mut rest {
+        let t = &t;
         let s = t.text(text);
-        let l = lower(&s);
-        if words.field.contains(&l) || words.skip.contains(&l) {
+        let b = &text[t.start..t.end];
+        if in_set(&words.field, b) || in_set(&words.skip, b) {
             continue;
         }
-        if is_name_like(&s) && !words.value.contains(&l) && names_a_field(text, t) {
+        if is_name_like(&s) && !in_set(&words.value, b) && names_a_field(text, t) {
             return Some(Name {
                 text: s.into_owned(),
                 span: Some((t.start, t.end)),
@@ -500,8 +556,7 @@ fn key_indent(line: &[u8]) -> usize {
 /// (a field and its value, not words of a sentence).
 fn field_pair(text: &[u8], toks: &[Token], vocab: &Vocabulary) -> Option<String> {
     for pair in toks.windows(2) {
-        let field = lower(&pair[0].text(text));
-        if !vocab.words.field.contains(&field) {
+        if !in_set(&vocab.words.field, &text[pair[0].start..pair[0].end]) {
             continue;
         }
         let between = &text[pair[0].end..pair[1].start];
@@ -539,8 +594,11 @@ fn sibling_name(w: &Window<'_>, idx: usize, pos: usize, vocab: &Vocabulary) -> O
     let lines = &w.lines;
     let own = key_indent(lines.line(text, idx));
     let sibling = |j: usize| {
-        let (s, e) = lines.bounds(text, j);
-        field_pair(text, &line_tokens(text, s, e), vocab).map(|n| Name {
+        let field = w.line_field(j, || {
+            let (s, e) = lines.bounds(text, j);
+            field_pair(text, &line_tokens(text, s, e), vocab)
+        });
+        field.map(|n| Name {
             text: n,
             span: None,
             via: Via::Sibling(j),
@@ -615,16 +673,31 @@ fn parent_key_name(w: &Window<'_>, idx: usize) -> Option<Name> {
 
 /// The enclosing blocks of line `idx`, nearest first.
 pub fn parents(w: &Window<'_>, idx: usize) -> Vec<Parent> {
-    let o = w.outline();
-    let mut level = o.indent(idx);
+    let mut level = lines::indent(w.lines.line(w.text, idx));
     let mut out = Vec::new();
+    let sections = w.sections();
+    if level == 0 && sections.is_empty() {
+        // A line at column 0 of a file without sections is in no block.
+        return out;
+    }
     let stop = idx.saturating_sub(PARENT_LINES);
+    // The nearest section header above line `cur`.
+    let section_above = |cur: usize| {
+        let i = sections.partition_point(|&s| s < cur);
+        i.checked_sub(1).map(|i| sections[i])
+    };
     let mut cur = idx;
     loop {
-        let p = o.parent(cur).filter(|&p| p >= stop);
-        let section = o
-            .section(cur)
-            .filter(|&s| s >= stop && o.indent(s) <= level && p.is_none_or(|p| s >= p));
+        // Nothing is less indented than column 0: there, only a section header encloses a line
+        // (and a flat file needs no outline).
+        let p = if level == 0 {
+            None
+        } else {
+            w.outline().parent(cur).filter(|&p| p >= stop)
+        };
+        let section = section_above(cur).filter(|&s| {
+            s >= stop && lines::indent(w.lines.line(w.text, s)) <= level && p.is_none_or(|p| s >= p)
+        });
         if let Some(s) = section {
             let t = lines::trim(w.lines.line(w.text, s));
             let inner = String::from_utf8_lossy(&t[1..t.len() - 1]);
@@ -643,14 +716,14 @@ pub fn parents(w: &Window<'_>, idx: usize) -> Vec<Parent> {
             break;
         }
         let Some(p) = p else { break };
-        let (key, opener, shape) = parent_key(w, p);
+        let (key, opener, shape) = w.parent_key(p, || parent_key(w, p));
         out.push(Parent {
             line: p,
             key,
             opener,
             shape,
         });
-        level = o.indent(p);
+        level = w.outline().indent(p);
         cur = p;
         if out.len() >= MAX_PARENTS {
             break;
@@ -695,8 +768,11 @@ fn parent_key(w: &Window<'_>, j: usize) -> (Option<String>, bool, Shape) {
     }
     let toks = line_tokens(text, s, e);
     let skip = |t: &Token| {
-        let l = lower(&t.text(text));
-        l != "env" && w.kind.has_code() && SKIP_DECLARATION_WORDS.contains(&l.as_str())
+        let b = &text[t.start..t.end];
+        w.kind.has_code()
+            && SKIP_DECLARATION_WORDS
+                .iter()
+                .any(|d| b.eq_ignore_ascii_case(d.as_bytes()))
     };
     let Some(first) = toks.iter().find(|t| !skip(t)) else {
         return (None, false, Shape::Declaration);
@@ -816,13 +892,7 @@ mod tests {
     const KEY: &str = "58a24434-c15b-456e-adbb-1862d23d6486";
 
     fn window(text: &str, kind: FileKind) -> Window<'_> {
-        Window::new(
-            text.as_bytes(),
-            kind,
-            vec![Vec::new()],
-            vec![Vec::new()],
-            true,
-        )
+        Window::new(text.as_bytes(), kind, &[], &[], true)
     }
 
     fn name_in(text: &str, kind: FileKind) -> Option<(String, Via)> {

@@ -196,38 +196,57 @@ pub struct Slot {
     pub evidence: Vec<Evidence>,
 }
 
-/// The name of the value at `start` (on line `idx`) and the evidence it gives, or `None` when the
-/// candidate cannot be a finding at any level: its name marks an identifier, or nothing puts it
-/// in a credential slot. (`score` would give such a candidate no confidence whatever else was
-/// found, so stopping here changes no result.)
+/// The name of the value at `start..end` (on line `idx`) and the evidence it gives, or `None`
+/// when the candidate cannot be a finding at any level: it is the key of a block (`"<uuid>": {`),
+/// its name marks an identifier, or nothing puts it in a credential slot. (For the last two,
+/// `score` would give the candidate no confidence whatever else was found, so stopping here
+/// changes no result; it only saves the work.)
 pub fn slot(
     w: &Window<'_>,
     ri: usize,
     rule: &Rule,
     vocab: &Vocabulary,
     idx: usize,
-    start: usize,
+    (start, end): (usize, usize),
 ) -> Option<Slot> {
-    let name = context::find_name(w, idx, start, vocab, &rule.spec.headers);
-    let mut evidence = Vec::new();
-    if let Some(mut e) = name.as_ref().and_then(|n| name_evidence(n, rule, vocab)) {
-        if e.identifier {
-            return None;
-        }
-        // A name read from the value's own line (`NAME = value`, a field, a callee).
-        e.line = e.line.or(Some(idx));
-        evidence.push(e);
-    }
-    if let Some(e) = name
-        .as_ref()
-        .and_then(|n| flow_evidence(w, ri, rule, vocab, n))
-    {
-        evidence.push(e);
-    }
-    if !evidence.iter().any(|e| e.credential) {
+    let (_, line_end) = w.lines.bounds(w.text, idx);
+    if context::is_block_key(w.text, end, line_end) {
         return None;
     }
+    let name = context::find_name(w, idx, start, vocab, &rule.spec.headers);
+    let class = name.as_ref().map(|n| {
+        let class = w.class_of(ri, &n.text, || classify(&n.text, rule, vocab));
+        listed_class(n, class)
+    });
+    if class == Some(NameClass::Identifier) {
+        return None;
+    }
+    let flow = name
+        .as_ref()
+        .and_then(|n| flow_evidence(w, ri, rule, vocab, n));
+    if !class.as_ref().is_some_and(NameClass::is_credential) && flow.is_none() {
+        return None;
+    }
+    let mut evidence = Vec::new();
+    if let (Some(n), Some(c)) = (&name, class) {
+        if let Some(mut e) = evidence_of_class(n, c, vocab) {
+            // A name read from the value's own line (`NAME = value`, a field, a callee).
+            e.line = e.line.or(Some(idx));
+            evidence.push(e);
+        }
+    }
+    evidence.extend(flow);
     Some(Slot { name, evidence })
+}
+
+/// A bare service name next to a value in a list (`('lusha', '<uuid>')`) is another column or
+/// argument, not the value's name; a credential name there still is (`'api_key', '<key>'`).
+fn listed_class(name: &Name, class: NameClass) -> NameClass {
+    if name.listed && class == NameClass::KeywordName {
+        NameClass::Unrelated
+    } else {
+        class
+    }
 }
 
 /// Evidence from where the variable named `name` is used: as the rule's header or query
@@ -253,7 +272,7 @@ fn flow_evidence(
             w.text,
             &w.lines,
             &rule.spec.headers,
-            w.keyword_hits.get(ri).map_or(&[][..], Vec::as_slice),
+            w.keyword_hits(ri),
             &is_credential,
         )
     })?;
@@ -305,10 +324,8 @@ fn flow_evidence(
 }
 
 /// The evidence of the surroundings of the value at `start..end` (on line `idx`): the blocks it
-/// is nested in, its line and the lines near it, the host its request goes to and its table
-/// row; with `file`, also the whole file, the path and how dense the file is with values of this
-/// shape.
-#[allow(clippy::too_many_arguments)]
+/// is nested in, its line and the lines near it, the host its request goes to and its table row.
+/// (The whole file's evidence is `file_evidence`.)
 pub fn gather(
     w: &Window<'_>,
     ri: usize,
@@ -317,12 +334,11 @@ pub fn gather(
     (start, end): (usize, usize),
     idx: usize,
     name: Option<&Name>,
-    file: Option<&FileLevel<'_>>,
 ) -> Vec<Evidence> {
     let text = w.text;
     let weights = &vocab.weights;
-    let keyword_hits = w.keyword_hits.get(ri).map_or(&[][..], Vec::as_slice);
-    let host_hits = w.host_hits.get(ri).map_or(&[][..], Vec::as_slice);
+    let keyword_hits = w.keyword_hits(ri);
+    let host_hits = w.host_hits(ri);
     let keyword = rule
         .keywords
         .first()
@@ -422,32 +438,44 @@ pub fn gather(
         ));
     }
 
-    if let Some(f) = file {
-        if f.has_keyword || !keyword_hits.is_empty() {
-            out.push(Evidence::new(
-                Kind::KeywordInFile,
-                weights.keyword_in_file,
-                format!("'{keyword}' in the file"),
-                None,
-            ));
-        }
-        if f.has_host || !host_hits.is_empty() {
-            out.push(Evidence::new(
-                Kind::HostInFile,
-                weights.host_in_file,
-                format!("{host} in the file"),
-                None,
-            ));
-        }
-        out.extend(path_evidence(f.path, rule, vocab));
-        if f.shape_count >= vocab.confidence.dense_file_uuids {
-            out.push(Evidence::new(
-                Kind::DenseFile,
-                weights.dense_file,
-                format!("the file holds {} values of this shape", f.shape_count),
-                None,
-            ));
-        }
+    out
+}
+
+/// The evidence of the whole file: does it mention the service or its host anywhere, what does
+/// its path say, and is it dense with values of this shape?
+pub fn file_evidence(f: &FileLevel<'_>, rule: &Rule, vocab: &Vocabulary) -> Vec<Evidence> {
+    let weights = &vocab.weights;
+    let keyword = rule
+        .keywords
+        .first()
+        .map(String::as_str)
+        .unwrap_or("the keyword");
+    let host = rule.hosts.first().map(String::as_str).unwrap_or("the host");
+    let mut out = Vec::new();
+    if f.has_keyword {
+        out.push(Evidence::new(
+            Kind::KeywordInFile,
+            weights.keyword_in_file,
+            format!("'{keyword}' in the file"),
+            None,
+        ));
+    }
+    if f.has_host {
+        out.push(Evidence::new(
+            Kind::HostInFile,
+            weights.host_in_file,
+            format!("{host} in the file"),
+            None,
+        ));
+    }
+    out.extend(path_evidence(f.path, rule, vocab));
+    if f.shape_count >= vocab.confidence.dense_file_uuids {
+        out.push(Evidence::new(
+            Kind::DenseFile,
+            weights.dense_file,
+            format!("the file holds {} values of this shape", f.shape_count),
+            None,
+        ));
     }
     out
 }
@@ -642,13 +670,16 @@ fn path_evidence(path: &str, rule: &Rule, vocab: &Vocabulary) -> Option<Evidence
 
 /// The evidence a name gives.
 pub fn name_evidence(name: &Name, rule: &Rule, vocab: &Vocabulary) -> Option<Evidence> {
+    evidence_of_class(
+        name,
+        listed_class(name, classify(&name.text, rule, vocab)),
+        vocab,
+    )
+}
+
+/// The evidence of a name that says `class`.
+fn evidence_of_class(name: &Name, class: NameClass, vocab: &Vocabulary) -> Option<Evidence> {
     let w = &vocab.weights;
-    let mut class = classify(&name.text, rule, vocab);
-    // A bare service name next to a value in a list (`('lusha', '<uuid>')`) is another column
-    // or argument, not the value's name; a credential name there still is (`'api_key', '<key>'`).
-    if name.listed && class == NameClass::KeywordName {
-        class = NameClass::Unrelated;
-    }
     let (how, line) = match name.via {
         Via::Direct => (format!("assigned to `{}`", name.text), None),
         Via::Argument => (format!("passed to `{}`", name.text), None),

@@ -10,14 +10,27 @@ pub struct Lines {
 }
 
 impl Lines {
+    #[cfg(test)]
     pub fn new(text: &[u8]) -> Lines {
-        let mut starts = Vec::with_capacity(text.len() / 40 + 1);
-        starts.push(0);
-        starts.extend(memchr::memchr_iter(b'\n', text).map(|i| i + 1));
+        Lines::in_buffer(text, Vec::new())
+    }
+
+    /// The lines of `text`, kept in `buf` (a buffer of an earlier window, reused so that a large
+    /// file does not allocate fresh memory for every window).
+    pub fn in_buffer(text: &[u8], mut buf: Vec<usize>) -> Lines {
+        buf.clear();
+        buf.reserve(text.len() / 40 + 1);
+        buf.push(0);
+        buf.extend(memchr::memchr_iter(b'\n', text).map(|i| i + 1));
         Lines {
-            starts,
+            starts: buf,
             len: text.len(),
         }
+    }
+
+    /// Gives the buffer back for the next window.
+    pub fn into_buffer(self) -> Vec<usize> {
+        self.starts
     }
 
     pub fn count(&self) -> usize {
@@ -29,6 +42,22 @@ impl Lines {
         self.starts
             .partition_point(|&s| s <= offset)
             .saturating_sub(1)
+    }
+
+    /// 0-based index of the line holding byte `offset`, searching forward from line `from`
+    /// (candidates come in order, and are mostly a few lines apart).
+    pub fn index_from(&self, from: usize, offset: usize) -> usize {
+        if self.starts.get(from).is_none_or(|&s| s > offset) {
+            return self.index_of(offset);
+        }
+        let mut i = from;
+        while self.starts.get(i + 1).is_some_and(|&s| s <= offset) {
+            i += 1;
+            if i - from > 16 {
+                return self.index_of(offset);
+            }
+        }
+        i
     }
 
     /// Byte range of line `idx` without its line terminator.
@@ -117,6 +146,11 @@ mod tests {
         assert_eq!(lines.index_of(0), 0);
         assert_eq!(lines.index_of(5), 1);
         assert_eq!(lines.index_of(text.len() - 1), 3);
+        for from in 0..4 {
+            for offset in 0..text.len() {
+                assert_eq!(lines.index_from(from, offset), lines.index_of(offset));
+            }
+        }
     }
 
     #[test]

@@ -1,22 +1,21 @@
-//! The outline of a window: for every line its indentation, whether it is blank, a comment or a
-//! `[section]` header, the nearest line above it with less indentation (its parent) and the
-//! nearest section header above it. One pass over the lines builds it, the first time a candidate
-//! needs its parents; after that a candidate's enclosing blocks are a walk along parent links, and
-//! a window dense with values never rescans the lines above each one.
+//! The outline of a window: for every line its indentation, whether it is blank or a comment,
+//! and the nearest line above it with less indentation (its parent). One pass over the lines
+//! builds it, the first time a candidate on an indented line needs its parents; after that a
+//! candidate's enclosing blocks are a walk along parent links, and a window dense with values
+//! never rescans the lines above each one. (`[section]` headers are found separately, by a
+//! search for `[`: a flat file needs no outline at all.)
 
 use super::lines::{self, Lines};
 
 const NONE: u32 = u32::MAX;
 const BLANK: u8 = 1;
 const COMMENT: u8 = 2;
-const SECTION: u8 = 4;
 
 #[derive(Debug)]
 pub struct Outline {
     indent: Vec<u32>,
     flags: Vec<u8>,
     parent: Vec<u32>,
-    section: Vec<u32>,
 }
 
 impl Outline {
@@ -25,30 +24,36 @@ impl Outline {
         let mut indent = Vec::with_capacity(n);
         let mut flags = Vec::with_capacity(n);
         let mut parent = Vec::with_capacity(n);
-        let mut section = Vec::with_capacity(n);
         // Lines that can be parents, with strictly increasing indentation.
         let mut stack: Vec<(u32, u32)> = Vec::new();
-        let mut last_section = NONE;
         for i in 0..n {
             let line = lines.line(text, i);
-            let ind = u32::try_from(lines::indent(line)).unwrap_or(u32::MAX - 1);
-            let mut f = 0;
-            if lines::is_blank(line) {
-                f |= BLANK;
-            } else if lines::is_comment(line) {
-                f |= COMMENT;
-            } else if is_section_header(line) {
-                f |= SECTION;
+            // One pass over the leading white space: its width and where the text starts.
+            let mut ind = 0u32;
+            let mut in_indent = true;
+            let mut k = 0;
+            while k < line.len() && line[k].is_ascii_whitespace() {
+                match line[k] {
+                    b' ' if in_indent => ind += 1,
+                    b'\t' if in_indent => ind += 4,
+                    _ => in_indent = false,
+                }
+                k += 1;
             }
+            let f = if k == line.len() {
+                BLANK
+            } else if matches!(line[k], b'#' | b'/' | b';' | b'-' | b'*' | b'<')
+                && lines::is_comment(&line[k..])
+            {
+                COMMENT
+            } else {
+                0
+            };
             let below = stack.partition_point(|&(si, _)| si < ind);
             parent.push(if below == 0 { NONE } else { stack[below - 1].1 });
-            section.push(last_section);
-            if f & (BLANK | COMMENT) == 0 {
+            if f == 0 {
                 stack.truncate(below);
                 stack.push((ind, i as u32));
-            }
-            if f & SECTION != 0 {
-                last_section = i as u32;
             }
             indent.push(ind);
             flags.push(f);
@@ -57,7 +62,6 @@ impl Outline {
             indent,
             flags,
             parent,
-            section,
         }
     }
 
@@ -77,23 +81,10 @@ impl Outline {
         self.flags.get(i).is_some_and(|f| f & COMMENT != 0)
     }
 
-    #[cfg(test)]
-    pub fn is_section(&self, i: usize) -> bool {
-        self.flags.get(i).is_some_and(|f| f & SECTION != 0)
-    }
-
     /// The nearest line above `i` with less indentation than `i` (blank lines and comments
     /// aside).
     pub fn parent(&self, i: usize) -> Option<usize> {
         self.parent
-            .get(i)
-            .filter(|&&p| p != NONE)
-            .map(|&p| p as usize)
-    }
-
-    /// The nearest `[section]` header above `i`.
-    pub fn section(&self, i: usize) -> Option<usize> {
-        self.section
             .get(i)
             .filter(|&&p| p != NONE)
             .map(|&p| p as usize)
@@ -134,17 +125,18 @@ mod tests {
 
     #[test]
     fn parents_skip_blank_lines_and_comments() {
-        let text = b"a:\n  b:\n# note\n\n    c: 1\n  d: 2\n[s]\nx = 1\n";
+        let text = b"a:\n  b:\n# note\n\n    c: 1\n  d: 2\n[s]\nx = 1\n\t\tdeep\n";
         let lines = Lines::new(text);
         let o = Outline::new(text, &lines);
         assert_eq!(o.parent(4), Some(1));
         assert_eq!(o.parent(1), Some(0));
         assert_eq!(o.parent(5), Some(0));
         assert_eq!(o.parent(0), None);
-        assert!(o.is_comment(2) && o.is_blank(3) && o.is_section(6));
-        assert_eq!(o.section(7), Some(6));
-        assert_eq!(o.section(6), None);
+        assert!(o.is_comment(2) && o.is_blank(3));
+        assert_eq!(o.indent(8), 8);
+        assert_eq!(o.parent(8), Some(7));
         assert_eq!(o.block_end(0, 40), 5);
         assert_eq!(o.block_end(1, 40), 4);
+        assert!(is_section_header(b"[s]") && !is_section_header(b"[1, 2]"));
     }
 }

@@ -67,15 +67,16 @@ impl Tables {
         }
         let mut budget = MAX_CELLS;
         let mut from = 0;
-        while let Some(at) = find_keyword(text, from, b"insert") {
-            match parse_insert(text, at + 6, &mut budget) {
-                Some((insert, end)) => {
-                    from = end.max(at + 6);
-                    if !insert.tuples.is_empty() {
-                        t.inserts.push(insert);
-                    }
+        for at in insert_keywords(text) {
+            if at < from {
+                continue;
+            }
+            from = at + 6;
+            if let Some((insert, end)) = parse_insert(text, at + 6, &mut budget) {
+                from = end.max(from);
+                if !insert.tuples.is_empty() {
+                    t.inserts.push(insert);
                 }
-                None => from = at + 6,
             }
             if budget == 0 {
                 break;
@@ -145,23 +146,31 @@ fn is_ident_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
-/// The next occurrence at or after `from` of `word` (lowercase) as a whole word, any case.
-fn find_keyword(text: &[u8], from: usize, word: &[u8]) -> Option<usize> {
-    let first = [word[0], word[0].to_ascii_uppercase()];
-    let mut i = from;
-    while let Some(p) = memchr::memchr2(first[0], first[1], text.get(i..)?) {
-        let at = i + p;
-        let end = at + word.len();
-        if end <= text.len()
-            && text[at..end].eq_ignore_ascii_case(word)
-            && (at == 0 || !is_ident_byte(text[at - 1]))
-            && text.get(end).is_none_or(|&b| !is_ident_byte(b))
-        {
-            return Some(at);
-        }
-        i = at + 1;
-    }
-    None
+/// How `INSERT` is written.
+const INSERT: [&[u8]; 3] = [b"INSERT", b"insert", b"Insert"];
+
+/// Does `text` hold an `INSERT` statement keyword at all?
+pub fn has_insert(text: &[u8]) -> bool {
+    INSERT
+        .iter()
+        .any(|w| memchr::memmem::find_iter(text, w).any(|at| whole_word(text, at, w.len())))
+}
+
+/// Offsets of the `INSERT` keywords in `text`, in order.
+fn insert_keywords(text: &[u8]) -> Vec<usize> {
+    let mut out: Vec<usize> = INSERT
+        .iter()
+        .flat_map(|w| {
+            memchr::memmem::find_iter(text, w).filter(|&at| whole_word(text, at, w.len()))
+        })
+        .collect();
+    out.sort_unstable();
+    out
+}
+
+fn whole_word(text: &[u8], at: usize, len: usize) -> bool {
+    (at == 0 || !is_ident_byte(text[at - 1]))
+        && text.get(at + len).is_none_or(|&b| !is_ident_byte(b))
 }
 
 fn skip_space(text: &[u8], mut i: usize) -> usize {

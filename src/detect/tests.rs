@@ -216,14 +216,41 @@ fn every_secret_shape_on_the_line_is_masked_in_snippets() {
 }
 
 #[test]
-fn file_facts_merge() {
+fn a_file_in_several_windows_is_scored_with_the_whole_files_facts() {
     let d = detector();
-    let mut a = d.facts(b"nothing here");
-    let b = d.facts(format!("lusha {KEY}").as_bytes());
-    assert_eq!(a.keyword, vec![false]);
-    a.merge(&b);
-    assert_eq!(a.keyword, vec![true]);
-    assert_eq!(a.shapes, vec![1]);
+    // The service is named only in the first window, which has no candidate; the key, under a
+    // generic name, is in the second.
+    let first = "# lusha enrichment worker\nPORT=8080\n";
+    let second = format!("API_KEY={KEY}\n");
+    let window = |text: &'static str, first_line: u64| Document {
+        text: text.as_bytes(),
+        path: "worker.env",
+        first_line,
+        first_column: 0,
+        owned: 0..text.len(),
+        encoding: None,
+        file: None,
+    };
+    let second: &'static str = Box::leak(second.into_boxed_str());
+    let mut scan = d.start_file("worker.env", false);
+    scan.window(&window(first, 1));
+    scan.window(&window(second, 3));
+    let found = scan.finish();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].line, 3);
+    assert!(
+        found[0]
+            .reasons
+            .iter()
+            .any(|r| r.kind == ReasonKind::KeywordInFile),
+        "{:#?}",
+        found[0].reasons
+    );
+    // The same windows, each on its own, know nothing of the other.
+    assert!(d.detect(&window(second, 3)).iter().all(|d| d
+        .reasons
+        .iter()
+        .all(|r| r.kind != ReasonKind::KeywordInFile)));
 }
 
 #[test]
@@ -478,4 +505,14 @@ fn a_request_to_another_host_counts_against_a_generic_header() {
         r.iter().any(|r| r.kind == ReasonKind::Host && r.weight < 0),
         "{r:#?}"
     );
+}
+
+#[test]
+fn regression_a_value_that_keys_a_block_is_not_a_credential() {
+    for text in [
+        format!("lusha:\n  {KEY}:\n    label: production\n"),
+        format!("{{\n  \"lusha\": {{\n    \"{KEY}\": {{ \"main\": [] }}\n  }}\n}}\n"),
+    ] {
+        assert_eq!(confidence(&text, "connections.yaml"), None, "{text}");
+    }
 }

@@ -1,54 +1,133 @@
 //! Facts about one window of text, each computed at most once and only when a candidate needs
-//! it: line starts and keyword hits (always, once the window has candidates), then on demand the
-//! outline (indentation and parent links), the tables (SQL inserts, CSV header), the URL hosts
-//! and, per rule, the identifiers used as the header or passed to the service's client. A window
-//! dense with candidates pays for each fact once, not once per candidate.
+//! it: the line starts (once the window has candidates), then on demand the keyword and host
+//! hits, the section headers, the outline (indentation and parent links), the tables (SQL
+//! inserts, CSV header), the URL hosts and, per rule, the identifiers used as the header or
+//! passed to the service's client. A window dense with ids pays for each fact once, and for most
+//! of them not at all: an id's slot is settled from its own line.
 
+use super::context::Shape;
 use super::filekind::FileKind;
 use super::flow::Flows;
 use super::hosts::{self, Host};
-use super::lines::Lines;
-use super::outline::Outline;
+use super::keyword::Finder;
+use super::lines::{self, Lines};
+use super::outline::{self, Outline};
 use super::tables::{Row, Tables};
-use std::cell::OnceCell;
+use super::words::NameClass;
+use std::cell::{OnceCell, RefCell};
+use std::collections::HashMap;
 
 pub struct Window<'a> {
     pub text: &'a [u8],
     pub lines: Lines,
     pub kind: FileKind,
-    /// Per rule: offsets of its keywords and hosts.
-    pub keyword_hits: Vec<Vec<usize>>,
-    pub host_hits: Vec<Vec<usize>>,
     /// Does `text` start at the start of its file (so line 0 is the file's first line)?
     pub at_file_start: bool,
+    /// Per rule: the finders of its keywords and hosts.
+    keywords: &'a [Finder],
+    hosts_of_rules: &'a [Finder],
+    keyword_hits: Vec<OnceCell<Vec<usize>>>,
+    host_hits: Vec<OnceCell<Vec<usize>>>,
+    sections: OnceCell<Vec<usize>>,
     outline: OnceCell<Outline>,
     has_insert: OnceCell<bool>,
     tables: OnceCell<Tables>,
     hosts: OnceCell<Vec<Host>>,
     flows: Vec<OnceCell<Flows>>,
+    /// Per rule: what each name seen in this window says (names repeat: `id`, `requestId`).
+    classes: Vec<RefCell<HashMap<String, NameClass>>>,
+    line_fields: RefCell<HashMap<usize, Option<String>>>,
+    parent_keys: RefCell<HashMap<usize, ParentKey>>,
 }
+
+/// What a parent line says: its key, whether it only opens a block, and the block's shape.
+pub type ParentKey = (Option<String>, bool, Shape);
 
 impl<'a> Window<'a> {
     pub fn new(
         text: &'a [u8],
         kind: FileKind,
-        keyword_hits: Vec<Vec<usize>>,
-        host_hits: Vec<Vec<usize>>,
+        keywords: &'a [Finder],
+        hosts: &'a [Finder],
         at_file_start: bool,
     ) -> Window<'a> {
-        let rules = keyword_hits.len();
+        Window::in_buffer(text, kind, keywords, hosts, at_file_start, Vec::new())
+    }
+
+    /// A window whose line index lives in `buf` (see `Lines::in_buffer`).
+    pub fn in_buffer(
+        text: &'a [u8],
+        kind: FileKind,
+        keywords: &'a [Finder],
+        hosts: &'a [Finder],
+        at_file_start: bool,
+        buf: Vec<usize>,
+    ) -> Window<'a> {
+        let rules = keywords.len();
+        fn cells<T>(n: usize) -> Vec<OnceCell<T>> {
+            (0..n).map(|_| OnceCell::new()).collect()
+        }
         Window {
             text,
-            lines: Lines::new(text),
+            lines: Lines::in_buffer(text, buf),
             kind,
-            keyword_hits,
-            host_hits,
             at_file_start,
+            keywords,
+            hosts_of_rules: hosts,
+            keyword_hits: cells(rules),
+            host_hits: cells(rules),
+            sections: OnceCell::new(),
             outline: OnceCell::new(),
             has_insert: OnceCell::new(),
             tables: OnceCell::new(),
             hosts: OnceCell::new(),
-            flows: (0..rules).map(|_| OnceCell::new()).collect(),
+            flows: cells(rules),
+            classes: (0..rules).map(|_| RefCell::new(HashMap::new())).collect(),
+            line_fields: RefCell::new(HashMap::new()),
+            parent_keys: RefCell::new(HashMap::new()),
+        }
+    }
+
+    /// Gives the line index's buffer back for the next window.
+    pub fn into_buffer(self) -> Vec<usize> {
+        self.lines.into_buffer()
+    }
+
+    /// The field a line names (`"name": "api_key"`), read with `read` the first time: in a
+    /// dense file each line is the sibling of several values.
+    pub fn line_field(&self, j: usize, read: impl FnOnce() -> Option<String>) -> Option<String> {
+        if let Some(f) = self.line_fields.borrow().get(&j) {
+            return f.clone();
+        }
+        let f = read();
+        self.line_fields.borrow_mut().insert(j, f.clone());
+        f
+    }
+
+    /// The key, opener flag and shape of a parent line, read with `read` the first time: every
+    /// item of a block shares its parents.
+    pub fn parent_key(&self, j: usize, read: impl FnOnce() -> ParentKey) -> ParentKey {
+        if let Some(k) = self.parent_keys.borrow().get(&j) {
+            return k.clone();
+        }
+        let k = read();
+        self.parent_keys.borrow_mut().insert(j, k.clone());
+        k
+    }
+
+    /// Offsets of rule `ri`'s keywords in the window, in order.
+    pub fn keyword_hits(&self, ri: usize) -> &[usize] {
+        match (self.keyword_hits.get(ri), self.keywords.get(ri)) {
+            (Some(cell), Some(f)) => cell.get_or_init(|| f.find_all(self.text)),
+            _ => &[],
+        }
+    }
+
+    /// Offsets of rule `ri`'s hosts in the window, in order.
+    pub fn host_hits(&self, ri: usize) -> &[usize] {
+        match (self.host_hits.get(ri), self.hosts_of_rules.get(ri)) {
+            (Some(cell), Some(f)) => cell.get_or_init(|| f.find_all(self.text)),
+            _ => &[],
         }
     }
 
@@ -57,14 +136,33 @@ impl<'a> Window<'a> {
             .get_or_init(|| Outline::new(self.text, &self.lines))
     }
 
+    /// The lines that are `[section]` headers, in order (found with a search for `[`, without
+    /// building the outline).
+    pub fn sections(&self) -> &[usize] {
+        self.sections.get_or_init(|| {
+            let mut out: Vec<usize> = Vec::new();
+            for at in memchr::memchr_iter(b'[', self.text) {
+                let idx = self.lines.index_of(at);
+                if out.last() == Some(&idx) {
+                    continue;
+                }
+                let (s, e) = self.lines.bounds(self.text, idx);
+                let line = &self.text[s..e];
+                let first = s + (line.len() - lines::trim_start(line).len());
+                if first == at && outline::is_section_header(line) {
+                    out.push(idx);
+                }
+            }
+            out
+        })
+    }
+
     /// Could a candidate here be a cell of a table?
     pub fn may_have_rows(&self) -> bool {
         matches!(self.kind, FileKind::Table(_) if self.at_file_start)
-            || *self.has_insert.get_or_init(|| {
-                memchr::memmem::find(self.text, b"INSERT").is_some()
-                    || memchr::memmem::find(self.text, b"insert").is_some()
-                    || memchr::memmem::find(self.text, b"Insert").is_some()
-            })
+            || *self
+                .has_insert
+                .get_or_init(|| super::tables::has_insert(self.text))
     }
 
     /// The table row holding the value at `pos` on line `idx`, if its column has a name.
@@ -85,6 +183,24 @@ impl<'a> Window<'a> {
     /// The URL hosts of the window, in order.
     pub fn hosts(&self) -> &[Host] {
         self.hosts.get_or_init(|| hosts::find(self.text))
+    }
+
+    /// What `name` says for rule `ri`, classified with `classify` the first time it is seen.
+    pub fn class_of(
+        &self,
+        ri: usize,
+        name: &str,
+        classify: impl FnOnce() -> NameClass,
+    ) -> NameClass {
+        let Some(cell) = self.classes.get(ri) else {
+            return classify();
+        };
+        if let Some(c) = cell.borrow().get(name) {
+            return c.clone();
+        }
+        let c = classify();
+        cell.borrow_mut().insert(name.to_string(), c.clone());
+        c
     }
 
     /// The use sites of rule `ri`'s header and client, built with `build` the first time.
