@@ -56,10 +56,8 @@ fn uuid_v4_shape(b: &[u8]) -> bool {
     {
         return false;
     }
-    b[..UUID_LEN]
-        .iter()
-        .enumerate()
-        .all(|(i, &c)| matches!(i, 8 | 13 | 18 | 23) || HEX[usize::from(c)])
+    let hex = |r: Range<usize>| b[r].iter().all(|&c| HEX[usize::from(c)]);
+    hex(0..8) && hex(9..13) && hex(15..18) && hex(20..23) && hex(24..36)
 }
 
 /// Does this rule's candidate search need no pattern run (a UUID v4 validator and the `-4`
@@ -125,7 +123,10 @@ fn find_by_shape(text: &[u8], owned: Range<usize>, found: &mut Vec<Candidate>) -
     let mut last_end = 0;
     let lo = owned.start.saturating_sub(UUID_LEN);
     let hi = (owned.end + UUID_LEN).min(text.len());
-    for hit in memchr::memmem::find_iter(&text[lo..hi], b"-4") {
+    static VERSION: std::sync::OnceLock<memchr::memmem::Finder<'static>> =
+        std::sync::OnceLock::new();
+    let finder = VERSION.get_or_init(|| memchr::memmem::Finder::new(b"-4"));
+    for hit in finder.find_iter(&text[lo..hi]) {
         let Some(s) = (lo + hit).checked_sub(VERSION_HYPHEN) else {
             continue;
         };

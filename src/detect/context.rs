@@ -149,14 +149,27 @@ pub struct TokensLeft<'t> {
     text: &'t [u8],
     lo: usize,
     i: usize,
+    /// Can the stretch hold an escape at all (`%`, `\`, `;`)? Most lines cannot, and then no byte
+    /// needs checking for one.
+    escapes: bool,
 }
 
 impl<'t> TokensLeft<'t> {
     pub fn new(text: &'t [u8], line_start: usize, pos: usize) -> TokensLeft<'t> {
+        let lo = line_start.max(pos.saturating_sub(LEFT_LIMIT));
         TokensLeft {
             text,
-            lo: line_start.max(pos.saturating_sub(LEFT_LIMIT)),
+            lo,
             i: pos,
+            escapes: memchr::memchr3(b'%', b'\\', b';', &text[lo..pos]).is_some(),
+        }
+    }
+
+    fn escape_before(&self, i: usize) -> Option<usize> {
+        if self.escapes {
+            escape_before(self.text, self.lo, i)
+        } else {
+            None
         }
     }
 }
@@ -169,7 +182,7 @@ impl Iterator for TokensLeft<'_> {
         let mut i = self.i;
         loop {
             while i > lo {
-                if let Some(n) = escape_before(text, lo, i) {
+                if let Some(n) = self.escape_before(i) {
                     i -= n;
                 } else if is_name_byte(text[i - 1]) {
                     break;
@@ -185,7 +198,7 @@ impl Iterator for TokensLeft<'_> {
             while i > lo {
                 let c = text[i - 1];
                 if is_name_byte(c) {
-                    if escape_before(text, lo, i).is_some() {
+                    if self.escape_before(i).is_some() {
                         break;
                     }
                     i -= 1;
@@ -274,7 +287,7 @@ pub fn find_name(
 ) -> Option<Name> {
     let text = w.text;
     let words = &vocab.words;
-    let (ls, _) = w.lines.bounds(text, idx);
+    let (ls, _) = w.lines.around(idx, pos);
     if matches!(w.kind, FileKind::Table(_)) {
         if let Some(name) = column_name(w, idx, pos, vocab) {
             return Some(name);
@@ -293,7 +306,7 @@ pub fn find_name(
                     listed: false,
                 });
             }
-            return sibling_name(w, idx, pos, vocab).or_else(|| parent_key_name(w, idx));
+            return sibling_name(w, idx, pos, vocab).or_else(|| parent_key_name(w, idx, pos));
         }
     }
     let tokens = TokensLeft::new(text, ls, pos).take(8);
@@ -319,12 +332,12 @@ pub fn find_name(
         }
     }
     let Some(first) = &first else {
-        return parent_key_name(w, idx);
+        return parent_key_name(w, idx, pos);
     };
     if is_callee(text, first) && !listed {
         // `setValue("<key>", forHTTPHeaderField: "api_key")`: the header named later in the
         // call names the value.
-        let (_, le) = w.lines.bounds(text, idx);
+        let (_, le) = w.lines.around(idx, pos);
         if let Some(h) = header_later_in_call(text, pos, le, headers) {
             return Some(Name {
                 text: h,
@@ -374,7 +387,7 @@ pub fn find_name(
         break;
     }
     sibling_name(w, idx, pos, vocab)
-        .or_else(|| parent_key_name(w, idx))
+        .or_else(|| parent_key_name(w, idx, pos))
         .or_else(|| {
             // In code a value word is also an ordinary variable (`const DEFAULT = "<key>"`),
             // whose uses the data flow can follow.
@@ -477,8 +490,9 @@ fn is_callee(text: &[u8], t: &Token) -> bool {
 /// The whole path of the callee ending with `t`: `Lusha::Client.new`, `\Lusha\Client`,
 /// `$this->lusha->client`.
 fn callee_path(text: &[u8], line_start: usize, t: &Token) -> Token {
+    let lo = line_start.max(t.start.saturating_sub(LEFT_LIMIT));
     let mut s = t.start;
-    while s > line_start {
+    while s > lo {
         let c = text[s - 1];
         if is_name_byte(c) || c == b':' || c == b'\\' {
             s -= 1;
@@ -500,14 +514,15 @@ fn callee_path(text: &[u8], line_start: usize, t: &Token) -> Token {
 /// The element whose content starts at `pos` (`<string>` in `<string>value</string>`), and
 /// where its opening tag ends.
 fn element_before(text: &[u8], line_start: usize, pos: usize) -> Option<(Token, usize)> {
+    let lo = line_start.max(pos.saturating_sub(LEFT_LIMIT));
     let mut i = pos;
-    while i > line_start && matches!(text[i - 1], b' ' | b'\t') {
+    while i > lo && matches!(text[i - 1], b' ' | b'\t') {
         i -= 1;
     }
-    if i == line_start || text[i - 1] != b'>' || (i >= 2 && text[i - 2] == b'/') {
+    if i == lo || text[i - 1] != b'>' || (i >= 2 && text[i - 2] == b'/') {
         return None;
     }
-    let open = memchr::memrchr(b'<', &text[line_start..i - 1])? + line_start;
+    let open = memchr::memrchr(b'<', &text[lo..i - 1])? + lo;
     let start = open + 1;
     let mut end = start;
     while end < i && (is_name_byte(text[end]) || text[end] == b':') {
@@ -605,7 +620,7 @@ fn sibling_name(w: &Window<'_>, idx: usize, pos: usize, vocab: &Vocabulary) -> O
             listed: false,
         })
     };
-    let (_, le) = lines.bounds(text, idx);
+    let (_, le) = lines.around(idx, pos);
     if let Some(n) = field_pair(text, &tokens_right(text, pos, le, 8), vocab) {
         return Some(Name {
             text: n,
@@ -657,8 +672,8 @@ fn sibling_name(w: &Window<'_>, idx: usize, pos: usize, vocab: &Vocabulary) -> O
     None
 }
 
-fn parent_key_name(w: &Window<'_>, idx: usize) -> Option<Name> {
-    let parent = parents(w, idx).into_iter().next()?;
+fn parent_key_name(w: &Window<'_>, idx: usize, pos: usize) -> Option<Name> {
+    let parent = parents(w, idx, pos).into_iter().next()?;
     // In code, a class, function or call does not name the values inside it.
     if w.kind == FileKind::Code && parent.shape == Shape::Declaration {
         return None;
@@ -671,9 +686,10 @@ fn parent_key_name(w: &Window<'_>, idx: usize) -> Option<Name> {
     })
 }
 
-/// The enclosing blocks of line `idx`, nearest first.
-pub fn parents(w: &Window<'_>, idx: usize) -> Vec<Parent> {
-    let mut level = lines::indent(w.lines.line(w.text, idx));
+/// The enclosing blocks of line `idx` (which holds `pos`), nearest first.
+pub fn parents(w: &Window<'_>, idx: usize, pos: usize) -> Vec<Parent> {
+    let (ls, le) = w.lines.around(idx, pos);
+    let mut level = lines::indent(&w.text[ls..le]);
     let mut out = Vec::new();
     let sections = w.sections();
     if level == 0 && sections.is_empty() {
@@ -1029,7 +1045,8 @@ mod tests {
     #[test]
     fn parents_follow_indentation_and_sections() {
         let text = "providers:\n  hubspot:\n    x: 1\n  lusha:\n    auth:\n      header: api_key\n      value: v\n";
-        let p = parents(&window(text, FileKind::Data), 6);
+        let w = window(text, FileKind::Data);
+        let p = parents(&w, 6, w.lines.bounds(w.text, 6).0);
         let keys: Vec<_> = p
             .iter()
             .map(|p| p.key.clone().unwrap_or_default())
@@ -1038,13 +1055,18 @@ mod tests {
         assert!(p.iter().all(|p| p.opener));
 
         let ini = "[general]\nx = 1\n\n[lusha]\ntimeout = 20\napikey = v\n";
-        let p = parents(&window(ini, FileKind::Data), 5);
+        let w = window(ini, FileKind::Data);
+        let p = parents(&w, 5, w.lines.bounds(w.text, 5).0);
         assert_eq!(p.len(), 1);
         assert_eq!(p[0].key.as_deref(), Some("lusha"));
 
         let reg = "[HKEY_CURRENT_USER\\Software\\Acme\\Providers\\Lusha]\n\"ApiKey\"=\"v\"\n";
         assert_eq!(
-            parents(&window(reg, FileKind::Data), 1)[0].key.as_deref(),
+            {
+                let w = window(reg, FileKind::Data);
+                parents(&w, 1, w.lines.bounds(w.text, 1).0)[0].key.clone()
+            }
+            .as_deref(),
             Some("Lusha")
         );
     }

@@ -209,7 +209,7 @@ pub fn slot(
     idx: usize,
     (start, end): (usize, usize),
 ) -> Option<Slot> {
-    let (_, line_end) = w.lines.bounds(w.text, idx);
+    let (_, line_end) = w.lines.around(idx, start);
     if context::is_block_key(w.text, end, line_end) {
         return None;
     }
@@ -284,7 +284,7 @@ fn flow_evidence(
     let (ls, le) = w.lines.bounds(w.text, site.line);
     let lo = ls.max(site.at.saturating_sub(SAME_LINE_REACH));
     let hi = le.min(site.at + SAME_LINE_REACH);
-    let use_parents = context::parents(w, site.line);
+    let use_parents = context::parents(w, site.line, site.at);
     let to_other = host_evidence(w, rule, vocab, (lo, hi), site.line, &use_parents, false)
         .is_some_and(|e| e.weight < 0);
     if to_other {
@@ -348,7 +348,7 @@ pub fn gather(
     let mut out = Vec::new();
 
     // Nested under a keyword parent, or in another service's configuration block.
-    let parents = context::parents(w, idx);
+    let parents = context::parents(w, idx, start);
     if let Some(p) = parents
         .iter()
         .find(|p| line_has(keyword_hits, w.lines.bounds(text, p.line)))
@@ -384,10 +384,8 @@ pub fn gather(
     let hi = le.min(end + SAME_LINE_REACH);
     let name_span = name.and_then(|n| n.span);
     let outside_name = |h: &usize| name_span.is_none_or(|(a, b)| *h < a || *h >= b);
-    let keyword_on_line = keyword_hits
-        .iter()
-        .any(|h| (lo..hi).contains(h) && outside_name(h));
-    if host_hits.iter().any(|h| (lo..hi).contains(h)) {
+    let keyword_on_line = hits_in(keyword_hits, lo, hi).iter().any(outside_name);
+    if !hits_in(host_hits, lo, hi).is_empty() {
         out.push(Evidence::new(
             Kind::HostSameLine,
             weights.host_same_line,
@@ -637,6 +635,13 @@ fn row_evidence(
         }
     }
     None
+}
+
+/// The hits in `lo..hi` (hits are sorted: a window full of keywords costs a binary search).
+fn hits_in(hits: &[usize], lo: usize, hi: usize) -> &[usize] {
+    let a = hits.partition_point(|&h| h < lo);
+    let b = hits.partition_point(|&h| h < hi);
+    &hits[a..b.max(a)]
 }
 
 fn line_has(hits: &[usize], (start, end): (usize, usize)) -> bool {

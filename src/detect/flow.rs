@@ -11,6 +11,11 @@ use super::lines::Lines;
 const VALUE_REACH: usize = 160;
 /// How far a call's arguments are read.
 const ARGS_REACH: usize = 600;
+/// How many header names and keyword hits a window's uses are read from (a bound on the work a
+/// crafted file can cause).
+const MAX_USES: usize = 1 << 14;
+/// How far a callee's path is read around a keyword.
+const CALLEE_REACH: usize = 80;
 
 /// What an identifier is used as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -97,7 +102,7 @@ impl Flows {
             if h.is_empty() {
                 continue;
             }
-            for at in memchr::memmem::find_iter(text, h) {
+            for at in memchr::memmem::find_iter(text, h).take(MAX_USES) {
                 let end = at + h.len();
                 let bounded = (at == 0 || !is_ident_byte(text[at - 1]) && text[at - 1] != b'-')
                     && text
@@ -118,8 +123,14 @@ impl Flows {
                 }
             }
         }
-        for &hit in keyword_hits {
+        // Each call's arguments are read once, however many keywords they hold.
+        let mut read_until = 0;
+        for &hit in keyword_hits.iter().take(MAX_USES) {
+            if hit < read_until {
+                continue;
+            }
             if let Some((callee, open)) = callee_at(text, hit) {
+                read_until = open + ARGS_REACH;
                 let line = lines.index_of(hit);
                 for ident in arguments(text, open, is_credential) {
                     sites.push(Site {
@@ -314,11 +325,11 @@ fn push_variable(out: &mut Vec<String>, ident: &[u8]) {
 fn callee_at(text: &[u8], hit: usize) -> Option<(String, usize)> {
     let is_chain = |b: u8| is_ident_byte(b) || matches!(b, b'.' | b':' | b'\\' | b'>' | b'-');
     let mut start = hit;
-    while start > 0 && is_chain(text[start - 1]) {
+    while start > 0 && hit - start < CALLEE_REACH && is_chain(text[start - 1]) {
         start -= 1;
     }
     let mut end = hit;
-    while end < text.len() && end - hit < 80 && is_chain(text[end]) {
+    while end < text.len() && end - hit < CALLEE_REACH && is_chain(text[end]) {
         end += 1;
     }
     let mut open = end;

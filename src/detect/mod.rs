@@ -204,9 +204,15 @@ impl FileScan<'_> {
         let window = d.window(doc, std::mem::take(&mut self.line_starts));
         let mut from = 0;
         for (ri, &end) in ends.iter().enumerate() {
-            let mut line = 0;
+            // Candidates come in order: each one's line is counted on from the last one's.
+            let (mut line, mut at) = (0, 0);
             for cand in &found[from..end] {
-                line = window.lines.index_from(line, cand.start);
+                line = if cand.start >= at {
+                    line + window.lines.breaks(at, cand.start)
+                } else {
+                    window.lines.index_of(cand.start)
+                };
+                at = cand.start;
                 self.pending.extend(d.assess(doc, &window, ri, cand, line));
             }
             from = end;

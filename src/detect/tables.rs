@@ -11,6 +11,9 @@ use std::ops::Range;
 const MAX_CELLS: usize = 4 << 20;
 /// Longest CSV row looked at.
 const MAX_ROW: usize = 16 << 10;
+/// Longest column list and value tuple of an `INSERT` read.
+const MAX_COLUMNS_LIST: usize = 16 << 10;
+const MAX_TUPLE: usize = 1 << 20;
 
 /// A row of cells whose columns have names.
 #[derive(Debug, Clone)]
@@ -68,15 +71,19 @@ impl Tables {
         let mut budget = MAX_CELLS;
         let mut from = 0;
         for at in insert_keywords(text) {
+            // Text already read by an earlier statement (or a failed attempt at one) is not
+            // read again, so the work stays linear in the window whatever it holds.
             if at < from {
                 continue;
             }
-            from = at + 6;
-            if let Some((insert, end)) = parse_insert(text, at + 6, &mut budget) {
-                from = end.max(from);
-                if !insert.tuples.is_empty() {
-                    t.inserts.push(insert);
+            match parse_insert(text, at + 6, &mut budget) {
+                Ok((insert, end)) => {
+                    from = end.max(at + 6);
+                    if !insert.tuples.is_empty() {
+                        t.inserts.push(insert);
+                    }
                 }
+                Err(reached) => from = reached.max(at + 6),
             }
             if budget == 0 {
                 break;
@@ -146,22 +153,30 @@ fn is_ident_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
-/// How `INSERT` is written.
-const INSERT: [&[u8]; 3] = [b"INSERT", b"insert", b"Insert"];
+/// Searchers for the ways `INSERT` is written, built once.
+fn insert_finders() -> &'static [memchr::memmem::Finder<'static>; 3] {
+    static FINDERS: std::sync::OnceLock<[memchr::memmem::Finder<'static>; 3]> =
+        std::sync::OnceLock::new();
+    FINDERS.get_or_init(|| {
+        [b"INSERT", b"insert", b"Insert"].map(|w| memchr::memmem::Finder::new(w).into_owned())
+    })
+}
 
 /// Does `text` hold an `INSERT` statement keyword at all?
 pub fn has_insert(text: &[u8]) -> bool {
-    INSERT
-        .iter()
-        .any(|w| memchr::memmem::find_iter(text, w).any(|at| whole_word(text, at, w.len())))
+    insert_finders().iter().any(|f| {
+        f.find_iter(text)
+            .any(|at| whole_word(text, at, f.needle().len()))
+    })
 }
 
 /// Offsets of the `INSERT` keywords in `text`, in order.
 fn insert_keywords(text: &[u8]) -> Vec<usize> {
-    let mut out: Vec<usize> = INSERT
+    let mut out: Vec<usize> = insert_finders()
         .iter()
-        .flat_map(|w| {
-            memchr::memmem::find_iter(text, w).filter(|&at| whole_word(text, at, w.len()))
+        .flat_map(|f| {
+            f.find_iter(text)
+                .filter(|&at| whole_word(text, at, f.needle().len()))
         })
         .collect();
     out.sort_unstable();
@@ -203,15 +218,16 @@ fn word_at(text: &[u8], i: usize) -> Range<usize> {
 }
 
 /// `INSERT [OR REPLACE|IGNORE ...] INTO name (columns) VALUES (…), (…)`, from just after
-/// `INSERT`. Returns the statement and where it ends.
-fn parse_insert(text: &[u8], mut i: usize, budget: &mut usize) -> Option<(Insert, usize)> {
+/// `INSERT`. Returns the statement and where it ends, or how far it was read before it turned
+/// out not to be one.
+fn parse_insert(text: &[u8], mut i: usize, budget: &mut usize) -> Result<(Insert, usize), usize> {
     // Modifiers up to INTO.
     let mut into = false;
     for _ in 0..4 {
         i = skip_space(text, i);
         let w = word_at(text, i);
         if w.is_empty() {
-            return None;
+            return Err(i);
         }
         i = w.end;
         if text[w].eq_ignore_ascii_case(b"into") {
@@ -220,7 +236,7 @@ fn parse_insert(text: &[u8], mut i: usize, budget: &mut usize) -> Option<(Insert
         }
     }
     if !into {
-        return None;
+        return Err(i);
     }
     // The table name: words, quotes and dots.
     i = skip_space(text, i);
@@ -231,14 +247,14 @@ fn parse_insert(text: &[u8], mut i: usize, budget: &mut usize) -> Option<(Insert
         i += 1;
     }
     if i == name_start {
-        return None;
+        return Err(i);
     }
     i = skip_space(text, i);
     if text.get(i) != Some(&b'(') {
-        return None;
+        return Err(i);
     }
     let header_pos = i;
-    let (cells, after) = parse_tuple(text, i, budget)?;
+    let (cells, after) = parse_tuple(text, i, MAX_COLUMNS_LIST, budget)?;
     let columns: Vec<String> = cells
         .iter()
         .map(|c| String::from_utf8_lossy(unquote(&text[c.clone()])).into_owned())
@@ -247,13 +263,13 @@ fn parse_insert(text: &[u8], mut i: usize, budget: &mut usize) -> Option<(Insert
         .iter()
         .any(|c| c.is_empty() || !c.bytes().all(|b| is_ident_byte(b) || b == b'-'))
     {
-        return None;
+        return Err(after);
     }
     i = skip_space(text, after);
     let w = word_at(text, i);
     let kw = &text[w.clone()];
     if !(kw.eq_ignore_ascii_case(b"values") || kw.eq_ignore_ascii_case(b"value")) {
-        return None;
+        return Err(i);
     }
     i = w.end;
     let mut tuples = Vec::new();
@@ -262,8 +278,12 @@ fn parse_insert(text: &[u8], mut i: usize, budget: &mut usize) -> Option<(Insert
         if text.get(i) != Some(&b'(') {
             break;
         }
-        let Some((cells, after)) = parse_tuple(text, i, budget) else {
-            break;
+        let (cells, after) = match parse_tuple(text, i, MAX_TUPLE, budget) {
+            Ok(t) => t,
+            Err(reached) => {
+                i = reached;
+                break;
+            }
         };
         tuples.push(cells);
         i = skip_space(text, after);
@@ -273,7 +293,7 @@ fn parse_insert(text: &[u8], mut i: usize, budget: &mut usize) -> Option<(Insert
             break;
         }
     }
-    Some((
+    Ok((
         Insert {
             columns,
             header_pos,
@@ -283,17 +303,24 @@ fn parse_insert(text: &[u8], mut i: usize, budget: &mut usize) -> Option<(Insert
     ))
 }
 
-/// The cells of the parenthesised tuple opening at `open`, and the index just past it.
-fn parse_tuple(text: &[u8], open: usize, budget: &mut usize) -> Option<(Vec<Range<usize>>, usize)> {
+/// The cells of the parenthesised tuple opening at `open` (read for at most `limit` bytes), and
+/// the index just past it; or how far it was read.
+fn parse_tuple(
+    text: &[u8],
+    open: usize,
+    limit: usize,
+    budget: &mut usize,
+) -> Result<(Vec<Range<usize>>, usize), usize> {
     let mut cells = Vec::new();
     let mut depth = 0usize;
     let mut start = open + 1;
     let mut i = open + 1;
-    while i < text.len() {
+    let stop = text.len().min(open + limit);
+    while i < stop {
         match text[i] {
             q @ (b'\'' | b'"' | b'`') => {
                 i += 1;
-                while i < text.len() {
+                while i < stop {
                     if text[i] == b'\\' {
                         i += 2;
                         continue;
@@ -313,18 +340,22 @@ fn parse_tuple(text: &[u8], open: usize, budget: &mut usize) -> Option<(Vec<Rang
             b')' => {
                 cells.push(start..i);
                 *budget = budget.saturating_sub(cells.len());
-                return (*budget > 0).then_some((cells, i + 1));
+                return if *budget > 0 {
+                    Ok((cells, i + 1))
+                } else {
+                    Err(i + 1)
+                };
             }
             b',' if depth == 0 => {
                 cells.push(start..i);
                 start = i + 1;
             }
-            b';' if depth == 0 => return None,
+            b';' if depth == 0 => return Err(i),
             _ => {}
         }
         i += 1;
     }
-    None
+    Err(i.min(text.len()))
 }
 
 /// The names of a header row, when every field is a name.

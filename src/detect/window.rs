@@ -16,10 +16,34 @@ use super::tables::{Row, Tables};
 use super::words::NameClass;
 use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// A fast hasher for the memos keyed by line number. (Names, which come from the scanned text,
+/// are hashed with the standard randomised hasher, so that crafted names cannot collide.)
+#[derive(Default)]
+pub struct MemoHasher(u64);
+
+impl Hasher for MemoHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (self.0.rotate_left(5) ^ n as u64).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type LineMemo<V> = RefCell<HashMap<usize, V, BuildHasherDefault<MemoHasher>>>;
 
 pub struct Window<'a> {
     pub text: &'a [u8],
-    pub lines: Lines,
+    pub lines: Lines<'a>,
     pub kind: FileKind,
     /// Does `text` start at the start of its file (so line 0 is the file's first line)?
     pub at_file_start: bool,
@@ -36,8 +60,8 @@ pub struct Window<'a> {
     flows: Vec<OnceCell<Flows>>,
     /// Per rule: what each name seen in this window says (names repeat: `id`, `requestId`).
     classes: Vec<RefCell<HashMap<String, NameClass>>>,
-    line_fields: RefCell<HashMap<usize, Option<String>>>,
-    parent_keys: RefCell<HashMap<usize, ParentKey>>,
+    line_fields: LineMemo<Option<String>>,
+    parent_keys: LineMemo<ParentKey>,
 }
 
 /// What a parent line says: its key, whether it only opens a block, and the block's shape.
@@ -82,9 +106,9 @@ impl<'a> Window<'a> {
             tables: OnceCell::new(),
             hosts: OnceCell::new(),
             flows: cells(rules),
-            classes: (0..rules).map(|_| RefCell::new(HashMap::new())).collect(),
-            line_fields: RefCell::new(HashMap::new()),
-            parent_keys: RefCell::new(HashMap::new()),
+            classes: (0..rules).map(|_| RefCell::default()).collect(),
+            line_fields: LineMemo::default(),
+            parent_keys: LineMemo::default(),
         }
     }
 
@@ -141,12 +165,14 @@ impl<'a> Window<'a> {
     pub fn sections(&self) -> &[usize] {
         self.sections.get_or_init(|| {
             let mut out: Vec<usize> = Vec::new();
+            let (mut idx, mut last) = (0, 0);
             for at in memchr::memchr_iter(b'[', self.text) {
-                let idx = self.lines.index_of(at);
+                idx += self.lines.breaks(last, at);
+                last = at;
                 if out.last() == Some(&idx) {
                     continue;
                 }
-                let (s, e) = self.lines.bounds(self.text, idx);
+                let (s, e) = self.lines.around(idx, at);
                 let line = &self.text[s..e];
                 let first = s + (line.len() - lines::trim_start(line).len());
                 if first == at && outline::is_section_header(line) {
