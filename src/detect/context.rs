@@ -165,6 +165,7 @@ impl<'t> TokensLeft<'t> {
         }
     }
 
+    #[inline]
     fn escape_before(&self, i: usize) -> Option<usize> {
         if self.escapes {
             escape_before(self.text, self.lo, i)
@@ -571,13 +572,11 @@ fn key_indent(line: &[u8]) -> usize {
 /// (a field and its value, not words of a sentence).
 fn field_pair(text: &[u8], toks: &[Token], vocab: &Vocabulary) -> Option<String> {
     for pair in toks.windows(2) {
-        if !in_set(&vocab.words.field, &text[pair[0].start..pair[0].end]) {
-            continue;
-        }
         let between = &text[pair[0].end..pair[1].start];
         let assigned = between.iter().any(|&b| b == b':' || b == b'=');
         let element = between == b">" && pair[0].start > 0 && text[pair[0].start - 1] == b'<';
-        if !(assigned || element) {
+        if !(assigned || element) || !in_set(&vocab.words.field, &text[pair[0].start..pair[0].end])
+        {
             continue;
         }
         // A quoted value is the whole string: `name = "/prod/lusha/api_key"`.
@@ -905,7 +904,7 @@ mod tests {
     use super::*;
     use crate::rules::RuleSet;
 
-    const KEY: &str = "58a24434-c15b-456e-adbb-1862d23d6486";
+    const KEY: &str = "58a24434-c15b-456e-adbb-1862d23d6486"; // lushaguard:allow (test key)
 
     fn window(text: &str, kind: FileKind) -> Window<'_> {
         Window::new(text.as_bytes(), kind, &[], &[], true)

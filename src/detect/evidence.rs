@@ -339,12 +339,7 @@ pub fn gather(
     let weights = &vocab.weights;
     let keyword_hits = w.keyword_hits(ri);
     let host_hits = w.host_hits(ri);
-    let keyword = rule
-        .keywords
-        .first()
-        .map(String::as_str)
-        .unwrap_or("the keyword");
-    let host = rule.hosts.first().map(String::as_str).unwrap_or("the host");
+    let (keyword, host) = words_for_reasons(rule);
     let mut out = Vec::new();
 
     // Nested under a keyword parent, or in another service's configuration block.
@@ -439,16 +434,22 @@ pub fn gather(
     out
 }
 
-/// The evidence of the whole file: does it mention the service or its host anywhere, what does
-/// its path say, and is it dense with values of this shape?
-pub fn file_evidence(f: &FileLevel<'_>, rule: &Rule, vocab: &Vocabulary) -> Vec<Evidence> {
-    let weights = &vocab.weights;
+/// How reasons name the rule's service and host (`lusha`, `api.lusha.com`).
+fn words_for_reasons(rule: &Rule) -> (&str, &str) {
     let keyword = rule
         .keywords
         .first()
         .map(String::as_str)
         .unwrap_or("the keyword");
     let host = rule.hosts.first().map(String::as_str).unwrap_or("the host");
+    (keyword, host)
+}
+
+/// The evidence of the whole file: does it mention the service or its host anywhere, what does
+/// its path say, and is it dense with values of this shape?
+pub fn file_evidence(f: &FileLevel<'_>, rule: &Rule, vocab: &Vocabulary) -> Vec<Evidence> {
+    let weights = &vocab.weights;
+    let (keyword, host) = words_for_reasons(rule);
     let mut out = Vec::new();
     if f.has_keyword {
         out.push(Evidence::new(
