@@ -867,10 +867,20 @@ pub fn claimed_by_another_service(parent: &Parent, kind: FileKind, vocab: &Vocab
     match (kind, parent.shape) {
         (FileKind::Data, _) => true,
         (FileKind::Text, Shape::Keyed | Shape::Section | Shape::Element) => true,
-        // In code only a block named as a service's settings is one (`HubspotSettings`,
-        // `stripeConfig: {`); `CURLOPT_HTTPHEADER => [`, `axios.create({` and `const (` are not.
+        // In code, an object or dictionary keyed by a plain name (`hubspot: {`,
+        // `"Segment" => [`) or a block named as a service's settings (`class HubspotSettings`,
+        // `stripeConfig = {`); not `CURLOPT_HTTPHEADER => [`, `searchParams: {`, `axios.create({`
+        // or `const (`.
+        (FileKind::Code | FileKind::Table(_), Shape::Keyed) => suffixed || plain_name(key),
         _ => suffixed,
     }
+}
+
+/// A single word written as a name (`hubspot`, `Hubspot`), not as a constant or an identifier
+/// made of several words (`CURLOPT_HTTPHEADER`, `searchParams`).
+fn plain_name(key: &str) -> bool {
+    let mut chars = key.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic()) && chars.all(|c| c.is_ascii_lowercase())
 }
 
 /// Does a block's key name something other than a container (`hubspot`, `hubspot_settings`,

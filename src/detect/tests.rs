@@ -323,6 +323,10 @@ fn http_client_options_in_code_are_not_another_services_block() {
             format!("curl_setopt_array($ch, [\n    CURLOPT_HTTPHEADER => [\n        'api_key: {KEY}',\n    ],\n]); // https://api.lusha.com\n"),
             "lookup.php",
         ),
+        (
+            format!("api.get(\"v2/person\", {{ // api.lusha.com\n  searchParams: {{\n    email,\n    api_key: \"{KEY}\",\n  }},\n}});\n"),
+            "person.ts",
+        ),
     ] {
         assert!(at_least_medium(&text, path), "{text}\n{:#?}", reasons(&text, path));
     }
@@ -342,6 +346,10 @@ fn configuration_blocks_of_other_services_still_count_against() {
         (
             format!("# Lusha settings live in LushaSettings.\nclass HubspotSettings:\n    api_key = \"{KEY}\"\n"),
             "settings.py",
+        ),
+        (
+            format!("export const clients = {{\n  lusha: {{ apiKey: process.env.LUSHA_API_KEY }},\n  hubspot: {{\n    apiKey: '{KEY}',\n  }},\n}};\n"),
+            "clients.js",
         ),
         (
             format!("<config>\n  <lusha><url>https://api.lusha.com</url></lusha>\n  <segment>\n    <api_key>{KEY}</api_key>\n  </segment>\n</config>\n"),
