@@ -584,7 +584,27 @@ fn host_evidence(
             ));
         }
     }
-    None
+    // No block says where the value goes. A file whose only API endpoints belong to other
+    // services (and that never names the rule's host) sends its credentials there.
+    let mut sides = all
+        .iter()
+        .map(|h| (h, host_side(&text[h.start..h.end], rule, vocab)));
+    if sides.clone().any(|(_, side)| side == HostSide::Ours) {
+        return None;
+    }
+    let (h, _) = sides
+        .find(|(h, side)| *side == HostSide::Other && text[h.start..h.end].starts_with(b"api."))?;
+    let line = w.lines.index_of(h.start);
+    Some(Evidence::new(
+        Kind::Host,
+        vocab.weights.other_api_in_file,
+        format!(
+            "the file's API endpoint is {} (line {}), another service",
+            String::from_utf8_lossy(&text[h.start..h.end]),
+            line + 1
+        ),
+        Some(line),
+    ))
 }
 
 /// What the value's table row says about its service: a `provider`/`service`/`vendor` cell.

@@ -524,3 +524,20 @@ fn regression_a_value_that_keys_a_block_is_not_a_credential() {
         assert_eq!(confidence(&text, "connections.yaml"), None, "{text}");
     }
 }
+
+#[test]
+fn regression_a_header_in_a_file_whose_api_is_another_services() {
+    let text = format!("\"\"\"Forecasts (Lusha enrichment lives in enrich.py).\"\"\"\nBASE = \"https://api.weather-vendor.io/v1\"\n\n\ndef make_session():\n    s = requests.Session()\n    s.headers.update({{\"api_key\": \"{KEY}\"}})\n    return s\n");
+    assert!(
+        !at_least_medium(&text, "weather.py"),
+        "{:#?}",
+        reasons(&text, "weather.py")
+    );
+    // The same session for the Lusha API is a finding.
+    let text = text.replace("api.weather-vendor.io", "api.lusha.com");
+    assert!(
+        at_least_medium(&text, "weather.py"),
+        "{:#?}",
+        reasons(&text, "weather.py")
+    );
+}

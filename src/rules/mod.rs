@@ -236,6 +236,7 @@ pub struct Weights {
     pub row_names_other: i32,
     pub host_in_block: i32,
     pub other_host: i32,
+    pub other_api_in_file: i32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
