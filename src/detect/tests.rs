@@ -541,3 +541,70 @@ fn regression_a_header_in_a_file_whose_api_is_another_services() {
         reasons(&text, "weather.py")
     );
 }
+
+mod never_panics {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Pieces of the structures the detector parses (SQL, CSV, XML, calls, URLs, blocks), so
+    /// random inputs reach the deep paths.
+    fn structured_bytes() -> impl Strategy<Value = Vec<u8>> {
+        let piece = prop_oneof![
+            any::<u8>().prop_map(|b| vec![b]),
+            Just(KEY.as_bytes().to_vec()),
+            Just(b"-4".to_vec()),
+            Just(b"INSERT INTO t (id, api_key) VALUES ".to_vec()),
+            Just(b"('".to_vec()),
+            Just(b"', '".to_vec()),
+            Just(b"')".to_vec()),
+            Just(b"provider,api_key\n".to_vec()),
+            Just(b"<key>LushaAPIKey</key>".to_vec()),
+            Just(b"<string>".to_vec()),
+            Just(b"<value name=\"api_key\">".to_vec()),
+            Just(b"headers={'api_key': token}".to_vec()),
+            Just(b"token = \"".to_vec()),
+            Just(b"LushaClient(".to_vec()),
+            Just(b"Lusha::Client.new(".to_vec()),
+            Just(b"https://api.other.io/".to_vec()),
+            Just(b"https://api.lusha.com".to_vec()),
+            Just(b"hubspot: {".to_vec()),
+            Just(b"\": {".to_vec()),
+            Just(b"[section]\n".to_vec()),
+            Just(b"\n    ".to_vec()),
+            Just(b"\t".to_vec()),
+            Just(b"=>".to_vec()),
+            Just(b"%3A".to_vec()),
+            Just(b"\\\"".to_vec()),
+            Just(vec![0xE2, 0x82]),
+        ];
+        prop::collection::vec(piece, 0..160).prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn structured_bytes_never_panic_the_detector(
+            data in structured_bytes(),
+            path in prop_oneof![
+                Just("a.csv"), Just("a.sql"), Just("a.go"), Just("a.json"), Just("a.xml"),
+                Just("a.md"), Just("a.tsv"), Just("lusha/a.py"),
+            ],
+            start in 0usize..64,
+        ) {
+            let d = detector();
+            let _ = d.detect(&Document::whole(&data, path));
+            // As several windows of one file, split anywhere.
+            let cut = start.min(data.len());
+            let mut scan = d.start_file(path, false);
+            scan.window(&Document { owned: 0..cut, ..Document::whole(&data[..cut], path) });
+            scan.window(&Document {
+                owned: 0..data.len() - cut,
+                first_line: 2,
+                first_column: 1,
+                ..Document::whole(&data[cut..], path)
+            });
+            let _ = scan.finish();
+        }
+    }
+}
