@@ -12,12 +12,14 @@ use crate::settings;
 use crate::source::fs::{self as fs_source, display_path, Item, Skip, Warning};
 use crate::source::reader::{self, Outcome};
 use anyhow::Result;
-use std::io::{Read, Seek, SeekFrom};
+use std::io::{Read, Seek};
 use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::Mutex;
 
-/// Runs the detector over a stream, window by window.
+/// Runs the detector over a stream, window by window, reading it once: each window's candidates
+/// are assessed while it is in memory and scored with the whole stream's facts at the end.
+/// `facts`, when given, stand for the whole stream instead.
 pub fn scan_reader<R: Read>(
     detector: &Detector,
     path: &str,
@@ -27,9 +29,10 @@ pub fn scan_reader<R: Read>(
     binary: bool,
     buf: &mut Vec<u8>,
 ) -> std::io::Result<(Outcome, Vec<Detection>)> {
-    let mut found = Vec::new();
+    let single_window = size_hint.is_some_and(|n| n <= reader::WINDOW as u64);
+    let mut scan = detector.start_file(path, single_window);
     let outcome = reader::read_windows(reader, binary, buf, size_hint, |w| {
-        let doc = Document {
+        scan.window(&Document {
             text: w.text,
             path,
             first_line: w.first_line,
@@ -37,36 +40,21 @@ pub fn scan_reader<R: Read>(
             owned: w.owned,
             encoding: w.encoding,
             file: facts,
-        };
-        found.extend(detector.detect(&doc));
+        });
     })?;
-    Ok((outcome, found))
+    Ok((outcome, scan.finish()))
 }
 
-/// Scans a regular file. A file larger than one window is read twice: first for whole-file
-/// facts (does it mention the service anywhere?), then for findings.
+/// Scans a regular file of `len` bytes.
 pub fn scan_file<F: Read + Seek>(
     detector: &Detector,
     path: &str,
-    mut file: F,
+    file: F,
     len: u64,
     binary: bool,
     buf: &mut Vec<u8>,
 ) -> std::io::Result<(Outcome, Vec<Detection>)> {
-    let facts = if len > reader::WINDOW as u64 {
-        let mut facts = FileFacts::default();
-        let outcome = reader::read_windows(&mut file, binary, buf, None, |w| {
-            facts.merge(&detector.facts(&w.text[w.owned.clone()]));
-        })?;
-        if outcome == Outcome::Binary {
-            return Ok((outcome, Vec::new()));
-        }
-        file.seek(SeekFrom::Start(0))?;
-        Some(facts)
-    } else {
-        None
-    };
-    scan_reader(detector, path, file, Some(len), facts.as_ref(), binary, buf)
+    scan_reader(detector, path, file, Some(len), None, binary, buf)
 }
 
 fn record(

@@ -44,6 +44,8 @@ fn sextet(c: u8) -> Option<u8> {
 #[derive(Debug, Clone)]
 pub struct Image {
     literal: Vec<u8>,
+    /// A searcher for `literal`, built once.
+    finder: memchr::memmem::Finder<'static>,
     before: Option<(u8, u8)>,
     after: Option<(u8, u8)>,
 }
@@ -79,6 +81,7 @@ pub fn images(anchor: &[u8]) -> Option<Vec<Image>> {
             return None;
         }
         out.push(Image {
+            finder: memchr::memmem::Finder::new(&literal).into_owned(),
             literal,
             before,
             after,
@@ -106,12 +109,10 @@ pub fn runs_with_images(
     let mut hits: Vec<usize> = Vec::new();
     for image in images {
         let n = image.literal.len();
-        hits.extend(
-            memchr::memmem::find_iter(text, &image.literal).filter(|&p| {
-                fits(p.checked_sub(1).map(|i| &text[i]), image.before)
-                    && fits(text.get(p + n), image.after)
-            }),
-        );
+        hits.extend(image.finder.find_iter(text).filter(|&p| {
+            fits(p.checked_sub(1).map(|i| &text[i]), image.before)
+                && fits(text.get(p + n), image.after)
+        }));
     }
     hits.sort_unstable();
     // Each run is expanded once, however many hits it holds (a long blob holds thousands).

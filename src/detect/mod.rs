@@ -1,30 +1,41 @@
 //! Detection: a pure function from rules and bytes to scored findings. No I/O happens here.
 //!
 //! For each rule: find candidates (pattern matches that are tokens of their own and pass the
-//! validator, `candidates`), drop placeholders (`placeholder`), then weigh the evidence around
-//! each one (`context` finds the name and parent keys, `evidence` scores them with the weights of
-//! `rules/vocabulary.toml`). Base64 runs are decoded and searched the same way (`encoded`); a
-//! decoded value inherits the slot of the run that held it. A document is one window of a file:
-//! only candidates starting in `owned` are reported, the rest is context.
+//! validator, `candidates`), then find the slot each one sits in (`context` reads its name from
+//! the line, a sibling, a parent block or a table column; `flow` says where a variable holding it
+//! is used). A candidate in no credential slot, or named as an identifier, stops there: it cannot
+//! be a finding at any level. The rest are checked against placeholders (`placeholder`) and
+//! weighed with all the evidence around them (`evidence`, with the weights of
+//! `rules/vocabulary.toml`). What a window knows about itself (lines, outline, tables, hosts, use
+//! sites: `window`) is computed once per window, when the first candidate needs it. Base64 runs
+//! are decoded and searched the same way (`encoded`); a decoded value inherits the slot of the
+//! run that held it. A document is one window of a file: only candidates starting in `owned` are
+//! reported, the rest is context.
 
 mod candidates;
 mod context;
 mod encoded;
 mod evidence;
+mod filekind;
+mod flow;
+mod hosts;
 mod keyword;
 mod lines;
+mod outline;
 mod placeholder;
+mod tables;
+mod window;
 mod words;
 
-pub use evidence::Confidence;
+pub use evidence::{Confidence, Kind as ReasonKind, Reason};
 pub use lines::char_count;
 
 use crate::rules::{Rule, RuleSet, Vocabulary};
 use crate::secret::{self, Secret};
-use evidence::{Evidence, Surroundings};
-use lines::Lines;
+use evidence::{Evidence, FileLevel};
 use serde::Serialize;
 use std::ops::Range;
+use window::Window;
 
 /// How a secret was encoded where it was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -80,30 +91,13 @@ impl<'a> Document<'a> {
     }
 }
 
-/// Facts about a whole file, gathered window by window when a file is too large for one.
+/// Facts about a whole file: does it mention each rule's keywords and hosts, and how many values
+/// of each rule's shape does it hold? Gathered window by window.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FileFacts {
     pub keyword: Vec<bool>,
     pub host: Vec<bool>,
     pub shapes: Vec<usize>,
-}
-
-impl FileFacts {
-    pub fn merge(&mut self, other: &FileFacts) {
-        if self.keyword.is_empty() {
-            *self = other.clone();
-            return;
-        }
-        for (a, b) in self.keyword.iter_mut().zip(&other.keyword) {
-            *a |= *b;
-        }
-        for (a, b) in self.host.iter_mut().zip(&other.host) {
-            *a |= *b;
-        }
-        for (a, b) in self.shapes.iter_mut().zip(&other.shapes) {
-            *a += *b;
-        }
-    }
 }
 
 /// A secret found, with where, how sure, and why.
@@ -118,7 +112,7 @@ pub struct Detection {
     pub end_column: u64,
     pub score: i32,
     pub confidence: Confidence,
-    pub reasons: Vec<String>,
+    pub reasons: Vec<Reason>,
     pub encoding: Option<Encoding>,
     /// The line, excerpted around the match, with every secret-shaped value masked.
     pub snippet: String,
@@ -143,12 +137,153 @@ pub struct Detector {
     images: Option<Vec<encoded::Image>>,
 }
 
-/// Per-window lookups, built only when a window has something to assess.
-struct Window<'a> {
-    text: &'a [u8],
-    lines: Lines,
-    keyword_hits: Vec<Vec<usize>>,
-    host_hits: Vec<Vec<usize>>,
+/// A file being searched window by window. Each window's candidates are assessed as far as the
+/// window allows while it is in memory; the evidence about the whole file (does it mention the
+/// service anywhere, how dense is it with values of this shape, what does its path say) is added
+/// and the candidates are scored once the last window has been seen, so a file is read once.
+pub struct FileScan<'d> {
+    detector: &'d Detector,
+    path: String,
+    facts: FileFacts,
+    /// Whole-file facts handed in with a document, used instead of the windows' summary.
+    given: Option<FileFacts>,
+    /// Summarise every window, not only those with candidates (the file has several).
+    summarise_all: bool,
+    pending: Vec<Pending>,
+    /// Buffers reused from window to window.
+    candidates: Vec<candidates::Candidate>,
+    line_starts: Vec<usize>,
+}
+
+/// A candidate that passed its window's checks, waiting for the whole file's evidence.
+struct Pending {
+    rule: usize,
+    value: String,
+    first_line: u64,
+    line: u64,
+    column: u64,
+    end_column: u64,
+    snippet: String,
+    allowed: bool,
+    encoding: Option<Encoding>,
+    evidence: Vec<Evidence>,
+    decoded: bool,
+}
+
+impl FileScan<'_> {
+    /// Searches the next window of the file.
+    pub fn window(&mut self, doc: &Document<'_>) {
+        let d = self.detector;
+        if let Some(f) = doc.file {
+            self.given = Some(f.clone());
+        }
+        let text = doc.text;
+        let mut found = std::mem::take(&mut self.candidates);
+        found.clear();
+        // Where each rule's candidates end in `found`.
+        let mut ends = Vec::with_capacity(d.set.rules.len());
+        for (ri, rule) in d.set.rules.iter().enumerate() {
+            self.facts.shapes[ri] +=
+                candidates::find_into(rule, text, doc.owned.clone(), &mut found);
+            ends.push(found.len());
+        }
+        let runs = match (&d.images, d.decode) {
+            (_, false) => Vec::new(),
+            (Some(images), true) => encoded::runs_with_images(text, doc.owned.clone(), images),
+            (None, true) => encoded::runs(text, doc.owned.clone()),
+        };
+        // A file in several windows needs every window's facts; a file in one needs them only
+        // if one of its candidates is still pending once the window is assessed.
+        if self.summarise_all {
+            self.summarise(&text[doc.owned.clone()]);
+        }
+        if found.is_empty() && runs.is_empty() {
+            self.candidates = found;
+            return;
+        }
+        let window = d.window(doc, std::mem::take(&mut self.line_starts));
+        let mut from = 0;
+        for (ri, &end) in ends.iter().enumerate() {
+            // Candidates come in order: each one's line is counted on from the last one's.
+            let (mut line, mut at) = (0, 0);
+            for cand in &found[from..end] {
+                line = if cand.start >= at {
+                    line + window.lines.breaks(at, cand.start)
+                } else {
+                    window.lines.index_of(cand.start)
+                };
+                at = cand.start;
+                self.pending.extend(d.assess(doc, &window, ri, cand, line));
+            }
+            from = end;
+        }
+        for (a, b) in runs {
+            self.pending.extend(d.assess_encoded(doc, &window, a, b));
+        }
+        self.line_starts = window.into_buffer();
+        self.candidates = found;
+        if !self.summarise_all && !self.pending.is_empty() {
+            self.summarise(&text[doc.owned.clone()]);
+        }
+    }
+
+    /// Adds what `owned` (the new text of a window) says to the file's facts.
+    fn summarise(&mut self, owned: &[u8]) {
+        let d = self.detector;
+        for (ri, (k, h)) in d.keywords.iter().zip(&d.hosts).enumerate() {
+            self.facts.keyword[ri] |= !self.facts.keyword[ri] && k.is_match(owned);
+            self.facts.host[ri] |= !self.facts.host[ri] && h.is_match(owned);
+        }
+    }
+
+    /// Adds the whole file's evidence and scores every candidate; those that reach `low` are
+    /// detections.
+    pub fn finish(self) -> Vec<Detection> {
+        let d = self.detector;
+        let facts = self.given.as_ref().unwrap_or(&self.facts);
+        let vocab = &d.set.vocabulary;
+        let mut out = Vec::new();
+        for p in self.pending {
+            let rule = &d.set.rules[p.rule];
+            let file = FileLevel {
+                has_keyword: facts.keyword.get(p.rule).copied().unwrap_or(false),
+                has_host: facts.host.get(p.rule).copied().unwrap_or(false),
+                shape_count: facts.shapes.get(p.rule).copied().unwrap_or(0),
+                path: &self.path,
+            };
+            let mut ev = p.evidence;
+            ev.extend(evidence::file_evidence(&file, rule, vocab));
+            evidence::settle(&mut ev);
+            let first_line = p.first_line;
+            let scored = evidence::score(&ev, vocab, &|i| first_line + i as u64);
+            let Some(confidence) = scored.confidence else {
+                continue;
+            };
+            let mut reasons = scored.reasons;
+            if p.decoded {
+                reasons.push(Reason {
+                    kind: evidence::Kind::Decoded,
+                    weight: 0,
+                    text: "decoded from base64".into(),
+                    line: None,
+                });
+            }
+            out.push(Detection {
+                rule: p.rule,
+                secret: Secret::new(p.value),
+                line: p.line,
+                column: p.column,
+                end_column: p.end_column,
+                score: scored.score,
+                confidence,
+                reasons,
+                encoding: p.encoding,
+                snippet: p.snippet,
+                allowed: p.allowed,
+            });
+        }
+        out
+    }
 }
 
 impl Detector {
@@ -192,112 +327,68 @@ impl Detector {
         &self.set.vocabulary
     }
 
-    /// Facts about `text` for a file searched in several windows.
-    pub fn facts(&self, text: &[u8]) -> FileFacts {
-        FileFacts {
-            keyword: self.keywords.iter().map(|k| k.is_match(text)).collect(),
-            host: self.hosts.iter().map(|h| h.is_match(text)).collect(),
-            shapes: self
-                .set
-                .rules
-                .iter()
-                .map(|r| candidates::find(r, text, 0..0).1)
-                .collect(),
-        }
-    }
-
+    /// Searches one standalone window: `start_file`, `window` and `finish` in one call. With
+    /// `doc.file`, the whole file's facts are the ones given.
     pub fn detect(&self, doc: &Document<'_>) -> Vec<Detection> {
+        let mut scan = self.start_file(doc.path, true);
+        scan.window(doc);
+        scan.finish()
+    }
+
+    /// Starts searching one file (or stream) at `path`. `single_window` says the whole text
+    /// comes in one window, so that a window without candidates need not be summarised.
+    pub fn start_file(&self, path: &str, single_window: bool) -> FileScan<'_> {
+        let n = self.set.rules.len();
+        FileScan {
+            detector: self,
+            path: path.to_string(),
+            facts: FileFacts {
+                keyword: vec![false; n],
+                host: vec![false; n],
+                shapes: vec![0; n],
+            },
+            given: None,
+            summarise_all: !single_window,
+            pending: Vec::new(),
+            candidates: Vec::new(),
+            line_starts: Vec::new(),
+        }
+    }
+
+    fn window<'a>(&'a self, doc: &Document<'a>, line_starts: Vec<usize>) -> Window<'a> {
         let text = doc.text;
-        let mut found = Vec::new();
-        let mut shapes = Vec::with_capacity(self.set.rules.len());
-        for (ri, rule) in self.set.rules.iter().enumerate() {
-            let (cands, n) = candidates::find(rule, text, doc.owned.clone());
-            shapes.push(n);
-            found.extend(cands.into_iter().map(|c| (ri, c)));
-        }
-        let runs = match (&self.images, self.decode) {
-            (_, false) => Vec::new(),
-            (Some(images), true) => encoded::runs_with_images(text, doc.owned.clone(), images),
-            (None, true) => encoded::runs(text, doc.owned.clone()),
-        };
-        if found.is_empty() && runs.is_empty() {
-            return Vec::new();
-        }
-        let window = self.window(text);
-        let mut out = Vec::new();
-        for (ri, cand) in found {
-            if let Some(d) = self.assess(doc, &window, &shapes, ri, &cand) {
-                out.push(d);
-            }
-        }
-        for (a, b) in runs {
-            out.extend(self.assess_encoded(doc, &window, &shapes, a, b));
-        }
-        out
-    }
-
-    fn window<'t>(&self, text: &'t [u8]) -> Window<'t> {
-        Window {
+        let head = &text[..text.len().min(512)];
+        Window::in_buffer(
             text,
-            lines: Lines::new(text),
-            keyword_hits: self.keywords.iter().map(|k| k.find_all(text)).collect(),
-            host_hits: self.hosts.iter().map(|h| h.find_all(text)).collect(),
-        }
+            filekind::classify(doc.path, head),
+            &self.keywords,
+            &self.hosts,
+            doc.first_line == 1 && doc.first_column == 0,
+            line_starts,
+        )
     }
 
-    fn surroundings<'w>(
-        &self,
-        doc: &Document<'w>,
-        w: &'w Window<'_>,
-        shapes: &[usize],
-        ri: usize,
-    ) -> Surroundings<'w> {
-        let facts = doc.file;
-        Surroundings {
-            text: w.text,
-            lines: &w.lines,
-            keyword_hits: &w.keyword_hits[ri],
-            host_hits: &w.host_hits[ri],
-            file_has_keyword: facts.is_some_and(|f| f.keyword.get(ri).copied().unwrap_or(false)),
-            file_has_host: facts.is_some_and(|f| f.host.get(ri).copied().unwrap_or(false)),
-            shape_count: facts
-                .and_then(|f| f.shapes.get(ri).copied())
-                .unwrap_or(shapes[ri]),
-            path: doc.path,
-        }
-    }
-
+    /// Assesses a candidate as far as its window allows: its slot first (most candidates stop
+    /// there), then the pattern, the placeholders and the window's evidence.
     fn assess(
         &self,
         doc: &Document<'_>,
         w: &Window<'_>,
-        shapes: &[usize],
         ri: usize,
         cand: &candidates::Candidate,
-    ) -> Option<Detection> {
+        idx: usize,
+    ) -> Option<Pending> {
         let rule = &self.set.rules[ri];
         let vocab = &self.set.vocabulary;
-        if placeholder::placeholder_reason(&cand.value, &rule.placeholders).is_some() {
+        let slot = evidence::slot(w, ri, rule, vocab, idx, (cand.start, cand.end))?;
+        let found = candidates::confirm(rule, w.text, cand)?;
+        if placeholder::placeholder_reason(&found.value, &rule.placeholders).is_some() {
             return None;
         }
-        let s = self.surroundings(doc, w, shapes, ri);
-        let (name, mut ev) = evidence::gather(&s, rule, vocab, cand.start, cand.end, true);
-        if let Some(e) = name
-            .as_ref()
-            .and_then(|n| evidence::name_evidence(n, rule, vocab))
-        {
-            ev.push(e);
-        }
-        evidence::settle(&mut ev);
-        self.finish(
-            doc,
-            w,
-            ri,
-            cand.value.clone(),
-            (cand.start, cand.end),
-            &ev,
-            doc.encoding,
-        )
+        let span = (found.start, found.end);
+        let mut ev = evidence::gather(w, ri, rule, vocab, span, idx, slot.name.as_ref());
+        ev.extend(slot.evidence);
+        Some(self.pending(doc, w, ri, found.value, span, ev, doc.encoding))
     }
 
     /// Decodes a base64 run and assesses the values inside it. A value keeps its own name when
@@ -307,64 +398,80 @@ impl Detector {
         &self,
         doc: &Document<'_>,
         w: &Window<'_>,
-        shapes: &[usize],
         a: usize,
         b: usize,
-    ) -> Vec<Detection> {
+    ) -> Vec<Pending> {
         let vocab = &self.set.vocabulary;
         let mut out = Vec::new();
+        let outer_idx = w.lines.index_of(a);
         for decoded in encoded::decode_run(&w.text[a..b]) {
             let mut inner_found = Vec::new();
             for (ri, rule) in self.set.rules.iter().enumerate() {
                 let (cands, _) = candidates::find(rule, &decoded, 0..decoded.len());
-                inner_found.extend(cands.into_iter().map(|c| (ri, c)));
+                inner_found.extend(
+                    cands
+                        .iter()
+                        .filter_map(|c| candidates::confirm(rule, &decoded, c))
+                        .map(|c| (ri, c)),
+                );
             }
             if inner_found.is_empty() {
                 continue;
             }
-            let inner = self.window(&decoded);
+            let inner = Window::new(
+                &decoded,
+                filekind::FileKind::Text,
+                &self.keywords,
+                &self.hosts,
+                true,
+            );
             for (ri, cand) in inner_found {
                 let rule = &self.set.rules[ri];
                 if placeholder::placeholder_reason(&cand.value, &rule.placeholders).is_some() {
                     continue;
                 }
-                let outer_s = self.surroundings(doc, w, shapes, ri);
-                let (outer_name, outer_ev) = evidence::gather(&outer_s, rule, vocab, a, b, true);
-                let inner_s = Surroundings {
-                    text: &decoded,
-                    lines: &inner.lines,
-                    keyword_hits: &inner.keyword_hits[ri],
-                    host_hits: &inner.host_hits[ri],
-                    file_has_keyword: false,
-                    file_has_host: false,
-                    shape_count: 0,
-                    path: "",
-                };
-                let (inner_name, inner_ev) =
-                    evidence::gather(&inner_s, rule, vocab, cand.start, cand.end, false);
-                let name_ev = inner_name
+                let headers = &rule.spec.headers;
+                let outer_name = context::find_name(w, outer_idx, a, vocab, headers);
+                let outer_ev =
+                    evidence::gather(w, ri, rule, vocab, (a, b), outer_idx, outer_name.as_ref());
+                let inner_idx = inner.lines.index_of(cand.start);
+                let inner_name = context::find_name(&inner, inner_idx, cand.start, vocab, headers);
+                let span = (cand.start, cand.end);
+                let mut inner_ev = evidence::gather(
+                    &inner,
+                    ri,
+                    rule,
+                    vocab,
+                    span,
+                    inner_idx,
+                    inner_name.as_ref(),
+                );
+                // Evidence from inside the decoded text comes from the line of the run.
+                for e in &mut inner_ev {
+                    e.line = Some(outer_idx);
+                }
+                let inner_name_ev = inner_name
                     .as_ref()
                     .and_then(|n| evidence::name_evidence(n, rule, vocab))
-                    .or_else(|| {
-                        outer_name
-                            .as_ref()
-                            .and_then(|n| evidence::name_evidence(n, rule, vocab))
+                    .map(|mut e| {
+                        e.line = Some(outer_idx);
+                        e
                     });
+                let name_ev = inner_name_ev.or_else(|| {
+                    outer_name
+                        .as_ref()
+                        .and_then(|n| evidence::name_evidence(n, rule, vocab))
+                        .map(|mut e| {
+                            e.line = e.line.or(Some(outer_idx));
+                            e
+                        })
+                });
                 let mut ev: Vec<Evidence> = evidence::merge(outer_ev, inner_ev);
                 ev.extend(name_ev);
-                evidence::settle(&mut ev);
-                if let Some(mut d) = self.finish(
-                    doc,
-                    w,
-                    ri,
-                    cand.value.clone(),
-                    (a, b),
-                    &ev,
-                    Some(Encoding::Base64),
-                ) {
-                    d.reasons.push("= decoded from base64".into());
-                    out.push(d);
-                }
+                let encoding = Some(Encoding::Base64);
+                let mut p = self.pending(doc, w, ri, cand.value, (a, b), ev, encoding);
+                p.decoded = true;
+                out.push(p);
             }
             // The first alignment that yields candidates is the right one.
             break;
@@ -372,37 +479,37 @@ impl Detector {
         out
     }
 
+    /// What a candidate's report needs from its window: where it is, its line and the window's
+    /// evidence. The file's evidence and the score come when the file is done.
     #[allow(clippy::too_many_arguments)]
-    fn finish(
+    fn pending(
         &self,
         doc: &Document<'_>,
         w: &Window<'_>,
         ri: usize,
         value: String,
         (start, end): (usize, usize),
-        ev: &[Evidence],
+        evidence: Vec<Evidence>,
         encoding: Option<Encoding>,
-    ) -> Option<Detection> {
-        let scored = evidence::score(ev, &self.set.vocabulary);
-        let confidence = scored.confidence?;
+    ) -> Pending {
         let idx = w.lines.index_of(start);
         let (ls, le) = w.lines.bounds(w.text, idx);
         let base = if idx == 0 { doc.first_column } else { 0 };
         let column = base + lines::char_count(&w.text[ls..start]) + 1;
         let end_column = column + lines::char_count(&w.text[start..end.min(le.max(start))]);
-        Some(Detection {
+        Pending {
             rule: ri,
-            secret: Secret::new(value),
+            value,
+            first_line: doc.first_line,
             line: doc.first_line + idx as u64,
             column,
             end_column,
-            score: scored.score,
-            confidence,
-            reasons: scored.reasons,
-            encoding,
             snippet: self.snippet(w.text, ls, le, start, end),
             allowed: memchr::memmem::find(&w.text[ls..le], ALLOW_MARKER).is_some(),
-        })
+            encoding,
+            evidence,
+            decoded: false,
+        }
     }
 
     /// The line around `start..end`, cut to a readable length, with every value that has the

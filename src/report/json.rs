@@ -5,7 +5,7 @@ use super::{
     CommitInfo, Finding, Incomplete, Options, Report, SettingsChanges, Summary, Verification,
     TOOL_NAME, TOOL_VERSION,
 };
-use crate::detect::{Confidence, Encoding};
+use crate::detect::{Confidence, Encoding, Reason};
 use serde::Serialize;
 use std::io::{self, Write};
 
@@ -24,7 +24,7 @@ pub struct JsonFinding<'a> {
     end_column: u64,
     confidence: Confidence,
     score: i32,
-    reasons: &'a [String],
+    reasons: &'a [Reason],
     encoding: Option<Encoding>,
     redacted: String,
     fingerprint: String,

@@ -13,7 +13,7 @@ pub mod markdown;
 pub mod sarif;
 mod shared;
 
-use crate::detect::{Confidence, Encoding};
+use crate::detect::{Confidence, Encoding, Reason};
 use crate::rules::Severity;
 use crate::secret::Secret;
 use serde::Serialize;
@@ -31,7 +31,8 @@ pub struct Finding {
     pub end_column: u64,
     pub confidence: Confidence,
     pub score: i32,
-    pub reasons: Vec<String>,
+    /// The evidence for and against the finding, in report order.
+    pub reasons: Vec<Reason>,
     pub encoding: Option<Encoding>,
     pub secret: Secret,
     pub snippet: String,

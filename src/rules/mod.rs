@@ -223,6 +223,9 @@ pub struct Words {
     pub field: BTreeSet<String>,
     pub skip: BTreeSet<String>,
     pub structural: BTreeSet<String>,
+    pub config_suffixes: BTreeSet<String>,
+    pub service_fields: BTreeSet<String>,
+    pub neutral_hosts: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -244,6 +247,13 @@ pub struct Weights {
     pub keyword_in_file_name: i32,
     pub keyword_in_path: i32,
     pub dense_file: i32,
+    pub used_as_header: i32,
+    pub passed_to_client: i32,
+    pub row_names_service: i32,
+    pub row_names_other: i32,
+    pub host_in_block: i32,
+    pub other_host: i32,
+    pub other_api_in_file: i32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
