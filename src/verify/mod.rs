@@ -3,7 +3,8 @@
 //! registry, and each verifier's module (`client`, the Lusha API) is the only code that knows its
 //! endpoint, header and what each answer means. Findings of a rule without a verifier are never
 //! sent anywhere. Each distinct key is asked about once per run however many findings share it,
-//! with bounded concurrency, a per-request timeout and an overall deadline; a cache keyed by
+//! with bounded concurrency, a per-request timeout and an overall deadline that bounds the whole
+//! stage (requests, retries, rate-limit waits; a key not answered by then is `unknown`); a cache keyed by
 //! fingerprint (in the user's cache directory) spares repeated runs the API's
 //! 5-requests-per-minute limit. Keys go only to the verifier's own base
 //! (`https://api.lusha.com`) unless the user named another: HTTPS, or plain HTTP to a loopback
@@ -166,6 +167,8 @@ pub fn verify_all(
     secrets: &[&Secret],
     settings: &VerifySettings,
 ) -> (BTreeMap<String, Verification>, Vec<String>) {
+    // Everything below, the cache included, counts against the deadline.
+    let deadline = Instant::now() + settings.deadline;
     let mut warnings = Vec::new();
     let mut distinct: BTreeMap<String, &Secret> = BTreeMap::new();
     for s in secrets {
@@ -196,7 +199,6 @@ pub fn verify_all(
         }
     }
 
-    let deadline = Instant::now() + settings.deadline;
     let client = client::Client::new(settings);
     let queue = Mutex::new(todo);
     let answers = Mutex::new(Vec::new());
@@ -223,7 +225,9 @@ pub fn verify_all(
         results.insert(fp, v);
     }
     if let (Some(c), Some(path), true) = (cache.as_mut(), &settings.cache, asked) {
-        if let Err(e) = c.save(path, settings.cache_ttl) {
+        // Another run holding the cache's lock may delay the save by a moment, never more.
+        let lock_until = deadline.max(Instant::now() + cache::LOCK_GRACE);
+        if let Err(e) = c.save(path, settings.cache_ttl, lock_until) {
             warnings.push(format!(
                 "{}: cannot write the verification cache: {e}",
                 path.display()
