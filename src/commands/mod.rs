@@ -78,6 +78,33 @@ pub fn warn(message: &str) {
     let _ = writeln!(io::stderr(), "lushaguard: warning: {message}");
 }
 
+/// Writes the error that ends a run to stderr: one line, except for a message that carries its
+/// own layout (a TOML parser's excerpt of the line at fault, see `toml_error`).
+pub fn print_error(err: &anyhow::Error) {
+    let keeps_layout = err.chain().any(is_toml_error);
+    let message = format!("{err:#}");
+    let message = if keeps_layout {
+        message.trim_end().to_string()
+    } else {
+        message.replace('\n', " ")
+    };
+    // If even stderr is gone there is nobody left to tell.
+    let _ = writeln!(io::stderr(), "lushaguard: error: {message}");
+}
+
+/// Is this a TOML error in the parser's layout? The library's errors wrap it transparently, so
+/// it is looked for in each of them.
+fn is_toml_error(e: &(dyn std::error::Error + 'static)) -> bool {
+    use crate::rules::RuleError;
+    use crate::settings::SettingsError;
+    e.is::<crate::toml_error::TomlError>()
+        || matches!(e.downcast_ref::<RuleError>(), Some(RuleError::Toml(_)))
+        || matches!(
+            e.downcast_ref::<SettingsError>(),
+            Some(SettingsError::Toml(_) | SettingsError::Rules(RuleError::Toml(_)))
+        )
+}
+
 /// Report files of one run. Each is written to a temporary file beside its destination and
 /// renamed into place only by `commit`, once every report of the run has been written: a run
 /// that fails half-way leaves every earlier report as it was, never a truncated one. Dropping
