@@ -1,9 +1,11 @@
 //! One module per subcommand. Commands are the only code that knows every stage: they build the
 //! settings, run sources through the detector, filter and sort the findings and pick a writer.
 
+pub mod completions;
 pub mod git;
 pub mod head;
 pub mod hook;
+pub mod man;
 pub mod pipeline;
 pub mod progress;
 pub mod rules;
@@ -38,12 +40,13 @@ where
         Ok(cli) => cli,
         Err(e) => {
             use clap::error::ErrorKind;
+            // Help piped into `head` that closes early is still help shown.
             if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
-                e.print()?;
+                let _ = e.print();
                 return Ok(EXIT_CLEAN);
             }
             if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
-                e.print()?;
+                let _ = e.print();
                 return Ok(EXIT_ERROR);
             }
             return Err(UsageError(one_line(&e.render().to_string())).into());
@@ -55,6 +58,8 @@ where
         Command::Git(args) => git::run(&args),
         Command::Hook { command } => hook::run(&command),
         Command::Rules { command } => rules::run(&command),
+        Command::Completions { shell } => completions::run(shell),
+        Command::Man(args) => man::run(&args),
     }
 }
 

@@ -1,0 +1,246 @@
+//! What users of ripgrep, ruff and gitleaks expect of a command-line tool: shell completions
+//! that the shells themselves load, a man page that groff renders without a warning, and help
+//! grouped under headings with defaults. The shells and groff come from the system (Debian:
+//! bash, zsh, fish, groff-base); a test whose tool is missing says so and checks what it can,
+//! unless `LUSHAGUARD_REQUIRE_TOOLS` is set (CI sets it), when it fails.
+
+#![allow(clippy::unwrap_used)] // test code: a panic is a failed test
+#![allow(clippy::print_stderr)] // notes on skipped checks go to the test log
+
+mod common;
+
+use common::*;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+fn have(tool: &str) -> bool {
+    let found = Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !found {
+        assert!(
+            std::env::var_os("LUSHAGUARD_REQUIRE_TOOLS").is_none(),
+            "{tool} is not installed, and LUSHAGUARD_REQUIRE_TOOLS is set"
+        );
+        eprintln!("note: {tool} is not installed; that part of the test is skipped");
+    }
+    found
+}
+
+/// Runs `program args` in `dir` with nothing on its standard input; returns (status, stdout,
+/// stderr).
+fn sh(program: &str, args: &[&str], dir: &Path) -> (i32, String, String) {
+    let out = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn completion_script(shell: &str) -> String {
+    let out = run(Path::new("."), &["completions", shell]);
+    assert_eq!(out.code, 0, "{shell}: {}", out.all());
+    assert!(!out.stdout.is_empty(), "{shell}");
+    assert_eq!(out.stderr, "", "{shell}");
+    out.stdout
+}
+
+#[test]
+fn completions_are_generated_for_every_shell_and_load_in_the_installed_ones() {
+    // Every shell's script names the subcommands and the values of --format.
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let script = completion_script(shell);
+        for word in ["scan", "verify", "completions", "min-confidence", "sarif"] {
+            assert!(script.contains(word), "{shell} lacks {word}");
+        }
+    }
+    let bad = run(Path::new("."), &["completions", "tcsh"]);
+    assert_eq!(bad.code, 2, "{}", bad.all());
+
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    if have("bash") {
+        std::fs::write(d.join("lushaguard.bash"), completion_script("bash")).unwrap();
+        // Loaded, then asked to complete `lushaguard scan --format j`.
+        let (code, stdout, stderr) = sh(
+            "bash",
+            &[
+                "-c",
+                "set -e; source ./lushaguard.bash; COMP_WORDS=(lushaguard scan --format j); \
+                 COMP_CWORD=3; _lushaguard lushaguard j --format; echo \"${COMPREPLY[*]}\"",
+            ],
+            d,
+        );
+        assert_eq!(code, 0, "{stdout}{stderr}");
+        assert_eq!(stderr, "");
+        assert_eq!(stdout.trim(), "json jsonl junit", "{stdout}");
+    }
+    if have("zsh") {
+        std::fs::write(d.join("_lushaguard"), completion_script("zsh")).unwrap();
+        let (code, stdout, stderr) = sh(
+            "zsh",
+            &[
+                "-f",
+                "-c",
+                "autoload -Uz compinit && compinit -u -D && source ./_lushaguard && \
+                 print -r -- ${_comps[lushaguard]} && whence -w _lushaguard",
+            ],
+            d,
+        );
+        assert_eq!(code, 0, "{stdout}{stderr}");
+        assert_eq!(stderr, "");
+        assert_eq!(stdout, "_lushaguard\n_lushaguard: function\n");
+    }
+    if have("fish") {
+        std::fs::write(d.join("lushaguard.fish"), completion_script("fish")).unwrap();
+        let (code, stdout, stderr) = sh(
+            "fish",
+            &[
+                "--no-config",
+                "-c",
+                "source lushaguard.fish; complete -C 'lushaguard sc'; \
+                 complete -C 'lushaguard scan --min-confidence '",
+            ],
+            d,
+        );
+        assert_eq!(code, 0, "{stdout}{stderr}");
+        assert_eq!(stderr, "");
+        assert!(stdout.starts_with("scan\t"), "{stdout}");
+        assert!(stdout.contains("\nhigh"), "{stdout}");
+    }
+}
+
+#[test]
+fn the_man_pages_render_without_warnings() {
+    let out = run(Path::new("."), &["man"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    let page = out.stdout;
+    assert!(page.contains(".TH lushaguard 1"), "{page}");
+    for section in [
+        ".SH SYNOPSIS",
+        ".SH \"EXIT STATUS\"",
+        ".SH ENVIRONMENT",
+        "NO_COLOR",
+    ] {
+        assert!(page.contains(section), "no {section}");
+    }
+    let sub = run(Path::new("."), &["man", "hook", "install"]);
+    assert_eq!(sub.code, 0, "{}", sub.all());
+    assert!(sub.stdout.contains(".TH lushaguard-hook-install 1"));
+    let bad = run(Path::new("."), &["man", "nope"]);
+    assert_eq!(bad.code, 2, "{}", bad.all());
+
+    let dir = tempfile::tempdir().unwrap();
+    let pages = dir.path().join("man1");
+    let out = run(Path::new("."), &["man", "--dir", pages.to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    let mut names: Vec<String> = std::fs::read_dir(&pages)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    for name in [
+        "lushaguard.1",
+        "lushaguard-scan.1",
+        "lushaguard-hook-install.1",
+    ] {
+        assert!(names.contains(&name.to_string()), "{names:?}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(pages.join("lushaguard.1")).unwrap(),
+        page,
+        "the printed page is the page written"
+    );
+    if !have("groff") {
+        return;
+    }
+    for name in &names {
+        // -ww: every warning; -z: no output, only the diagnostics.
+        let (code, stdout, stderr) = sh(
+            "groff",
+            &[
+                "-man",
+                "-Tutf8",
+                "-ww",
+                "-z",
+                pages.join(name).to_str().unwrap(),
+            ],
+            dir.path(),
+        );
+        assert_eq!(code, 0, "{name}: {stdout}{stderr}");
+        assert_eq!(stderr, "", "{name}: groff warns");
+    }
+    // And it reads as a page: the name line and an option with its default.
+    let (code, text, _) = sh(
+        "groff",
+        &[
+            "-man",
+            "-Tascii",
+            "-P-cbou",
+            pages.join("lushaguard-scan.1").to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 0);
+    assert!(text.contains("lushaguard-scan"), "{text}");
+    assert!(text.contains("--min-confidence <LEVEL>"), "{text}");
+    assert!(text.contains("[default: medium]"), "{text}");
+}
+
+#[test]
+fn help_groups_options_under_headings_and_shows_defaults() {
+    let out = run(Path::new("."), &["scan", "--help"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    let help = out.stdout;
+    let at = |heading: &str| {
+        help.find(&format!("\n{heading}:\n"))
+            .unwrap_or_else(|| panic!("no {heading} heading in\n{help}"))
+    };
+    let headings = [
+        "Input",
+        "Output",
+        "Detection",
+        "Verification",
+        "Suppression",
+    ];
+    let places: Vec<usize> = headings.iter().map(|h| at(h)).collect();
+    assert!(places.windows(2).all(|w| w[0] < w[1]), "{help}");
+    // Each option sits under its heading.
+    for (option, heading) in [
+        ("--exclude", "Input"),
+        ("--format", "Output"),
+        ("--min-confidence", "Detection"),
+        ("--verify-deadline", "Verification"),
+        ("--baseline", "Suppression"),
+    ] {
+        let i = help
+            .find(&format!("      {option} "))
+            .or_else(|| help.find(&format!(", {option} ")));
+        let i = i.unwrap_or_else(|| panic!("no {option}"));
+        let under = headings
+            .iter()
+            .zip(&places)
+            .rfind(|(_, &p)| p < i)
+            .map(|(h, _)| *h);
+        assert_eq!(under, Some(heading), "{option}");
+    }
+    for default in [
+        "[default: human]",
+        "[default: medium]",
+        "[default: 4]",
+        "[default: 10]",
+        "[default: 120]",
+        "[default: 3600]",
+        "[default: any]",
+    ] {
+        assert!(help.contains(default), "no {default} in\n{help}");
+    }
+}
