@@ -29,6 +29,30 @@ const OUTPUT: &str = "Output";
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+
+    /// Colour the human report, warnings and errors: on a terminal (auto), always, or never.
+    /// Report files and machine formats are never coloured.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "WHEN",
+        default_value = "auto",
+        global = true,
+        help_heading = OUTPUT
+    )]
+    pub color: ColorWhen,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ColorWhen {
+    /// Colour a terminal, unless NO_COLOR is set; CLICOLOR_FORCE colours anything.
+    #[default]
+    Auto,
+    /// Always colour (but never a report file or a machine format).
+    Always,
+    /// Never colour.
+    Never,
 }
 
 // Parsed once per run: the size of the largest variant does not matter.
@@ -219,7 +243,8 @@ pub struct ReportArgs {
     #[arg(short, long, value_enum, default_value = "human")]
     pub format: Format,
 
-    /// Write the report to this file instead of standard output.
+    /// Write the report to this file instead of standard output (a one-line summary goes to
+    /// standard error).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
@@ -239,7 +264,8 @@ pub struct ReportArgs {
     #[arg(long)]
     pub no_redact: bool,
 
-    /// Print no warnings.
+    /// Print no warnings, and no summary line with --output (what could not be scanned is still
+    /// said).
     #[arg(short, long)]
     pub quiet: bool,
 

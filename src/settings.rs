@@ -263,6 +263,7 @@ impl ReportSettings {
             options: report::Options {
                 reveal: a.no_redact,
                 explain: a.explain,
+                ..report::Options::default()
             },
             exit_code: a.exit_code,
             quiet: a.quiet,

@@ -1,8 +1,9 @@
 //! What users of ripgrep, ruff and gitleaks expect of a command-line tool: shell completions
-//! that the shells themselves load, a man page that groff renders without a warning, and help
-//! grouped under headings with defaults. The shells and groff come from the system (Debian:
-//! bash, zsh, fish, groff-base); a test whose tool is missing says so and checks what it can,
-//! unless `LUSHAGUARD_REQUIRE_TOOLS` is set (CI sets it), when it fails.
+//! that the shells themselves load, a man page that groff renders without a warning, colour on
+//! a terminal that `NO_COLOR` and `--color` control, a summary line when the report goes to a
+//! file, and help grouped under headings with defaults. The shells and groff come from the
+//! system (Debian: bash, zsh, fish, groff-base); a test whose tool is missing says so and checks
+//! what it can, unless `LUSHAGUARD_REQUIRE_TOOLS` is set (CI sets it), when it fails.
 
 #![allow(clippy::unwrap_used)] // test code: a panic is a failed test
 #![allow(clippy::print_stderr)] // notes on skipped checks go to the test log
@@ -12,6 +13,8 @@ mod common;
 use common::*;
 use std::path::Path;
 use std::process::{Command, Stdio};
+
+const ESC: &str = "\x1b[";
 
 fn have(tool: &str) -> bool {
     let found = Command::new("sh")
@@ -195,6 +198,195 @@ fn the_man_pages_render_without_warnings() {
     assert!(text.contains("[default: medium]"), "{text}");
 }
 
+/// The environment of a run where colour is up to the flags: NO_COLOR empty counts as unset.
+const COLOR_FREE: &[(&str, &str)] = &[("NO_COLOR", ""), ("CLICOLOR_FORCE", "")];
+
+#[test]
+fn colour_follows_the_flag_the_environment_and_the_stream() {
+    let dir = leak_tree();
+    let colored = |args: &[&str], env: &[(&str, &str)]| {
+        let mut all = COLOR_FREE.to_vec();
+        all.extend_from_slice(env);
+        let out = run_with(dir.path(), args, None, &all);
+        assert_eq!(out.code, 1, "{args:?}: {}", out.all());
+        out
+    };
+    // --color always: the human report and the warnings are painted.
+    let out = colored(&["scan", "--color", "always", "--exclude", "[", "."], &[]);
+    assert!(
+        out.stdout.contains(&format!("{ESC}1;31mhigh{ESC}0m")),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains(&format!("{ESC}1m.env:1:15:{ESC}0m")),
+        "{}",
+        out.stdout
+    );
+    // Painting adds escapes, never changes the words.
+    let plain = colored(&["scan", "--color", "never", "."], &[]);
+    assert!(!plain.all().contains(ESC), "{}", plain.all());
+    assert_eq!(
+        strip_escapes(&colored(&["scan", "--color", "always", "."], &[]).stdout),
+        plain.stdout
+    );
+    // A pipe is plain by default, and NO_COLOR keeps it so even when CLICOLOR_FORCE is set.
+    assert!(!colored(&["scan", "."], &[]).all().contains(ESC));
+    assert!(!colored(
+        &["scan", "."],
+        &[("NO_COLOR", "1"), ("CLICOLOR_FORCE", "1")]
+    )
+    .all()
+    .contains(ESC));
+    // CLICOLOR_FORCE colours a pipe; the flag outranks the environment both ways.
+    assert!(colored(&["scan", "."], &[("CLICOLOR_FORCE", "1")])
+        .stdout
+        .contains(ESC));
+    assert!(!colored(
+        &["scan", "--color", "never", "."],
+        &[("CLICOLOR_FORCE", "1")]
+    )
+    .all()
+    .contains(ESC));
+    assert!(
+        colored(&["scan", "--color=always", "."], &[("NO_COLOR", "1")])
+            .stdout
+            .contains(ESC)
+    );
+    // Machine formats and report files are never painted.
+    for format in [
+        "json", "sarif", "csv", "github", "markdown", "junit", "gitlab", "jsonl",
+    ] {
+        let out = colored(&["scan", "--color", "always", "--format", format, "."], &[]);
+        assert!(!out.stdout.contains(ESC), "{format}: {}", out.stdout);
+    }
+    let out = colored(
+        &[
+            "scan",
+            "--color",
+            "always",
+            "-o",
+            "report.txt",
+            "--write",
+            "markdown=r.md",
+            ".",
+        ],
+        &[],
+    );
+    for file in ["report.txt", "r.md"] {
+        let text = std::fs::read_to_string(dir.path().join(file)).unwrap();
+        assert!(text.contains("6f1c****"), "{file}: {text}");
+        assert!(!text.contains(ESC), "{file}: {text}");
+    }
+    // The summary line on stderr is for people: it is painted.
+    assert!(out.stderr.contains(ESC), "{}", out.stderr);
+}
+
+#[test]
+fn warnings_and_errors_are_painted_only_when_asked() {
+    let dir = tree(&[]);
+    let out = run_with(
+        dir.path(),
+        &["scan", "--color", "always", "nope"],
+        None,
+        COLOR_FREE,
+    );
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr
+            .starts_with(&format!("lushaguard: {ESC}1;31merror:{ESC}0m nope")),
+        "{}",
+        out.stderr
+    );
+    let out = run_with(dir.path(), &["scan", "nope"], None, COLOR_FREE);
+    assert!(
+        out.stderr.starts_with("lushaguard: error: nope"),
+        "{}",
+        out.stderr
+    );
+    // A warning: a symbolic link loop.
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink("loop", dir.path().join("loop")).unwrap();
+        let out = run_with(
+            dir.path(),
+            &["scan", "--color", "always", "-L", "."],
+            None,
+            COLOR_FREE,
+        );
+        assert!(
+            out.stderr
+                .contains(&format!("lushaguard: {ESC}1;33mwarning:{ESC}0m")),
+            "{}",
+            out.stderr
+        );
+    }
+}
+
+fn strip_escapes(s: &str) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(i) = rest.find(ESC) {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + ESC.len()..];
+        let end = after.find('m').map_or(after.len(), |j| j + 1);
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[test]
+fn a_report_in_a_file_leaves_one_summary_line_on_stderr() {
+    let dir = leak_tree();
+    let out = run(
+        dir.path(),
+        &["scan", "--format", "sarif", "-o", "out.sarif", "."],
+    );
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert_eq!(out.stdout, "");
+    assert_eq!(
+        out.stderr,
+        "lushaguard: 1 finding (1 high) of 1 distinct key; 1 file (51 B) scanned; report in \
+         out.sarif\n"
+    );
+    // A clean run says so too; --quiet silences it.
+    let clean = tree(&[("a.txt", b"nothing here\n")]);
+    let out = run(
+        clean.path(),
+        &["scan", "-o", "r.json", "--format", "json", "."],
+    );
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert_eq!(
+        out.stderr,
+        "lushaguard: No secrets found at medium confidence or above; 1 file (13 B) scanned; \
+         report in r.json\n"
+    );
+    let out = run(clean.path(), &["scan", "-q", "-o", "r.json", "."]);
+    assert_eq!(out.stderr, "");
+    // Without -o the report itself is the summary: nothing extra on stderr.
+    let out = run(dir.path(), &["scan", "--write", "json=r.json", "."]);
+    assert_eq!(out.stderr, "", "{}", out.stderr);
+    // What could not be scanned is in the line as well.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let locked = dir.path().join("locked");
+        std::fs::create_dir(&locked).unwrap();
+        std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+        if std::fs::read_dir(&locked).is_err() {
+            let out = run(dir.path(), &["scan", "-o", "r.txt", "."]);
+            let last = out.stderr.lines().last().unwrap_or_default().to_string();
+            assert!(
+                last.contains("INCOMPLETE: 1 item not scanned; report in r.txt"),
+                "{}",
+                out.stderr
+            );
+        }
+        std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+}
+
 #[test]
 fn help_groups_options_under_headings_and_shows_defaults() {
     let out = run(Path::new("."), &["scan", "--help"]);
@@ -217,6 +409,7 @@ fn help_groups_options_under_headings_and_shows_defaults() {
     for (option, heading) in [
         ("--exclude", "Input"),
         ("--format", "Output"),
+        ("--color", "Output"),
         ("--min-confidence", "Detection"),
         ("--verify-deadline", "Verification"),
         ("--baseline", "Suppression"),
@@ -235,6 +428,7 @@ fn help_groups_options_under_headings_and_shows_defaults() {
     for default in [
         "[default: human]",
         "[default: medium]",
+        "[default: auto]",
         "[default: 4]",
         "[default: 10]",
         "[default: 120]",

@@ -11,6 +11,7 @@
 use super::git::{scan_commits, GitScan};
 use super::pipeline;
 use crate::cli::{HookCommand, ScanOptions};
+use crate::report::style::Role;
 use crate::source::git::{self as git_source, Destination, Notes, Opener, Selection};
 use anyhow::{bail, Context, Result};
 use git2::Repository;
@@ -61,14 +62,16 @@ fn scan_and_report(
         collected,
         scan.min,
         &scan.report,
-        &mut io::stderr().lock(),
+        super::Console::Stderr,
     )?;
     if code == super::EXIT_ERROR {
+        let style = super::Console::Stderr.style();
         let _ = writeln!(
             io::stderr(),
-            "\nlushaguard: blocked: not everything in this push could be scanned (listed above), \
-             so lushaguard cannot say it holds no key. `git fsck` lists what is missing or \
-             corrupt; repair it and push again."
+            "\n{} not everything in this push could be scanned (listed above), so lushaguard \
+             cannot say it holds no key. `git fsck` lists what is missing or corrupt; repair it \
+             and push again.",
+            style.paint(Role::Error, "lushaguard: blocked:")
         );
     } else if code != super::EXIT_CLEAN {
         let _ = writeln!(io::stderr(), "\n{advice}");

@@ -3,9 +3,10 @@
 //! optionally verified against the Lusha API, sorted into a report, written in the chosen
 //! format, and turned into an exit status. `scan`, `git` and the hooks all end here.
 
-use super::{finish_output, warn, ReportFiles, EXIT_CLEAN, EXIT_ERROR};
+use super::{finish_output, warn, Console, ReportFiles, EXIT_CLEAN, EXIT_ERROR};
 use crate::cli::FailOn;
 use crate::detect::{Confidence, Detection, Detector};
+use crate::report::style::Role;
 use crate::report::{
     self, ByConfidence, Finding, Incomplete, IncompleteKind, Report, RuleInfo, Skipped, Summary,
     Suppressed, VerifyStatus,
@@ -16,6 +17,7 @@ use crate::source::fs::Warning;
 use crate::verify;
 use anyhow::Result;
 use std::collections::BTreeSet;
+use std::io::Write;
 use std::path::Path;
 
 /// What a scan gathered before it became a report.
@@ -209,23 +211,18 @@ pub fn deliver(
     min: Confidence,
     settings: &ReportSettings,
 ) -> Result<u8> {
-    deliver_to(
-        detector,
-        collected,
-        min,
-        settings,
-        &mut std::io::stdout().lock(),
-    )
+    deliver_to(detector, collected, min, settings, Console::Stdout)
 }
 
-/// `deliver`, with `stream` where the report goes when no `--output` file is named (git hooks
-/// report on stderr). Report files appear only once every report of the run is written.
+/// `deliver`, with `console` where the report goes when no `--output` file is named (git hooks
+/// report on stderr). Report files appear only once every report of the run is written; then a
+/// one-line summary goes to stderr, since nothing else would say how the run went.
 pub fn deliver_to(
     detector: &Detector,
     mut collected: Collected,
     min: Confidence,
     settings: &ReportSettings,
-    stream: &mut dyn std::io::Write,
+    console: Console,
 ) -> Result<u8> {
     // Duplicates first, so that each suppressed finding is counted once.
     sort_findings(&mut collected.findings);
@@ -314,23 +311,43 @@ pub fn deliver_to(
         let root = settings.root.as_deref().unwrap_or(Path::new("."));
         report.head_commit = super::head::head_commit(root);
     }
+    // Files are never coloured; a stream only in the human format, and only as `--color` says.
+    let plain = report::Options {
+        color: false,
+        ..settings.options
+    };
     let mut files = ReportFiles::default();
     for (format, path) in &settings.extra_outputs {
-        files.write(path, |out| {
-            report::write(&report, *format, settings.options, out)
-        })?;
+        files.write(path, |out| report::write(&report, *format, plain, out))?;
     }
     match &settings.output {
         Some(path) => files.write(path, |out| {
-            report::write(&report, settings.format, settings.options, out)
+            report::write(&report, settings.format, plain, out)
         })?,
         None => {
-            let mut out = std::io::BufWriter::new(stream);
-            let written = report::write(&report, settings.format, settings.options, &mut out);
-            finish_output(written, &mut out)?;
+            let options = report::Options {
+                color: settings.format == report::Format::Human && console.style().is_on(),
+                ..plain
+            };
+            let written = match console {
+                Console::Stdout => {
+                    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+                    let written = report::write(&report, settings.format, options, &mut out);
+                    finish_output(written, &mut out)
+                }
+                Console::Stderr => {
+                    let mut out = std::io::BufWriter::new(std::io::stderr().lock());
+                    let written = report::write(&report, settings.format, options, &mut out);
+                    finish_output(written, &mut out)
+                }
+            };
+            written?;
         }
     }
     files.commit()?;
+    if let (Some(path), false) = (&settings.output, settings.quiet) {
+        summary_line(&report, path);
+    }
     let failing = if decides_on_verdict(policy) {
         report.findings.iter().any(needs_rotation)
     } else {
@@ -341,6 +358,31 @@ pub fn deliver_to(
         report.is_complete(),
         settings.exit_code,
     ))
+}
+
+/// With `--output`, the report is in a file: one line on stderr says how the run went and
+/// where the report is. `lushaguard: 3 findings (3 high) of 3 distinct keys; 69 files (211.1
+/// KiB) scanned; 1 live key; report in out.sarif`.
+fn summary_line(report: &Report, path: &Path) {
+    let style = Console::Stderr.style();
+    let mut line = report::human::headline(report, style);
+    if let Some(v) = report.summary.verification.as_ref().filter(|v| v.live > 0) {
+        let live = format!("{} live {}", v.live, report::plural(v.live, "key", "keys"));
+        line.push_str(&format!("; {}", style.paint(Role::Live, live)));
+    }
+    if !report.incomplete.is_empty() {
+        let n = report.incomplete.len();
+        let what = format!(
+            "INCOMPLETE: {n} {} not scanned",
+            report::plural(n, "item", "items")
+        );
+        line.push_str(&format!("; {}", style.paint(Role::Error, what)));
+    }
+    let _ = writeln!(
+        std::io::stderr(),
+        "lushaguard: {line}; report in {}",
+        path.display()
+    );
 }
 
 /// Exit 0 only when the scan is complete and clean; findings give `exit_code` (1 by default);

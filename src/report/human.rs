@@ -1,13 +1,16 @@
 //! The report for people: one linter-style line per finding (`path:line:col: rule [confidence]
 //! key`), the line it was found on with every key masked, where it came from in history, what
 //! the Lusha API said about it, the reasons with `--explain`, and a closing summary with what to
-//! do next. Keys found live come first: they need rotating now.
+//! do next. Keys found live come first: they need rotating now. On a terminal it is coloured
+//! (`Options::color`, see `style`); the words are the same either way.
 
 use super::shared::{
     incomplete_headline, incomplete_line, incomplete_shown, key_text, plural, remediations,
     short_id, suppressed_total,
 };
+use super::style::{Role, Style};
 use super::{Finding, Options, Report, Summary, VerifyStatus};
+use crate::detect::Confidence;
 use std::io::{self, Write};
 
 pub fn write(report: &Report, options: Options, out: &mut dyn Write) -> io::Result<()> {
@@ -26,34 +29,52 @@ pub fn write(report: &Report, options: Options, out: &mut dyn Write) -> io::Resu
     write_summary(report, options, out)
 }
 
+fn confidence_role(c: Confidence) -> Role {
+    match c {
+        Confidence::High => Role::High,
+        Confidence::Medium => Role::Medium,
+        Confidence::Low => Role::Low,
+    }
+}
+
 fn write_finding(f: &Finding, options: Options, out: &mut dyn Write) -> io::Result<()> {
+    let style = Style::new(options.color);
     let key = key_text(f, options);
-    let mut tags = vec![f.confidence.to_string()];
+    let mut tags = vec![style.show(confidence_role(f.confidence), f.confidence)];
     if let Some(e) = f.encoding {
         tags.push(e.as_str().to_string());
     }
     if let Some(v) = &f.verification {
-        tags.push(v.status.as_str().to_string());
+        let role = match v.status {
+            VerifyStatus::Live => Role::Live,
+            VerifyStatus::Restricted => Role::High,
+            VerifyStatus::Unknown => Role::Medium,
+            VerifyStatus::Invalid => Role::Dim,
+        };
+        tags.push(style.show(role, v.status.as_str()));
     }
+    let location = format!("{}:{}:{}:", f.path, f.line, f.column);
     writeln!(
         out,
-        "{}:{}:{}: {} [{}] {}",
-        f.path,
-        f.line,
-        f.column,
+        "{} {} [{}] {}",
+        style.paint(Role::Location, location),
         f.rule_id,
         tags.join(", "),
         key
     )?;
+    let context = |text: &str| style.paint(Role::Dim, text.to_string()).into_owned();
     if !f.snippet.is_empty() {
-        writeln!(out, "    | {}", f.snippet)?;
+        writeln!(out, "    {} {}", context("|"), f.snippet)?;
     }
     if let Some(c) = &f.commit {
         let short = short_id(&c.id);
         writeln!(
             out,
-            "    commit {short} by {} <{}> on {}: {}",
-            c.author, c.email, c.date, c.summary
+            "    {}",
+            context(&format!(
+                "commit {short} by {} <{}> on {}: {}",
+                c.author, c.email, c.date, c.summary
+            ))
         )?;
     }
     if f.present_in_head == Some(false) {
@@ -86,7 +107,10 @@ fn write_finding(f: &Finding, options: Options, out: &mut dyn Write) -> io::Resu
     Ok(())
 }
 
-fn write_summary(report: &Report, options: Options, out: &mut dyn Write) -> io::Result<()> {
+/// The first line of the summary: `3 findings (3 high) of 3 distinct keys; 69 files (211.1 KiB)
+/// scanned`, or `No secrets found at medium confidence or above; ...`. Also the one line printed
+/// on stderr when the report goes to a file.
+pub fn headline(report: &Report, style: Style) -> String {
     let s = &report.summary;
     let scanned = scanned(s);
     if report.findings.is_empty() {
@@ -95,29 +119,46 @@ fn write_summary(report: &Report, options: Options, out: &mut dyn Write) -> io::
         } else {
             " in what could be scanned"
         };
-        writeln!(
-            out,
-            "No secrets found{place} at {} confidence or above; {scanned}.",
+        let found = style.paint(Role::Clean, format!("No secrets found{place}"));
+        return format!(
+            "{found} at {} confidence or above; {scanned}",
             s.min_confidence
-        )?;
-    } else {
-        writeln!(out)?;
-        let c = &s.by_confidence;
-        let mut levels = Vec::new();
-        for (n, name) in [(c.high, "high"), (c.medium, "medium"), (c.low, "low")] {
-            if n > 0 {
-                levels.push(format!("{n} {name}"));
-            }
+        );
+    }
+    let c = &s.by_confidence;
+    let mut levels = Vec::new();
+    for (n, level) in [
+        (c.high, Confidence::High),
+        (c.medium, Confidence::Medium),
+        (c.low, Confidence::Low),
+    ] {
+        if n > 0 {
+            levels.push(style.show(confidence_role(level), format!("{n} {level}")));
         }
-        writeln!(
-            out,
-            "{} {} ({}) of {} {}; {scanned}.",
-            s.findings,
-            plural(s.findings, "finding", "findings"),
-            levels.join(", "),
-            s.unique_secrets,
-            plural(s.unique_secrets, "distinct key", "distinct keys"),
-        )?;
+    }
+    let count = format!(
+        "{} {}",
+        s.findings,
+        plural(s.findings, "finding", "findings")
+    );
+    let top = if c.high > 0 { Role::High } else { Role::Medium };
+    format!(
+        "{} ({}) of {} {}; {scanned}",
+        style.paint(top, count),
+        levels.join(", "),
+        s.unique_secrets,
+        plural(s.unique_secrets, "distinct key", "distinct keys"),
+    )
+}
+
+fn write_summary(report: &Report, options: Options, out: &mut dyn Write) -> io::Result<()> {
+    let style = Style::new(options.color);
+    let s = &report.summary;
+    if !report.findings.is_empty() {
+        writeln!(out)?;
+    }
+    writeln!(out, "{}.", headline(report, style))?;
+    if !report.findings.is_empty() {
         if let Some(v) = &s.verification {
             writeln!(
                 out,
@@ -125,7 +166,11 @@ fn write_summary(report: &Report, options: Options, out: &mut dyn Write) -> io::
                 v.live, v.restricted, v.invalid, v.unknown
             )?;
             if v.live > 0 {
-                writeln!(out, "LIVE keys work right now: rotate them first.")?;
+                writeln!(
+                    out,
+                    "{}",
+                    style.paint(Role::Live, "LIVE keys work right now: rotate them first.")
+                )?;
             }
         }
         for (description, remediation) in remediations(report) {
@@ -167,14 +212,14 @@ fn write_summary(report: &Report, options: Options, out: &mut dyn Write) -> io::
             s.min_confidence
         )?;
     }
-    write_incomplete(report, out)
+    write_incomplete(report, style, out)
 }
 
-fn write_incomplete(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+fn write_incomplete(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
     let Some(headline) = incomplete_headline(report) else {
         return Ok(());
     };
-    writeln!(out, "{headline}")?;
+    writeln!(out, "{}", style.paint(Role::Error, headline))?;
     let (shown, more) = incomplete_shown(report);
     for i in shown {
         writeln!(out, "    {}", incomplete_line(i))?;

@@ -12,6 +12,9 @@ pub mod junit;
 pub mod markdown;
 pub mod sarif;
 mod shared;
+pub mod style;
+
+pub use shared::plural;
 
 use crate::detect::{Confidence, Encoding};
 use crate::rules::Severity;
@@ -350,6 +353,8 @@ pub struct Options {
     pub reveal: bool,
     /// Show why each finding was reported (`--explain`).
     pub explain: bool,
+    /// Colour the report for people (`--color`; the human format only, never a file).
+    pub color: bool,
 }
 
 pub const TOOL_NAME: &str = env!("CARGO_PKG_NAME");

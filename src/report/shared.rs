@@ -100,9 +100,9 @@ pub fn remediations(report: &Report) -> Vec<(&str, &str)> {
         .collect()
 }
 
-/// `one` or `many` by `n`.
-pub fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
-    if n == 1 {
+/// `one` or `many` by `n`: "1 rule", "2 rules", "0 rules".
+pub fn plural<'a, N: PartialEq + From<u8>>(n: N, one: &'a str, many: &'a str) -> &'a str {
+    if n == N::from(1) {
         one
     } else {
         many
