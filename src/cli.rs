@@ -184,9 +184,17 @@ pub enum HookCommand {
         /// Also install a pre-push hook that scans the commits being pushed.
         #[arg(long)]
         pre_push: bool,
-        /// Replace hooks that lushaguard did not install (they are kept as `<hook>.bak`).
+        /// Replace hooks that lushaguard did not install. Each is kept as `<hook>.bak` (or
+        /// `.bak.1`, `.bak.2`, ...) and still runs before lushaguard; `hook uninstall` puts it back.
         #[arg(long)]
         force: bool,
+    },
+    /// Remove the hooks `hook install` wrote (pre-commit and pre-push), putting back the hooks
+    /// they replaced. Hooks lushaguard did not write are left alone.
+    Uninstall {
+        /// The repository [default: the one around the current directory]
+        #[arg(value_name = "REPO")]
+        repo: Option<PathBuf>,
     },
     /// Run as git's pre-push hook: scan the commits being pushed (refs on standard input).
     PrePush {

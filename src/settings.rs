@@ -135,6 +135,9 @@ pub struct ReportSettings {
     pub notes: Vec<String>,
     /// Range scans: the suppression settings the scanned change edits.
     pub settings_changes: Option<SettingsChanges>,
+    /// What to do about findings, printed on stderr after a report with findings by a command
+    /// that knows better than the rules' remediation (a blocked commit or push).
+    pub advice: Option<String>,
 }
 
 /// Whether and how found keys are verified, and what that means for the report and exit status.
@@ -273,6 +276,7 @@ impl ReportSettings {
             root: None,
             notes: Vec::new(),
             settings_changes: None,
+            advice: None,
         }
     }
 }

@@ -200,7 +200,9 @@ pub fn run(args: &GitArgs) -> Result<u8> {
     };
     let repo = opener.open()?;
     if args.staged {
-        let scan = GitScan::staged(&repo, &args.scan)?;
+        let mut scan = GitScan::staged(&repo, &args.scan)?;
+        // The pre-commit hook's command: what to do about a commit, not about history.
+        scan.report.advice = Some(super::hook::commit_advice());
         let collected = scan_staged(&repo, &scan, matches!(opener, Opener::Env))?;
         return pipeline::deliver(&scan.detector, collected, scan.min, &scan.report);
     }

@@ -314,6 +314,7 @@ pub fn deliver_to(
     // Files are never coloured; a stream only in the human format, and only as `--color` says.
     let plain = report::Options {
         color: false,
+        own_advice: settings.advice.is_some(),
         ..settings.options
     };
     let mut files = ReportFiles::default();
@@ -353,6 +354,12 @@ pub fn deliver_to(
     } else {
         !report.findings.is_empty()
     };
+    // Only when the findings do stop the commit or push (`--exit-code 0` lets it through).
+    if failing && settings.exit_code != EXIT_CLEAN {
+        if let Some(advice) = &settings.advice {
+            print_advice(advice);
+        }
+    }
     Ok(exit_status(
         failing,
         report.is_complete(),
@@ -383,6 +390,19 @@ fn summary_line(report: &Report, path: &Path) {
         "lushaguard: {line}; report in {}",
         path.display()
     );
+}
+
+/// A blocked commit's or push's advice, after its report, on stderr: the first line (what
+/// happened) stands out on a terminal.
+fn print_advice(advice: &str) {
+    let style = Console::Stderr.style();
+    let (first, rest) = advice.split_once('\n').unwrap_or((advice, ""));
+    let mut text = style.paint(Role::Error, first).into_owned();
+    if !rest.is_empty() {
+        text.push('\n');
+        text.push_str(rest);
+    }
+    let _ = writeln!(std::io::stderr(), "\n{text}");
 }
 
 /// Exit 0 only when the scan is complete and clean; findings give `exit_code` (1 by default);

@@ -173,14 +173,19 @@ fn write_summary(report: &Report, options: Options, out: &mut dyn Write) -> io::
                 )?;
             }
         }
-        for (description, remediation) in remediations(report) {
-            writeln!(out, "{description}: {remediation}")?;
-        }
-        if !options.explain {
-            writeln!(
-                out,
-                "Run with --explain to see the evidence behind each finding."
-            )?;
+        // A command with advice of its own (a blocked commit or push) prints it instead: the
+        // rules' remediation speaks of history and force-pushing, and a hook cannot be rerun
+        // with --explain.
+        if !options.own_advice {
+            for (description, remediation) in remediations(report) {
+                writeln!(out, "{description}: {remediation}")?;
+            }
+            if !options.explain {
+                writeln!(
+                    out,
+                    "Run with --explain to see the evidence behind each finding."
+                )?;
+            }
         }
     }
     let hidden = &s.suppressed;

@@ -355,6 +355,9 @@ pub struct Options {
     pub explain: bool,
     /// Colour the report for people (`--color`; the human format only, never a file).
     pub color: bool,
+    /// The command prints advice of its own after the report (a blocked commit or push): the
+    /// human report leaves out the rules' remediation and the `--explain` hint.
+    pub own_advice: bool,
 }
 
 pub const TOOL_NAME: &str = env!("CARGO_PKG_NAME");
