@@ -366,7 +366,8 @@ pub struct VerifyClientArgs {
 
 #[derive(Debug, Args)]
 pub struct VerifyCommandArgs {
-    /// Keys to check; read from standard input (one per line) when none are given.
+    /// Keys to check; read from standard input (one per line) when none are given and standard
+    /// input is not a terminal.
     #[arg(value_name = "KEY")]
     pub keys: Vec<String>,
 

@@ -1,9 +1,10 @@
 //! What users of ripgrep, ruff and gitleaks expect of a command-line tool: shell completions
 //! that the shells themselves load, a man page that groff renders without a warning, colour on
 //! a terminal that `NO_COLOR` and `--color` control, a summary line when the report goes to a
-//! file, and help grouped under headings with defaults. The shells and groff come from the
-//! system (Debian: bash, zsh, fish, groff-base); a test whose tool is missing says so and checks
-//! what it can, unless `LUSHAGUARD_REQUIRE_TOOLS` is set (CI sets it), when it fails.
+//! file, help grouped under headings with defaults, and `verify` that does not sit waiting on a
+//! terminal. The shells, groff and `script` come from the system (Debian: bash, zsh, fish,
+//! groff-base, bsdutils); a test whose tool is missing says so and checks what it can, unless
+//! `LUSHAGUARD_REQUIRE_TOOLS` is set (CI sets it), when it fails.
 
 #![allow(clippy::unwrap_used)] // test code: a panic is a failed test
 #![allow(clippy::print_stderr)] // notes on skipped checks go to the test log
@@ -135,9 +136,9 @@ fn the_man_pages_render_without_warnings() {
     ] {
         assert!(page.contains(section), "no {section}");
     }
-    let sub = run(Path::new("."), &["man", "hook", "install"]);
+    let sub = run(Path::new("."), &["man", "hook", "uninstall"]);
     assert_eq!(sub.code, 0, "{}", sub.all());
-    assert!(sub.stdout.contains(".TH lushaguard-hook-install 1"));
+    assert!(sub.stdout.contains(".TH lushaguard-hook-uninstall 1"));
     let bad = run(Path::new("."), &["man", "nope"]);
     assert_eq!(bad.code, 2, "{}", bad.all());
 
@@ -153,7 +154,7 @@ fn the_man_pages_render_without_warnings() {
     for name in [
         "lushaguard.1",
         "lushaguard-scan.1",
-        "lushaguard-hook-install.1",
+        "lushaguard-hook-uninstall.1",
     ] {
         assert!(names.contains(&name.to_string()), "{names:?}");
     }
@@ -437,4 +438,41 @@ fn help_groups_options_under_headings_and_shows_defaults() {
     ] {
         assert!(help.contains(default), "no {default} in\n{help}");
     }
+}
+
+/// Runs `lushaguard ARGS` with a terminal for its standard streams (`script` gives it a
+/// pseudo-terminal), killed after 20 seconds if it waits for input; `None` when `script` or
+/// `timeout` is missing.
+fn on_a_terminal(args: &str) -> Option<Output> {
+    if !have("script") || !have("timeout") {
+        return None;
+    }
+    let command = format!("{} {args}", bin().display());
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new("timeout")
+        .args(["20", "script", "-q", "-e", "-c", &command, "/dev/null"])
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    Some(Output {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    })
+}
+
+#[test]
+fn verify_on_a_terminal_without_keys_prints_its_usage_instead_of_waiting() {
+    let Some(out) = on_a_terminal("verify") else {
+        return;
+    };
+    assert_eq!(out.code, 2, "{}", out.all());
+    assert!(
+        out.all().contains("Usage: lushaguard verify"),
+        "{}",
+        out.all()
+    );
+    assert!(out.all().contains("pipe them in"), "{}", out.all());
 }

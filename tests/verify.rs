@@ -21,7 +21,10 @@ fn live_key_with_account_details_and_the_exact_request() {
     assert_eq!(ver["status"], "live");
     assert_eq!(ver["http_status"], 200);
     assert_eq!(ver["account"]["plan"], "Premium");
-    assert_eq!(ver["account"]["credits_remaining"], 812.0);
+    // Credits are whole numbers, as the dashboard shows them.
+    assert!(ver["account"]["credits_remaining"].is_i64(), "{ver}");
+    assert_eq!(ver["account"]["credits_remaining"], 812);
+    assert_eq!(ver["account"]["credits_total"], 1200);
     assert_eq!(v["summary"]["verification"]["live"], 1);
 
     let reqs = server.requests();
@@ -204,6 +207,20 @@ fn three_findings_of_one_key_make_one_request() {
     assert_eq!(f.len(), 3);
     assert!(f.iter().all(|x| x["verification"]["status"] == "live"));
     assert_eq!(server.requests().len(), 1);
+    // The summary counts keys, not findings: one live key, whatever the number of places.
+    assert_eq!(v["summary"]["verification"]["live"], 1, "{}", v["summary"]);
+    let human = run(
+        dir.path(),
+        &["scan", "--verify", "--verify-url", &server.url(), "."],
+    );
+    assert!(
+        human.stdout.contains(
+            "Verified 1 distinct key against the Lusha API: 1 live, 0 restricted, 0 invalid, \
+             0 unknown."
+        ),
+        "{}",
+        human.stdout
+    );
 }
 
 /// A tree with `n` distinct keys, one `.env` each.
@@ -402,6 +419,12 @@ fn verify_command_prints_one_redacted_status_per_key() {
     assert_eq!(lines.len(), 2);
     assert!(
         lines[0].starts_with("6f1c****-****-****-****-********6c35  live"),
+        "{}",
+        lines[0]
+    );
+    // The plan and the credits of a live key, credits as whole numbers.
+    assert!(
+        lines[0].ends_with("(plan Premium, 812 credits left)"),
         "{}",
         lines[0]
     );

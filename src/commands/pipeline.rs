@@ -244,14 +244,11 @@ pub fn deliver_to(
             collected.warnings.push(Warning {
                 path: String::new(),
                 message: format!(
-                    "{} {} of rules that name no verifier: not sent anywhere, so not \
-                     confirmed; they count as live for --only-verified and --fail-on live",
+                    "{} {} found by rules that name no verifier: not sent anywhere, so not \
+                     confirmed; {} as live for --only-verified and --fail-on live",
                     summary.not_verifiable,
-                    if summary.not_verifiable == 1 {
-                        "finding"
-                    } else {
-                        "findings"
-                    }
+                    report::plural(summary.not_verifiable, "key", "keys"),
+                    report::plural(summary.not_verifiable, "it counts", "they count"),
                 ),
             });
         }

@@ -6,10 +6,10 @@
 
 use super::shared::{
     incomplete_headline, incomplete_line, incomplete_shown, key_text, plural, remediations,
-    short_id, suppressed_total,
+    short_id, suppressed_total, verification_sentence,
 };
 use super::style::{Role, Style};
-use super::{Finding, Options, Report, Summary, VerifyStatus};
+use super::{Account, Finding, Options, Report, Summary, VerifyStatus};
 use crate::detect::Confidence;
 use std::io::{self, Write};
 
@@ -85,17 +85,8 @@ fn write_finding(f: &Finding, options: Options, out: &mut dyn Write) -> io::Resu
     }
     if let Some(v) = &f.verification {
         let mut line = format!("    verification: {}", v.detail);
-        if let Some(a) = &v.account {
-            let mut parts = Vec::new();
-            if let Some(p) = &a.plan {
-                parts.push(format!("plan {p}"));
-            }
-            if let Some(r) = a.credits_remaining {
-                parts.push(format!("{r} credits left"));
-            }
-            if !parts.is_empty() {
-                line.push_str(&format!(" ({})", parts.join(", ")));
-            }
+        if let Some(account) = v.account.as_ref().and_then(account_text) {
+            line.push_str(&format!(" ({account})"));
         }
         writeln!(out, "{line}")?;
     }
@@ -105,6 +96,18 @@ fn write_finding(f: &Finding, options: Options, out: &mut dyn Write) -> io::Resu
         }
     }
     Ok(())
+}
+
+/// `plan Premium, 812 credits left`: what the usage endpoint said about a live key's account.
+pub fn account_text(a: &Account) -> Option<String> {
+    let mut parts = Vec::new();
+    if let Some(p) = &a.plan {
+        parts.push(format!("plan {p}"));
+    }
+    if let Some(r) = a.credits_remaining {
+        parts.push(format!("{r} {} left", plural(r, "credit", "credits")));
+    }
+    (!parts.is_empty()).then(|| parts.join(", "))
 }
 
 /// The first line of the summary: `3 findings (3 high) of 3 distinct keys; 69 files (211.1 KiB)
@@ -160,11 +163,7 @@ fn write_summary(report: &Report, options: Options, out: &mut dyn Write) -> io::
     writeln!(out, "{}.", headline(report, style))?;
     if !report.findings.is_empty() {
         if let Some(v) = &s.verification {
-            writeln!(
-                out,
-                "Verified against the API: {} live, {} restricted, {} invalid, {} unknown.",
-                v.live, v.restricted, v.invalid, v.unknown
-            )?;
+            writeln!(out, "{}", verification_sentence(v))?;
             if v.live > 0 {
                 writeln!(
                     out,

@@ -86,13 +86,30 @@ impl VerifyStatus {
     }
 }
 
-/// What a live key's account looks like, as far as the usage endpoint tells.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
+/// What a live key's account looks like, as far as the usage endpoint tells. Credits are whole
+/// numbers (`812`, never `812.0`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Account {
     pub plan: Option<String>,
-    pub credits_total: Option<f64>,
-    pub credits_used: Option<f64>,
-    pub credits_remaining: Option<f64>,
+    #[serde(default, deserialize_with = "whole_credits")]
+    pub credits_total: Option<i64>,
+    #[serde(default, deserialize_with = "whole_credits")]
+    pub credits_used: Option<i64>,
+    #[serde(default, deserialize_with = "whole_credits")]
+    pub credits_remaining: Option<i64>,
+}
+
+/// A credit count as a whole number, rounded: verification caches written before counts were
+/// whole hold `812.0`.
+pub fn credits(value: f64) -> Option<i64> {
+    let rounded = value.round();
+    // `as` saturates; the range check keeps a huge or non-finite value out instead.
+    (rounded.is_finite() && rounded.abs() < 9.0e15).then_some(rounded as i64)
+}
+
+fn whole_credits<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    let value: Option<f64> = serde::Deserialize::deserialize(d)?;
+    Ok(value.and_then(credits))
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
@@ -251,13 +268,14 @@ impl Incomplete {
 }
 
 /// How the verified keys came out (present only with `--verify`).
+/// Counts distinct keys, not findings: one key in three places is one answer from the API.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct VerificationSummary {
     pub live: usize,
     pub restricted: usize,
     pub unknown: usize,
     pub invalid: usize,
-    /// Findings of rules that name no verifier: never sent anywhere, so never confirmed.
+    /// Keys found by rules that name no verifier: never sent anywhere, so never confirmed.
     pub not_verifiable: usize,
 }
 

@@ -2,7 +2,7 @@
 //! one-line headline of a finding, the rule behind it, the commit and time a report names. Kept
 //! here so that every format words a finding alike and none can show more of a key than another.
 
-use super::{Finding, Incomplete, Options, Report, RuleInfo};
+use super::{Finding, Incomplete, Options, Report, RuleInfo, VerificationSummary};
 use crate::detect::Encoding;
 
 /// The project's home page, for formats that link to the tool.
@@ -98,6 +98,21 @@ pub fn remediations(report: &Report) -> Vec<(&str, &str)> {
         .filter(|r| report.findings.iter().any(|f| f.rule_id == r.id))
         .map(|r| (r.description.as_str(), r.remediation.as_str()))
         .collect()
+}
+
+/// `Verified 2 distinct keys against the Lusha API: 1 live, 0 restricted, 1 invalid, 0 unknown.`
+/// Keys, not findings: one key in three files is one answer from the API.
+pub fn verification_sentence(v: &VerificationSummary) -> String {
+    let keys = v.live + v.restricted + v.invalid + v.unknown;
+    format!(
+        "Verified {keys} distinct {} against the Lusha API: {} live, {} restricted, {} invalid, \
+         {} unknown.",
+        plural(keys, "key", "keys"),
+        v.live,
+        v.restricted,
+        v.invalid,
+        v.unknown
+    )
 }
 
 /// `one` or `many` by `n`: "1 rule", "2 rules", "0 rules".

@@ -209,10 +209,12 @@ pub fn account_from(body: &[u8]) -> Option<Account> {
         .or_else(|| obj.get("planName").and_then(text))
         .or_else(|| obj.get("plan_name").and_then(text));
     let credits = obj.get("credits").or_else(|| obj.get("usage"));
+    // Whole numbers, as the dashboard shows them, whatever number format the answer uses.
     let num = |k: &str| {
         credits
             .and_then(|c| c.get(k))
             .and_then(serde_json::Value::as_f64)
+            .and_then(crate::report::credits)
     };
     let account = Account {
         plan,
@@ -290,7 +292,7 @@ mod tests {
         assert_eq!(a.plan.as_deref(), Some("Premium"));
         assert_eq!(
             (a.credits_total, a.credits_used, a.credits_remaining),
-            (Some(1200.0), Some(388.0), Some(812.0))
+            (Some(1200), Some(388), Some(812))
         );
         assert_eq!(classify(401, body("")).status, VerifyStatus::Invalid);
         assert_eq!(classify(403, body("")).status, VerifyStatus::Restricted);

@@ -261,19 +261,26 @@ pub fn annotate(
     } else {
         verify_all(&secrets, settings)
     };
+    // Counted by distinct key: one key in three files is one answer, and one key to rotate.
     let mut summary = VerificationSummary::default();
+    let mut counted = std::collections::BTreeSet::new();
     for f in findings.iter_mut() {
+        let fingerprint = f.secret.fingerprint();
         if !verifiable(f) {
-            summary.not_verifiable += 1;
+            if counted.insert((false, fingerprint)) {
+                summary.not_verifiable += 1;
+            }
             continue;
         }
-        let v = results.get(&f.secret.fingerprint()).cloned();
+        let v = results.get(&fingerprint).cloned();
         if let Some(v) = &v {
-            match v.status {
-                VerifyStatus::Live => summary.live += 1,
-                VerifyStatus::Restricted => summary.restricted += 1,
-                VerifyStatus::Unknown => summary.unknown += 1,
-                VerifyStatus::Invalid => summary.invalid += 1,
+            if counted.insert((true, fingerprint)) {
+                match v.status {
+                    VerifyStatus::Live => summary.live += 1,
+                    VerifyStatus::Restricted => summary.restricted += 1,
+                    VerifyStatus::Unknown => summary.unknown += 1,
+                    VerifyStatus::Invalid => summary.invalid += 1,
+                }
             }
         }
         f.verification = v;
