@@ -166,9 +166,10 @@ pub struct GitArgs {
     #[arg(long, value_name = "BRANCH", help_heading = INPUT)]
     pub branch: Option<String>,
 
-    /// Leave out commits committed before this date (YYYY-MM-DD, RFC 3339, or @UNIX-SECONDS).
-    #[arg(long, value_name = "DATE", help_heading = INPUT)]
-    pub since: Option<String>,
+    /// Leave out commits committed before this date: YYYY-MM-DD (midnight UTC), an RFC 3339
+    /// date-time, or @UNIX-SECONDS.
+    #[arg(long, value_name = "DATE", value_parser = parse_since, help_heading = INPUT)]
+    pub since: Option<i64>,
 
     #[command(flatten)]
     pub scan: ScanOptions,
@@ -428,11 +429,61 @@ fn confidence_parser() -> impl clap::builder::TypedValueParser<Value = Confidenc
         .try_map(|s| s.parse::<Confidence>())
 }
 
+/// `--since`: a date, as Unix seconds. Only a real calendar date passes (no 2024-02-30).
+fn parse_since(s: &str) -> Result<i64, String> {
+    let not_a_date = || {
+        format!(
+            "`{s}` is not a date: --since takes YYYY-MM-DD (2024-01-31, midnight UTC), an RFC 3339 \
+             date-time (2024-01-31T09:30:00+02:00) or @UNIX-SECONDS (@1706693400)"
+        )
+    };
+    let seconds = crate::source::git::parse_date(s).ok_or_else(not_a_date)?;
+    if !s.starts_with('@') {
+        let field = |r: std::ops::Range<usize>| s.get(r).and_then(|x| x.parse::<u32>().ok());
+        let (year, month, day) = (field(0..4), field(5..7), field(8..10));
+        let (Some(year), Some(month), Some(day)) = (year, month, day) else {
+            return Err(not_a_date());
+        };
+        if day > days_in_month(year, month) {
+            return Err(not_a_date());
+        }
+    }
+    Ok(seconds)
+}
+
+fn days_in_month(year: u32, month: u32) -> u32 {
+    match month {
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
     fn the_command_line_definition_is_consistent() {
         use clap::CommandFactory;
         super::Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn since_takes_real_dates_only() {
+        use super::parse_since;
+        assert_eq!(parse_since("1970-01-02"), Ok(86_400));
+        assert_eq!(parse_since("@42"), Ok(42));
+        assert!(parse_since("2024-02-29").is_ok());
+        for bad in [
+            "yesterday",
+            "2024-13-01",
+            "2023-02-29",
+            "2024-04-31",
+            "01/02/2024",
+            "",
+        ] {
+            let err = parse_since(bad).unwrap_err();
+            assert!(err.contains("is not a date"), "{bad}: {err}");
+        }
     }
 }

@@ -852,6 +852,51 @@ fn hook_uninstall_unwinds_a_chain_of_lushaguard_hooks_down_to_the_users() {
 }
 
 #[test]
+fn history_summaries_count_commits_and_blobs_and_since_wants_a_date() {
+    let r = Repo::new();
+    r.write("README.md", "# app\n").commit("initial");
+    r.write(".env", &env_with(KEY)).commit("key");
+    r.write("README.md", "# app\n\nmore\n").commit("docs");
+    let out = lg(&r.path, &["git"]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    // Three commits; three distinct blobs (README twice, .env once).
+    assert!(
+        out.stdout
+            .contains("of 1 distinct key; 3 commits, 3 blobs ("),
+        "{}",
+        out.stdout
+    );
+    let v = r.scan(&[]).json();
+    assert_eq!(v["summary"]["commits"], 3, "{}", v["summary"]);
+    assert_eq!(v["summary"]["files_scanned"], 3);
+    // A file scan and a staged scan count files, and have no `commits`.
+    let staged = lg(&r.path, &["git", "--staged", "--format", "json"]).json();
+    assert!(
+        staged["summary"].get("commits").is_none(),
+        "{}",
+        staged["summary"]
+    );
+    let files = lg(&r.path, &["scan", "."]);
+    assert!(files.stdout.contains(" files ("), "{}", files.stdout);
+
+    for bad in ["yesterday", "2024-02-30", "31/01/2024"] {
+        let out = lg(&r.path, &["git", "--since", bad]);
+        assert_eq!(out.code, 2, "{bad}: {}", out.all());
+        assert!(
+            out.stderr.contains(&format!("`{bad}` is not a date")),
+            "{}",
+            out.stderr
+        );
+        assert!(!out.stderr.contains("revision"), "{}", out.stderr);
+    }
+    let out = lg(
+        &r.path,
+        &["git", "--since", "2000-01-01", "--format", "json"],
+    );
+    assert_eq!(out.code, 1, "{}", out.all());
+}
+
+#[test]
 fn hook_install_respects_foreign_hooks_hooks_path_and_worktrees() {
     let r = Repo::new();
     r.write("README.md", "# app\n").commit("initial");
@@ -952,6 +997,8 @@ fn pre_push_scans_only_the_commits_being_pushed() {
     );
     assert!(!all.contains("force-push"), "{all}");
     assert!(!all.contains("--explain"), "{all}");
+    // The summary counts what a history scan reads: commits and blobs.
+    assert!(all.contains("2 commits, 1 blob ("), "{all}");
     assert!(!all.contains("6f1c****"), "the old key was reported: {all}");
     assert!(
         try_git(

@@ -26,8 +26,11 @@ pub struct Collected {
     pub findings: Vec<Finding>,
     pub below_threshold: usize,
     pub warnings: Vec<Warning>,
+    /// Files read; in a history scan, distinct blobs.
     pub files: u64,
     pub bytes: u64,
+    /// History scans: the commits walked.
+    pub commits: Option<u64>,
     pub skipped: Skipped,
     pub suppressed: Suppressed,
     /// What should have been scanned and was not: the run ends incomplete (exit 2).
@@ -44,6 +47,9 @@ impl Collected {
         self.warnings.extend(other.warnings);
         self.files += other.files;
         self.bytes += other.bytes;
+        if let Some(n) = other.commits {
+            self.commits = Some(self.commits.unwrap_or(0) + n);
+        }
         self.skipped.binary += other.skipped.binary;
         self.skipped.not_regular += other.skipped.not_regular;
         self.skipped.symlinks += other.skipped.symlinks;
@@ -157,6 +163,7 @@ fn finish_report(rules: &[Rule], mut c: Collected, min: Confidence) -> Report {
         min_confidence: min,
         files_scanned: c.files,
         bytes_scanned: c.bytes,
+        commits: c.commits,
         skipped: c.skipped,
         suppressed: c.suppressed,
         verification: None,

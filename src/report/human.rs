@@ -237,14 +237,21 @@ fn write_incomplete(report: &Report, style: Style, out: &mut dyn Write) -> io::R
     Ok(())
 }
 
-/// `17 files (20.0 KiB) scanned`.
+/// `17 files (20.0 KiB) scanned`; for history, `12 commits, 40 blobs (81.0 KiB) scanned`.
 pub fn scanned(s: &Summary) -> String {
-    format!(
-        "{} {} ({}) scanned",
-        s.files_scanned,
-        plural(s.files_scanned as usize, "file", "files"),
-        human_bytes(s.bytes_scanned)
-    )
+    let size = human_bytes(s.bytes_scanned);
+    let n = s.files_scanned;
+    match s.commits {
+        Some(commits) => format!(
+            "{commits} {}, {n} {} ({size}) scanned",
+            plural(commits as usize, "commit", "commits"),
+            plural(n as usize, "blob", "blobs"),
+        ),
+        None => format!(
+            "{n} {} ({size}) scanned",
+            plural(n as usize, "file", "files")
+        ),
+    }
 }
 
 pub fn human_bytes(n: u64) -> String {

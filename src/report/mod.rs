@@ -287,8 +287,12 @@ pub struct Summary {
     /// Candidates found but scored under `min_confidence`.
     pub below_threshold: usize,
     pub min_confidence: Confidence,
+    /// Files read; in a history scan, distinct blobs.
     pub files_scanned: u64,
     pub bytes_scanned: u64,
+    /// History scans (`git` and the push hooks): the commits walked. Absent in JSON otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commits: Option<u64>,
     pub skipped: Skipped,
     pub suppressed: Suppressed,
     pub verification: Option<VerificationSummary>,
