@@ -19,6 +19,7 @@ pub mod secret;
 pub mod settings;
 pub mod source;
 pub mod suppress;
+pub mod toml_error;
 pub mod verify;
 
 pub use commands::run;

@@ -37,6 +37,9 @@ pub enum SettingsError {
     MissingPath { path: String },
     #[error("{path}: {message}")]
     Config { path: String, message: String },
+    /// Not TOML, or not the settings' schema: in the parser's layout, values masked.
+    #[error(transparent)]
+    Toml(#[from] crate::toml_error::TomlError),
     #[error(transparent)]
     Rules(#[from] RuleError),
     #[error("standard input (`-`) can be named only once")]
@@ -106,54 +109,9 @@ impl ConfigFile {
 
     pub fn parse(bytes: Vec<u8>, shown: &str) -> Result<ConfigFile, SettingsError> {
         let text = files::text(bytes, shown)?;
-        toml::from_str(&text).map_err(|e| SettingsError::Config {
-            path: shown.to_string(),
-            message: describe_toml_error(&text, &e),
-        })
+        toml::from_str(&text)
+            .map_err(|e| SettingsError::Toml(crate::toml_error::describe(shown, &text, &e)))
     }
-}
-
-/// A TOML error as one line that names the line and key, without repeating the value: the
-/// value might be a key someone put in the wrong place (`allow = "<key>"`).
-fn describe_toml_error(text: &str, e: &toml::de::Error) -> String {
-    let quoted = regex::Regex::new(r#" "(?:[^"\\]|\\.)*""#).ok();
-    let message = e.message().replace('\n', " ");
-    let message = match &quoted {
-        Some(re) => re.replace_all(&message, "").into_owned(),
-        None => message,
-    };
-    let Some(before) = e.span().and_then(|span| text.get(..span.start)) else {
-        return message;
-    };
-    let line = before.matches('\n').count() + 1;
-    match key_before(before) {
-        Some(key) if !message.contains(&format!("`{key}`")) => {
-            format!("line {line}: `{key}`: {message}")
-        }
-        _ => format!("line {line}: {message}"),
-    }
-}
-
-/// The key whose value runs through the end of `before`: the nearest `key =` at the start of a
-/// line, looking back no further than a table header.
-fn key_before(before: &str) -> Option<&str> {
-    for line in before.lines().rev() {
-        let line = line.trim_start();
-        if line.starts_with('[') && !line.contains('=') {
-            return None;
-        }
-        if let Some((key, _)) = line.split_once('=') {
-            let key = key.trim();
-            if !key.is_empty()
-                && key
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b))
-            {
-                return Some(key);
-            }
-        }
-    }
-    None
 }
 
 /// How and where to write the report.
@@ -177,6 +135,9 @@ pub struct ReportSettings {
     pub notes: Vec<String>,
     /// Range scans: the suppression settings the scanned change edits.
     pub settings_changes: Option<SettingsChanges>,
+    /// What to do about findings, printed on stderr after a report with findings by a command
+    /// that knows better than the rules' remediation (a blocked commit or push).
+    pub advice: Option<String>,
 }
 
 /// Whether and how found keys are verified, and what that means for the report and exit status.
@@ -305,6 +266,7 @@ impl ReportSettings {
             options: report::Options {
                 reveal: a.no_redact,
                 explain: a.explain,
+                ..report::Options::default()
             },
             exit_code: a.exit_code,
             quiet: a.quiet,
@@ -314,6 +276,7 @@ impl ReportSettings {
             root: None,
             notes: Vec::new(),
             settings_changes: None,
+            advice: None,
         }
     }
 }

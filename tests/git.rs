@@ -670,6 +670,233 @@ fn installed_pre_commit_hook_blocks_staged_keys_only() {
 }
 
 #[test]
+fn a_blocked_commit_gets_advice_for_a_commit() {
+    let r = Repo::new();
+    r.write("README.md", "# app\n").commit("initial");
+    let out = lg(&r.path, &["hook", "install"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    let path = path_with_lushaguard(r._tmp.path());
+    r.write(".env", &env_with(KEY));
+    r.git(&["add", "-A"]);
+    let blocked = git_with_path(&r.path, &path, &["commit", "-q", "-m", "leak"]);
+    assert_ne!(blocked.code, 0, "{}", blocked.all());
+    let all = blocked.all();
+    assert!(
+        all.contains("6f1c****-****-****-****-********6c35"),
+        "{all}"
+    );
+    assert!(
+        all.contains("commit blocked") && all.contains("Nothing was committed"),
+        "{all}"
+    );
+    // Nothing reached history: no history rewriting, no force-push, and no flag to rerun with.
+    assert!(!all.contains("force-push"), "{all}");
+    assert!(!all.contains("filter-repo"), "{all}");
+    assert!(!all.contains("--explain"), "{all}");
+    // A history scan keeps the rule's full remediation.
+    r.git(&["commit", "-q", "--no-verify", "-m", "leak"]);
+    let out = lg(&r.path, &["git"]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert!(out.stdout.contains("force-push"), "{}", out.stdout);
+    assert!(out.stdout.contains("--explain"), "{}", out.stdout);
+}
+
+#[test]
+fn hook_uninstall_puts_back_the_users_hooks_and_undoes_each_install() {
+    let r = Repo::new();
+    r.write("README.md", "# app\n").commit("initial");
+    let hooks = r.path.join(".git/hooks");
+    std::fs::create_dir_all(&hooks).unwrap();
+    let marker = r._tmp.path().join("ran");
+    let theirs = |name: &str| format!("#!/bin/sh\necho {name} >> '{}'\n", marker.display());
+    let write_hook = |hook: &str, text: &str, mode: u32| {
+        let p = hooks.join(hook);
+        std::fs::write(&p, text).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode)).unwrap();
+        }
+        #[cfg(not(unix))]
+        let _ = mode;
+    };
+    let mode = |hook: &str| {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::metadata(hooks.join(hook))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o7777
+        }
+        #[cfg(not(unix))]
+        0
+    };
+    let read = |hook: &str| std::fs::read_to_string(hooks.join(hook)).ok();
+    write_hook("pre-commit", &theirs("first"), 0o750);
+    write_hook("pre-push", &theirs("push"), 0o700);
+
+    // Installed over the user's hooks, reinstalled, then a tool replaces our pre-commit hook
+    // and lushaguard is installed over that one too: three installs, two backups of pre-commit.
+    let out = lg(&r.path, &["hook", "install", "--pre-push", "--force"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    let out = lg(&r.path, &["hook", "install", "--pre-push"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    write_hook("pre-commit", &theirs("second"), 0o755);
+    let out = lg(&r.path, &["hook", "install", "--force"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert_eq!(
+        read("pre-commit.bak.1").as_deref(),
+        Some(theirs("second").as_str())
+    );
+
+    // Uninstalling undoes the last install of each hook: the hook each one replaced is back,
+    // with its content and mode, and the backup it was kept under is gone.
+    let out = lg(&r.path, &["hook", "uninstall"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert!(out.stdout.contains("put back"), "{}", out.stdout);
+    assert_eq!(
+        read("pre-commit").as_deref(),
+        Some(theirs("second").as_str())
+    );
+    assert_eq!(read("pre-push").as_deref(), Some(theirs("push").as_str()));
+    assert_eq!(read("pre-commit.bak.1"), None);
+    assert_eq!(read("pre-push.bak"), None);
+    #[cfg(unix)]
+    {
+        assert_eq!(mode("pre-commit"), 0o755);
+        assert_eq!(mode("pre-push"), 0o700);
+    }
+    // The first hook was not ours to put back any more: the second replaced our hook, so it
+    // stays the leftover backup it was before the last install.
+    assert_eq!(
+        read("pre-commit.bak").as_deref(),
+        Some(theirs("first").as_str())
+    );
+
+    // git runs the user's hook again, and lushaguard no longer: a staged key is committed.
+    let path = path_with_lushaguard(r._tmp.path());
+    r.write(".env", &env_with(KEY));
+    r.git(&["add", "-A"]);
+    let ok = git_with_path(&r.path, &path, &["commit", "-q", "-m", "unguarded"]);
+    assert_eq!(ok.code, 0, "{}", ok.all());
+    assert_eq!(std::fs::read_to_string(&marker).unwrap(), "second\n");
+
+    // Again: nothing of ours is left, and the user's hooks are not touched.
+    let out = lg(&r.path, &["hook", "uninstall"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert!(
+        out.stdout.contains("left the pre-commit hook"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(
+        read("pre-commit").as_deref(),
+        Some(theirs("second").as_str())
+    );
+
+    // With no hook before it, uninstalling removes ours and leaves nothing; core.hooksPath is
+    // followed both ways.
+    r.git(&["config", "core.hooksPath", "tools/hooks"]);
+    let out = lg(&r.path, &["hook", "install", "--pre-push"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    let custom = r.path.join("tools/hooks");
+    assert!(custom.join("pre-commit").is_file());
+    let out = lg(&r.path, &["hook", "uninstall"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert_eq!(std::fs::read_dir(&custom).unwrap().count(), 0);
+    let out = lg(&r.path, &["hook", "uninstall"]);
+    assert!(
+        out.stdout.contains("no lushaguard hook in"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn hook_uninstall_unwinds_a_chain_of_lushaguard_hooks_down_to_the_users() {
+    // Our hook kept as another of ours' backup (someone moved it aside and installed again):
+    // uninstalling undoes both and ends at the user's hook.
+    let r = Repo::new();
+    r.write("README.md", "# app\n").commit("initial");
+    let hooks = r.path.join(".git/hooks");
+    std::fs::create_dir_all(&hooks).unwrap();
+    let users = "#!/bin/sh\nexit 0\n";
+    std::fs::write(hooks.join("pre-commit"), users).unwrap();
+    assert_eq!(lg(&r.path, &["hook", "install", "--force"]).code, 0);
+    let ours = std::fs::read_to_string(hooks.join("pre-commit")).unwrap();
+    std::fs::rename(hooks.join("pre-commit"), hooks.join("pre-commit.saved")).unwrap();
+    std::fs::write(
+        hooks.join("pre-commit"),
+        "#!/bin/sh\nexit 0\n# placeholder\n",
+    )
+    .unwrap();
+    assert_eq!(lg(&r.path, &["hook", "install", "--force"]).code, 0);
+    // Now pre-commit (ours) runs pre-commit.bak.1 (the placeholder); make that one ours too,
+    // running pre-commit.bak (the user's).
+    std::fs::rename(
+        hooks.join("pre-commit.saved"),
+        hooks.join("pre-commit.bak.1"),
+    )
+    .unwrap();
+    assert!(ours.contains("pre-commit.bak"));
+    let out = lg(&r.path, &["hook", "uninstall"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert_eq!(
+        std::fs::read_to_string(hooks.join("pre-commit")).unwrap(),
+        users
+    );
+    assert!(!hooks.join("pre-commit.bak").exists());
+    assert!(!hooks.join("pre-commit.bak.1").exists());
+}
+
+#[test]
+fn history_summaries_count_commits_and_blobs_and_since_wants_a_date() {
+    let r = Repo::new();
+    r.write("README.md", "# app\n").commit("initial");
+    r.write(".env", &env_with(KEY)).commit("key");
+    r.write("README.md", "# app\n\nmore\n").commit("docs");
+    let out = lg(&r.path, &["git"]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    // Three commits; three distinct blobs (README twice, .env once).
+    assert!(
+        out.stdout
+            .contains("of 1 distinct key; 3 commits, 3 blobs ("),
+        "{}",
+        out.stdout
+    );
+    let v = r.scan(&[]).json();
+    assert_eq!(v["summary"]["commits"], 3, "{}", v["summary"]);
+    assert_eq!(v["summary"]["files_scanned"], 3);
+    // A file scan and a staged scan count files, and have no `commits`.
+    let staged = lg(&r.path, &["git", "--staged", "--format", "json"]).json();
+    assert!(
+        staged["summary"].get("commits").is_none(),
+        "{}",
+        staged["summary"]
+    );
+    let files = lg(&r.path, &["scan", "."]);
+    assert!(files.stdout.contains(" files ("), "{}", files.stdout);
+
+    for bad in ["yesterday", "2024-02-30", "31/01/2024"] {
+        let out = lg(&r.path, &["git", "--since", bad]);
+        assert_eq!(out.code, 2, "{bad}: {}", out.all());
+        assert!(
+            out.stderr.contains(&format!("`{bad}` is not a date")),
+            "{}",
+            out.stderr
+        );
+        assert!(!out.stderr.contains("revision"), "{}", out.stderr);
+    }
+    let out = lg(
+        &r.path,
+        &["git", "--since", "2000-01-01", "--format", "json"],
+    );
+    assert_eq!(out.code, 1, "{}", out.all());
+}
+
+#[test]
 fn hook_install_respects_foreign_hooks_hooks_path_and_worktrees() {
     let r = Repo::new();
     r.write("README.md", "# app\n").commit("initial");
@@ -761,6 +988,17 @@ fn pre_push_scans_only_the_commits_being_pushed() {
         all.contains("b2e4****-****-****-****-********b842"),
         "{all}"
     );
+    // Advice for a push: an allow mark added now cannot clear the commits that hold the key;
+    // `.lushaguardignore` on the remote's branch can. Nothing about force-pushing (nothing was
+    // pushed) or --explain (a hook cannot be rerun with flags).
+    assert!(
+        all.contains("cannot change the commits above") && all.contains("`.lushaguardignore`"),
+        "{all}"
+    );
+    assert!(!all.contains("force-push"), "{all}");
+    assert!(!all.contains("--explain"), "{all}");
+    // The summary counts what a history scan reads: commits and blobs.
+    assert!(all.contains("2 commits, 1 blob ("), "{all}");
     assert!(!all.contains("6f1c****"), "the old key was reported: {all}");
     assert!(
         try_git(
@@ -851,6 +1089,11 @@ fn pre_receive_rejects_pushes_that_add_keys_even_if_removed_again() {
         err.contains("git rebase -i") && err.contains("filter-repo"),
         "{err}"
     );
+    assert!(
+        err.contains("cannot change the commits above") && err.contains("`.lushaguardignore`"),
+        "{err}"
+    );
+    assert!(!err.contains("--explain"), "{err}");
     assert!(!err.contains(KEY), "key leaked: {err}");
     assert_eq!(git(&server, &["rev-parse", "refs/heads/main"]), before);
     // The key's blob only ever existed in git's quarantine directory: the hook read it there,

@@ -17,7 +17,7 @@ use crate::settings::{self, Lookup, ReportSettings, CONFIG_FILE};
 use crate::source::commit_files::{self, CommitFiles};
 use crate::source::fs::Warning;
 use crate::source::git::{
-    self as git_source, BlobItem, BlobVisitor, GitError, Notes, Opener, Origin, Selection,
+    self as git_source, BlobItem, BlobVisitor, Notes, Opener, Origin, Selection,
 };
 use crate::source::reader::{self, Outcome};
 use crate::suppress::{Exclusions, IGNORE_FILE};
@@ -200,7 +200,9 @@ pub fn run(args: &GitArgs) -> Result<u8> {
     };
     let repo = opener.open()?;
     if args.staged {
-        let scan = GitScan::staged(&repo, &args.scan)?;
+        let mut scan = GitScan::staged(&repo, &args.scan)?;
+        // The pre-commit hook's command: what to do about a commit, not about history.
+        scan.report.advice = Some(super::hook::commit_advice());
         let collected = scan_staged(&repo, &scan, matches!(opener, Opener::Env))?;
         return pipeline::deliver(&scan.detector, collected, scan.min, &scan.report);
     }
@@ -211,15 +213,9 @@ pub fn run(args: &GitArgs) -> Result<u8> {
     };
     let range = args.range.as_ref().and_then(|_| range_of(&selection));
     let scan = GitScan::for_range(&repo, &args.scan, range)?;
-    if let Some(since) = &args.since {
-        selection.since =
-            Some(
-                git_source::parse_date(since).ok_or_else(|| GitError::BadRevision {
-                    spec: since.clone(),
-                    message: "--since takes YYYY-MM-DD, an RFC 3339 date-time or @UNIX-SECONDS"
-                        .into(),
-                })?,
-            );
+    // Parsed (and checked to be a date) by the command line.
+    if let Some(since) = args.since {
+        selection.since = Some(since);
         selection.everything = false;
     }
     let collected = scan_commits(&opener, &repo, &selection, &scan, notes, true)?;
@@ -371,7 +367,15 @@ pub fn scan_commits(
         })?;
     progress.finish();
 
-    let mut c = Collected::default();
+    let walked = history
+        .origins
+        .iter()
+        .filter(|o| matches!(o, Origin::Commit(_)))
+        .count();
+    let mut c = Collected {
+        commits: Some(walked as u64),
+        ..Collected::default()
+    };
     c.suppressed.excluded += left_out.into_inner().len();
     absorb_notes(&mut c, notes);
     let walk_notes = std::mem::take(&mut history.notes);

@@ -6,11 +6,15 @@
 //! pusher). Every new commit's blobs are scanned, not only the final trees: a key added and
 //! removed within one push is still in the history being pushed. pre-push counts as already
 //! sent only what the destination remote has. An installed hook that replaced the user's own
-//! runs that one first, so the user's checks keep working.
+//! runs that one first, so the user's checks keep working; `hook uninstall` is the exact
+//! inverse of `hook install`: it removes only the hooks lushaguard wrote and puts back the ones
+//! they replaced. A hook's report ends with advice for its situation (nothing was committed;
+//! nothing was pushed), not the rules' remediation for a key already in shared history.
 
 use super::git::{scan_commits, GitScan};
 use super::pipeline;
 use crate::cli::{HookCommand, ScanOptions};
+use crate::report::style::Role;
 use crate::source::git::{self as git_source, Destination, Notes, Opener, Selection};
 use anyhow::{bail, Context, Result};
 use git2::Repository;
@@ -27,6 +31,7 @@ pub fn run(command: &HookCommand) -> Result<u8> {
             pre_push,
             force,
         } => install(repo.as_deref(), *pre_push, *force),
+        HookCommand::Uninstall { repo } => uninstall(repo.as_deref()),
         HookCommand::PrePush { remote, url, scan } => {
             pre_push(remote.as_deref(), url.as_deref(), scan)
         }
@@ -51,29 +56,56 @@ fn scan_and_report(
     range: Option<(git2::Oid, git2::Oid)>,
     selection: Selection,
     notes: Notes,
-    advice: &str,
+    advice: String,
 ) -> Result<u8> {
     let opener = Opener::Env;
-    let scan = GitScan::for_range(repo, scan_args, range)?;
+    let mut scan = GitScan::for_range(repo, scan_args, range)?;
+    scan.report.advice = Some(advice);
     let collected = scan_commits(&opener, repo, &selection, &scan, notes, false)?;
     let code = pipeline::deliver_to(
         &scan.detector,
         collected,
         scan.min,
         &scan.report,
-        &mut io::stderr().lock(),
+        super::Console::Stderr,
     )?;
     if code == super::EXIT_ERROR {
+        let style = super::Console::Stderr.style();
         let _ = writeln!(
             io::stderr(),
-            "\nlushaguard: blocked: not everything in this push could be scanned (listed above), \
-             so lushaguard cannot say it holds no key. `git fsck` lists what is missing or \
-             corrupt; repair it and push again."
+            "\n{} not everything in this push could be scanned (listed above), so lushaguard \
+             cannot say it holds no key. `git fsck` lists what is missing or corrupt; repair it \
+             and push again.",
+            style.paint(Role::Error, "lushaguard: blocked:")
         );
-    } else if code != super::EXIT_CLEAN {
-        let _ = writeln!(io::stderr(), "\n{advice}");
     }
     Ok(code)
+}
+
+/// What to do when a commit is blocked (`git --staged`, the pre-commit hook). Nothing reached
+/// history, so there is nothing to rewrite or force-push.
+pub fn commit_advice() -> String {
+    "lushaguard: commit blocked: the staged changes above add Lusha API keys. Nothing was \
+     committed.\n\
+     1. Take each key out of the staged files: read it from an environment variable or a secret \
+     store instead, then `git add` the files again and commit.\n\
+     2. If the key has been anywhere else (another branch, a pushed commit, a chat, a ticket), \
+     rotate it: Lusha dashboard → API → Manage API Keys.\n\
+     A false positive? Add a `lushaguard:allow` comment to the line, or list the key's \
+     fingerprint in `.lushaguardignore` (`lushaguard git --staged --format json` prints it)."
+        .to_string()
+}
+
+/// Why an inline mark cannot clear a push, and what can: the commits already hold the line.
+fn history_false_positive(base: &str) -> String {
+    format!(
+        "A false positive? A `lushaguard:allow` comment added in a new commit cannot change the \
+         commits above, which already hold the line without it. Either put the comment on the \
+         line in the commit that adds it (`git rebase -i`), or list the key's fingerprint in \
+         `.lushaguardignore` on {base} (suppression settings are read from there, not from the \
+         commits being pushed; `lushaguard git --range <base>..HEAD --format json` prints the \
+         fingerprints)."
+    )
 }
 
 fn pre_push(remote: Option<&str>, _url: Option<&str>, args: &ScanOptions) -> Result<u8> {
@@ -91,17 +123,18 @@ fn pre_push(remote: Option<&str>, _url: Option<&str>, args: &ScanOptions) -> Res
         .unwrap_or_default();
     let upstream = remote.unwrap_or("<remote>");
     let advice = format!(
-        "lushaguard: push blocked: the commits above add Lusha API keys.\n\
+        "lushaguard: push blocked: the commits above add Lusha API keys. Nothing was pushed.\n\
          1. Rotate each key now: Lusha dashboard → API → Manage API Keys. A committed key must \
          be treated as leaked.\n\
          2. Take it out of the unpushed commits: `git rebase -i {upstream}/<branch>` and edit \
          the commits that add it (or `git filter-repo --replace-text`), then push again.\n\
-         A false positive? Mark the line with a `lushaguard:allow` comment."
+         {}",
+        history_false_positive(&format!("the branch of `{upstream}` you push to"))
     );
     let range = push_base(&repo, &updates, upstream);
     let mut notes = Notes::default();
     let selection = Selection::pushed(&repo, &updates, &destination, &mut notes)?;
-    scan_and_report(&repo, args, range, selection, notes, &advice)
+    scan_and_report(&repo, args, range, selection, notes, advice)
 }
 
 /// A non-empty environment variable.
@@ -140,13 +173,17 @@ fn pre_commit_framework_push(repo: &Repository) -> Result<Option<git_source::Pus
 fn pre_receive(args: &ScanOptions) -> Result<u8> {
     let repo = Opener::Env.open()?;
     let updates = git_source::parse_pre_receive(&read_stdin()?)?;
-    let advice = "lushaguard: push rejected: the commits above add Lusha API keys. Nothing was \
-         written to this repository.\n\
+    let advice = format!(
+        "lushaguard: push rejected: the commits above add Lusha API keys. Nothing was written \
+         to this repository.\n\
          1. Rotate each key now: Lusha dashboard → API → Manage API Keys. A pushed key must be \
          treated as leaked, even if a later commit removed it.\n\
          2. Rewrite your local history so no commit holds the key: `git rebase -i \
          <remote>/<branch>` and edit the commits that add it, or `git filter-repo \
-         --replace-text`, then push again.";
+         --replace-text`, then push again.\n\
+         {}",
+        history_false_positive("the branch you push to")
+    );
     let range = receive_base(&repo, &updates);
     let mut notes = Notes::default();
     let selection = Selection::received(&repo, &updates, &mut notes)?;
@@ -295,8 +332,9 @@ fn script(hook: &str, args: &str, fallback: &Path, previous: Option<&str>) -> St
     s
 }
 
-/// The hook an installed lushaguard hook runs first, if it names one that is still there.
-fn chained_previous(script: &str, dir: &Path) -> Option<String> {
+/// The hook an installed lushaguard hook runs first, as its script names it: a plain file name
+/// in the same directory (anything else is not something `install` wrote, and is ignored).
+fn previous_name(script: &str) -> Option<&str> {
     let name = script
         .lines()
         .find_map(|l| l.strip_prefix(PREVIOUS))?
@@ -306,7 +344,14 @@ fn chained_previous(script: &str, dir: &Path) -> Option<String> {
         && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'));
-    (plain && dir.join(name).exists()).then(|| name.to_string())
+    plain.then_some(name)
+}
+
+/// The hook an installed lushaguard hook runs first, if it names one that is still there.
+fn chained_previous(script: &str, dir: &Path) -> Option<String> {
+    previous_name(script)
+        .filter(|name| dir.join(name).symlink_metadata().is_ok())
+        .map(str::to_string)
 }
 
 /// The first backup name not taken: `<hook>.bak`, then `<hook>.bak.1`, `<hook>.bak.2`, ...
@@ -374,6 +419,77 @@ fn install(repo: Option<&Path>, pre_push: bool, force: bool) -> Result<u8> {
             .with_context(|| format!("cannot write {}", path.display()))?;
         make_executable(&path)?;
         let _ = writeln!(out, "installed the {name} hook at {}", path.display());
+    }
+    Ok(super::EXIT_CLEAN)
+}
+
+/// The hooks `install` may write.
+const HOOKS: [&str; 2] = ["pre-commit", "pre-push"];
+
+/// Undoes `install`: each hook lushaguard wrote is replaced by the hook it replaced (moved back
+/// from its `.bak` name, mode and all), or removed when it replaced none. When the hook put back
+/// is itself one lushaguard wrote, that one is undone too, down to the user's own. A hook
+/// lushaguard did not write is never touched.
+fn uninstall(repo: Option<&Path>) -> Result<u8> {
+    let opener = Opener::Path(repo.map_or_else(|| PathBuf::from("."), Path::to_path_buf));
+    let repo = opener.open()?;
+    let dir = hooks_dir(&repo)?;
+    let mut out = io::stdout().lock();
+    let mut undone = 0;
+    for name in HOOKS {
+        let path = dir.join(name);
+        // Each round undoes one install; a chain cannot be longer than the backups it names.
+        for round in 0..10_000 {
+            let Ok(bytes) = std::fs::read(&path) else {
+                break;
+            };
+            let text = String::from_utf8_lossy(&bytes);
+            if !text.contains(MARKER) {
+                if round == 0 {
+                    let _ = writeln!(
+                        out,
+                        "left the {name} hook at {} alone: lushaguard did not install it",
+                        path.display()
+                    );
+                }
+                break;
+            }
+            undone += 1;
+            match previous_name(&text).filter(|p| *p != name) {
+                Some(previous) if dir.join(previous).symlink_metadata().is_ok() => {
+                    let from = dir.join(previous);
+                    // A rename replaces our script in one step: there is never a moment
+                    // without a hook, and the user's keeps its mode and content.
+                    std::fs::rename(&from, &path).with_context(|| {
+                        format!("cannot move {} back to {}", from.display(), path.display())
+                    })?;
+                    let _ = writeln!(
+                        out,
+                        "removed the lushaguard {name} hook and put back the one it replaced \
+                         ({previous})"
+                    );
+                }
+                Some(previous) => {
+                    std::fs::remove_file(&path)
+                        .with_context(|| format!("cannot remove {}", path.display()))?;
+                    let _ = writeln!(
+                        out,
+                        "removed the lushaguard {name} hook; the hook it replaced ({previous}) \
+                         was already gone"
+                    );
+                    break;
+                }
+                None => {
+                    std::fs::remove_file(&path)
+                        .with_context(|| format!("cannot remove {}", path.display()))?;
+                    let _ = writeln!(out, "removed the lushaguard {name} hook");
+                    break;
+                }
+            }
+        }
+    }
+    if undone == 0 {
+        let _ = writeln!(out, "no lushaguard hook in {}", dir.display());
     }
     Ok(super::EXIT_CLEAN)
 }

@@ -3,9 +3,10 @@
 //! optionally verified against the Lusha API, sorted into a report, written in the chosen
 //! format, and turned into an exit status. `scan`, `git` and the hooks all end here.
 
-use super::{finish_output, warn, ReportFiles, EXIT_CLEAN, EXIT_ERROR};
+use super::{finish_output, warn, Console, ReportFiles, EXIT_CLEAN, EXIT_ERROR};
 use crate::cli::FailOn;
 use crate::detect::{Confidence, Detection, Detector};
+use crate::report::style::Role;
 use crate::report::{
     self, ByConfidence, Finding, Incomplete, IncompleteKind, Report, RuleInfo, Skipped, Summary,
     Suppressed, VerifyStatus,
@@ -16,6 +17,7 @@ use crate::source::fs::Warning;
 use crate::verify;
 use anyhow::Result;
 use std::collections::BTreeSet;
+use std::io::Write;
 use std::path::Path;
 
 /// What a scan gathered before it became a report.
@@ -24,8 +26,11 @@ pub struct Collected {
     pub findings: Vec<Finding>,
     pub below_threshold: usize,
     pub warnings: Vec<Warning>,
+    /// Files read; in a history scan, distinct blobs.
     pub files: u64,
     pub bytes: u64,
+    /// History scans: the commits walked.
+    pub commits: Option<u64>,
     pub skipped: Skipped,
     pub suppressed: Suppressed,
     /// What should have been scanned and was not: the run ends incomplete (exit 2).
@@ -42,6 +47,9 @@ impl Collected {
         self.warnings.extend(other.warnings);
         self.files += other.files;
         self.bytes += other.bytes;
+        if let Some(n) = other.commits {
+            self.commits = Some(self.commits.unwrap_or(0) + n);
+        }
         self.skipped.binary += other.skipped.binary;
         self.skipped.not_regular += other.skipped.not_regular;
         self.skipped.symlinks += other.skipped.symlinks;
@@ -155,6 +163,7 @@ fn finish_report(rules: &[Rule], mut c: Collected, min: Confidence) -> Report {
         min_confidence: min,
         files_scanned: c.files,
         bytes_scanned: c.bytes,
+        commits: c.commits,
         skipped: c.skipped,
         suppressed: c.suppressed,
         verification: None,
@@ -209,23 +218,18 @@ pub fn deliver(
     min: Confidence,
     settings: &ReportSettings,
 ) -> Result<u8> {
-    deliver_to(
-        detector,
-        collected,
-        min,
-        settings,
-        &mut std::io::stdout().lock(),
-    )
+    deliver_to(detector, collected, min, settings, Console::Stdout)
 }
 
-/// `deliver`, with `stream` where the report goes when no `--output` file is named (git hooks
-/// report on stderr). Report files appear only once every report of the run is written.
+/// `deliver`, with `console` where the report goes when no `--output` file is named (git hooks
+/// report on stderr). Report files appear only once every report of the run is written; then a
+/// one-line summary goes to stderr, since nothing else would say how the run went.
 pub fn deliver_to(
     detector: &Detector,
     mut collected: Collected,
     min: Confidence,
     settings: &ReportSettings,
-    stream: &mut dyn std::io::Write,
+    console: Console,
 ) -> Result<u8> {
     // Duplicates first, so that each suppressed finding is counted once.
     sort_findings(&mut collected.findings);
@@ -247,14 +251,11 @@ pub fn deliver_to(
             collected.warnings.push(Warning {
                 path: String::new(),
                 message: format!(
-                    "{} {} of rules that name no verifier: not sent anywhere, so not \
-                     confirmed; they count as live for --only-verified and --fail-on live",
+                    "{} {} found by rules that name no verifier: not sent anywhere, so not \
+                     confirmed; {} as live for --only-verified and --fail-on live",
                     summary.not_verifiable,
-                    if summary.not_verifiable == 1 {
-                        "finding"
-                    } else {
-                        "findings"
-                    }
+                    report::plural(summary.not_verifiable, "key", "keys"),
+                    report::plural(summary.not_verifiable, "it counts", "they count"),
                 ),
             });
         }
@@ -314,33 +315,98 @@ pub fn deliver_to(
         let root = settings.root.as_deref().unwrap_or(Path::new("."));
         report.head_commit = super::head::head_commit(root);
     }
+    // Files are never coloured; a stream only in the human format, and only as `--color` says.
+    let plain = report::Options {
+        color: false,
+        own_advice: settings.advice.is_some(),
+        ..settings.options
+    };
     let mut files = ReportFiles::default();
     for (format, path) in &settings.extra_outputs {
-        files.write(path, |out| {
-            report::write(&report, *format, settings.options, out)
-        })?;
+        files.write(path, |out| report::write(&report, *format, plain, out))?;
     }
     match &settings.output {
         Some(path) => files.write(path, |out| {
-            report::write(&report, settings.format, settings.options, out)
+            report::write(&report, settings.format, plain, out)
         })?,
         None => {
-            let mut out = std::io::BufWriter::new(stream);
-            let written = report::write(&report, settings.format, settings.options, &mut out);
-            finish_output(written, &mut out)?;
+            let options = report::Options {
+                color: settings.format == report::Format::Human && console.style().is_on(),
+                ..plain
+            };
+            let written = match console {
+                Console::Stdout => {
+                    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+                    let written = report::write(&report, settings.format, options, &mut out);
+                    finish_output(written, &mut out)
+                }
+                Console::Stderr => {
+                    let mut out = std::io::BufWriter::new(std::io::stderr().lock());
+                    let written = report::write(&report, settings.format, options, &mut out);
+                    finish_output(written, &mut out)
+                }
+            };
+            written?;
         }
     }
     files.commit()?;
+    if let (Some(path), false) = (&settings.output, settings.quiet) {
+        summary_line(&report, path);
+    }
     let failing = if decides_on_verdict(policy) {
         report.findings.iter().any(needs_rotation)
     } else {
         !report.findings.is_empty()
     };
+    // Only when the findings do stop the commit or push (`--exit-code 0` lets it through).
+    if failing && settings.exit_code != EXIT_CLEAN {
+        if let Some(advice) = &settings.advice {
+            print_advice(advice);
+        }
+    }
     Ok(exit_status(
         failing,
         report.is_complete(),
         settings.exit_code,
     ))
+}
+
+/// With `--output`, the report is in a file: one line on stderr says how the run went and
+/// where the report is. `lushaguard: 3 findings (3 high) of 3 distinct keys; 69 files (211.1
+/// KiB) scanned; 1 live key; report in out.sarif`.
+fn summary_line(report: &Report, path: &Path) {
+    let style = Console::Stderr.style();
+    let mut line = report::human::headline(report, style);
+    if let Some(v) = report.summary.verification.as_ref().filter(|v| v.live > 0) {
+        let live = format!("{} live {}", v.live, report::plural(v.live, "key", "keys"));
+        line.push_str(&format!("; {}", style.paint(Role::Live, live)));
+    }
+    if !report.incomplete.is_empty() {
+        let n = report.incomplete.len();
+        let what = format!(
+            "INCOMPLETE: {n} {} not scanned",
+            report::plural(n, "item", "items")
+        );
+        line.push_str(&format!("; {}", style.paint(Role::Error, what)));
+    }
+    let _ = writeln!(
+        std::io::stderr(),
+        "lushaguard: {line}; report in {}",
+        path.display()
+    );
+}
+
+/// A blocked commit's or push's advice, after its report, on stderr: the first line (what
+/// happened) stands out on a terminal.
+fn print_advice(advice: &str) {
+    let style = Console::Stderr.style();
+    let (first, rest) = advice.split_once('\n').unwrap_or((advice, ""));
+    let mut text = style.paint(Role::Error, first).into_owned();
+    if !rest.is_empty() {
+        text.push('\n');
+        text.push_str(rest);
+    }
+    let _ = writeln!(std::io::stderr(), "\n{text}");
 }
 
 /// Exit 0 only when the scan is complete and clean; findings give `exit_code` (1 by default);

@@ -29,6 +29,8 @@ mod words;
 
 pub use evidence::{Confidence, Kind as ReasonKind, Reason};
 pub use lines::char_count;
+/// For the rule self-test, which says why an example is not found.
+pub use placeholder::placeholder_reason;
 
 use crate::rules::{Rule, RuleSet, Vocabulary};
 use crate::secret::{self, Secret};

@@ -12,6 +12,9 @@ pub mod junit;
 pub mod markdown;
 pub mod sarif;
 mod shared;
+pub mod style;
+
+pub use shared::plural;
 
 use crate::detect::{Confidence, Encoding, Reason};
 use crate::rules::Severity;
@@ -84,13 +87,30 @@ impl VerifyStatus {
     }
 }
 
-/// What a live key's account looks like, as far as the usage endpoint tells.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
+/// What a live key's account looks like, as far as the usage endpoint tells. Credits are whole
+/// numbers (`812`, never `812.0`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Account {
     pub plan: Option<String>,
-    pub credits_total: Option<f64>,
-    pub credits_used: Option<f64>,
-    pub credits_remaining: Option<f64>,
+    #[serde(default, deserialize_with = "whole_credits")]
+    pub credits_total: Option<i64>,
+    #[serde(default, deserialize_with = "whole_credits")]
+    pub credits_used: Option<i64>,
+    #[serde(default, deserialize_with = "whole_credits")]
+    pub credits_remaining: Option<i64>,
+}
+
+/// A credit count as a whole number, rounded: verification caches written before counts were
+/// whole hold `812.0`.
+pub fn credits(value: f64) -> Option<i64> {
+    let rounded = value.round();
+    // `as` saturates; the range check keeps a huge or non-finite value out instead.
+    (rounded.is_finite() && rounded.abs() < 9.0e15).then_some(rounded as i64)
+}
+
+fn whole_credits<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    let value: Option<f64> = serde::Deserialize::deserialize(d)?;
+    Ok(value.and_then(credits))
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
@@ -249,13 +269,14 @@ impl Incomplete {
 }
 
 /// How the verified keys came out (present only with `--verify`).
+/// Counts distinct keys, not findings: one key in three places is one answer from the API.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct VerificationSummary {
     pub live: usize,
     pub restricted: usize,
     pub unknown: usize,
     pub invalid: usize,
-    /// Findings of rules that name no verifier: never sent anywhere, so never confirmed.
+    /// Keys found by rules that name no verifier: never sent anywhere, so never confirmed.
     pub not_verifiable: usize,
 }
 
@@ -267,8 +288,12 @@ pub struct Summary {
     /// Candidates found but scored under `min_confidence`.
     pub below_threshold: usize,
     pub min_confidence: Confidence,
+    /// Files read; in a history scan, distinct blobs.
     pub files_scanned: u64,
     pub bytes_scanned: u64,
+    /// History scans (`git` and the push hooks): the commits walked. Absent in JSON otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commits: Option<u64>,
     pub skipped: Skipped,
     pub suppressed: Suppressed,
     pub verification: Option<VerificationSummary>,
@@ -351,6 +376,11 @@ pub struct Options {
     pub reveal: bool,
     /// Show why each finding was reported (`--explain`).
     pub explain: bool,
+    /// Colour the report for people (`--color`; the human format only, never a file).
+    pub color: bool,
+    /// The command prints advice of its own after the report (a blocked commit or push): the
+    /// human report leaves out the rules' remediation and the `--explain` hint.
+    pub own_advice: bool,
 }
 
 pub const TOOL_NAME: &str = env!("CARGO_PKG_NAME");

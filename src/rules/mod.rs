@@ -26,6 +26,10 @@ pub enum RuleError {
     },
     #[error("{path}: {message}")]
     Parse { path: String, message: String },
+    /// Not TOML, or not the rules' schema: in the parser's layout, values masked (a rule's
+    /// examples hold keys).
+    #[error(transparent)]
+    Toml(#[from] crate::toml_error::TomlError),
     #[error("{path}: rule `{id}`: {message}")]
     Invalid {
         path: String,
@@ -374,10 +378,8 @@ fn rule_files(path: &Path) -> Result<Vec<PathBuf>, RuleError> {
 
 /// Parses and compiles the rules of one TOML document.
 pub fn parse_rules(text: &str, origin: &str) -> Result<Vec<Rule>, RuleError> {
-    let file: RuleFile = toml::from_str(text).map_err(|e| RuleError::Parse {
-        path: origin.to_string(),
-        message: e.to_string().trim_end().replace('\n', " "),
-    })?;
+    let file: RuleFile =
+        toml::from_str(text).map_err(|e| crate::toml_error::describe(origin, text, &e))?;
     file.rules
         .into_iter()
         .map(|spec| compile(spec, origin))

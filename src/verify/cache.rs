@@ -15,13 +15,16 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Version 2 added `endpoint`; older files are not used.
 const VERSION: u32 = 2;
 
 /// The cache file's name in the user's cache directory.
 pub const FILE_NAME: &str = "verify-cache.json";
+
+/// The longest a save waits for another run's lock once the deadline has passed.
+pub const LOCK_GRACE: Duration = Duration::from_secs(1);
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -126,13 +129,15 @@ impl Cache {
     }
 
     /// Merges this run's new entries into the file as it is now, under the lock, and replaces it.
-    pub fn save(&mut self, path: &Path, ttl: Duration) -> std::io::Result<()> {
+    /// Waits for the lock until `lock_until` at most: a run that holds it for longer (stopped,
+    /// hung) costs this run its save, never its deadline.
+    pub fn save(&mut self, path: &Path, ttl: Duration, lock_until: Instant) -> std::io::Result<()> {
         let dir = match path.parent() {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),
         };
         create_private_dir(&dir)?;
-        let _lock = Lock::take(path)?;
+        let _lock = Lock::take(path, lock_until)?;
         let (mut on_disk, _) = Cache::load(path, ttl);
         for (fp, e) in &self.fresh {
             match on_disk.entries.get(fp) {
@@ -185,7 +190,7 @@ struct Lock {
 }
 
 impl Lock {
-    fn take(cache: &Path) -> std::io::Result<Lock> {
+    fn take(cache: &Path, until: Instant) -> std::io::Result<Lock> {
         let mut name = cache.as_os_str().to_owned();
         name.push(".lock");
         let mut options = std::fs::OpenOptions::new();
@@ -200,7 +205,24 @@ impl Lock {
         }
         let file = options.open(PathBuf::from(name))?;
         #[cfg(unix)]
-        rustix::fs::flock(&file, rustix::fs::FlockOperation::LockExclusive)?;
+        loop {
+            use rustix::fs::{flock, FlockOperation};
+            match flock(&file, FlockOperation::NonBlockingLockExclusive) {
+                Ok(()) => break,
+                Err(e) if e == rustix::io::Errno::WOULDBLOCK && Instant::now() < until => {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                Err(e) if e == rustix::io::Errno::WOULDBLOCK => {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::WouldBlock,
+                        "another lushaguard run holds its lock",
+                    ))
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = until;
         Ok(Lock { _file: file })
     }
 }
@@ -222,6 +244,24 @@ mod tests {
 
     const MINUTE: Duration = Duration::from_secs(60);
 
+    fn soon() -> Instant {
+        Instant::now() + Duration::from_secs(5)
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_save_waits_for_a_held_lock_only_until_told() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.json");
+        let held = Lock::take(&path, soon()).unwrap();
+        let mut c = Cache::empty();
+        c.put("aa", ENDPOINT, &result(VerifyStatus::Live));
+        let err = c.save(&path, MINUTE, Instant::now()).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock, "{err}");
+        drop(held);
+        c.save(&path, MINUTE, soon()).unwrap();
+    }
+
     #[test]
     fn round_trip_ttl_endpoint_and_no_unknowns() {
         let dir = tempfile::tempdir().unwrap();
@@ -230,7 +270,7 @@ mod tests {
         assert!(warning.is_none());
         c.put("aa", ENDPOINT, &result(VerifyStatus::Live));
         c.put("bb", ENDPOINT, &result(VerifyStatus::Unknown));
-        c.save(&path, MINUTE).unwrap();
+        c.save(&path, MINUTE, soon()).unwrap();
         let (c, _) = Cache::load(&path, MINUTE);
         assert_eq!(
             c.get("aa", ENDPOINT, MINUTE).unwrap().status,
@@ -270,7 +310,7 @@ mod tests {
         assert!(c.get("old", ENDPOINT, ttl).is_none());
         assert!(c.get("good", ENDPOINT, ttl).is_some());
         c.put("new", ENDPOINT, &result(VerifyStatus::Live));
-        c.save(&path, ttl).unwrap();
+        c.save(&path, ttl, soon()).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(
             !text.contains("future") && !text.contains("\"old\""),
@@ -302,15 +342,15 @@ mod tests {
         let (mut c, _) = Cache::load(&path, MINUTE);
         c.put("aa", ENDPOINT, &result(VerifyStatus::Live));
         // The planted lock link is refused; nothing is written anywhere.
-        assert!(c.save(&path, MINUTE).is_err());
+        assert!(c.save(&path, MINUTE, soon()).is_err());
         std::fs::remove_file(dir.path().join("cache.json.lock")).unwrap();
-        c.save(&path, MINUTE).unwrap();
+        c.save(&path, MINUTE, soon()).unwrap();
         assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
         // A link at the cache's own name is replaced, not written through.
         std::fs::remove_file(&path).unwrap();
         std::os::unix::fs::symlink(&victim, &path).unwrap();
         c.put("bb", ENDPOINT, &result(VerifyStatus::Live));
-        c.save(&path, MINUTE).unwrap();
+        c.save(&path, MINUTE, soon()).unwrap();
         assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
         assert!(!std::fs::symlink_metadata(&path)
             .unwrap()

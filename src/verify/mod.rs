@@ -3,7 +3,8 @@
 //! registry, and each verifier's module (`client`, the Lusha API) is the only code that knows its
 //! endpoint, header and what each answer means. Findings of a rule without a verifier are never
 //! sent anywhere. Each distinct key is asked about once per run however many findings share it,
-//! with bounded concurrency, a per-request timeout and an overall deadline; a cache keyed by
+//! with bounded concurrency, a per-request timeout and an overall deadline that bounds the whole
+//! stage (requests, retries, rate-limit waits; a key not answered by then is `unknown`); a cache keyed by
 //! fingerprint (in the user's cache directory) spares repeated runs the API's
 //! 5-requests-per-minute limit. Keys go only to the verifier's own base
 //! (`https://api.lusha.com`) unless the user named another: HTTPS, or plain HTTP to a loopback
@@ -166,6 +167,8 @@ pub fn verify_all(
     secrets: &[&Secret],
     settings: &VerifySettings,
 ) -> (BTreeMap<String, Verification>, Vec<String>) {
+    // Everything below, the cache included, counts against the deadline.
+    let deadline = Instant::now() + settings.deadline;
     let mut warnings = Vec::new();
     let mut distinct: BTreeMap<String, &Secret> = BTreeMap::new();
     for s in secrets {
@@ -196,7 +199,6 @@ pub fn verify_all(
         }
     }
 
-    let deadline = Instant::now() + settings.deadline;
     let client = client::Client::new(settings);
     let queue = Mutex::new(todo);
     let answers = Mutex::new(Vec::new());
@@ -223,7 +225,9 @@ pub fn verify_all(
         results.insert(fp, v);
     }
     if let (Some(c), Some(path), true) = (cache.as_mut(), &settings.cache, asked) {
-        if let Err(e) = c.save(path, settings.cache_ttl) {
+        // Another run holding the cache's lock may delay the save by a moment, never more.
+        let lock_until = deadline.max(Instant::now() + cache::LOCK_GRACE);
+        if let Err(e) = c.save(path, settings.cache_ttl, lock_until) {
             warnings.push(format!(
                 "{}: cannot write the verification cache: {e}",
                 path.display()
@@ -257,19 +261,26 @@ pub fn annotate(
     } else {
         verify_all(&secrets, settings)
     };
+    // Counted by distinct key: one key in three files is one answer, and one key to rotate.
     let mut summary = VerificationSummary::default();
+    let mut counted = std::collections::BTreeSet::new();
     for f in findings.iter_mut() {
+        let fingerprint = f.secret.fingerprint();
         if !verifiable(f) {
-            summary.not_verifiable += 1;
+            if counted.insert((false, fingerprint)) {
+                summary.not_verifiable += 1;
+            }
             continue;
         }
-        let v = results.get(&f.secret.fingerprint()).cloned();
+        let v = results.get(&fingerprint).cloned();
         if let Some(v) = &v {
-            match v.status {
-                VerifyStatus::Live => summary.live += 1,
-                VerifyStatus::Restricted => summary.restricted += 1,
-                VerifyStatus::Unknown => summary.unknown += 1,
-                VerifyStatus::Invalid => summary.invalid += 1,
+            if counted.insert((true, fingerprint)) {
+                match v.status {
+                    VerifyStatus::Live => summary.live += 1,
+                    VerifyStatus::Restricted => summary.restricted += 1,
+                    VerifyStatus::Unknown => summary.unknown += 1,
+                    VerifyStatus::Invalid => summary.invalid += 1,
+                }
             }
         }
         f.verification = v;
