@@ -46,7 +46,8 @@ fetch() { # fetch ARGS... : quietly from the checkout's remote; the error on fai
   local r
   r=$(remote)
   [ -n "$r" ] || { echo "the checkout has no git remote to fetch from"; return 1; }
-  g -c advice.detachedHead=false fetch --quiet --no-tags --no-write-fetch-head "$r" "$@" 2>&1 >/dev/null
+  # Capture git's error text for the caller; drop its progress output.
+  { g -c advice.detachedHead=false fetch --quiet --no-tags --no-write-fetch-head "$r" "$@" >/dev/null; } 2>&1
 }
 need_commit() { # need_commit SHA WHAT : fetch SHA unless the checkout has it
   has_commit "$1" && return 0
