@@ -1,227 +1,197 @@
 #!/usr/bin/env bash
-# Times `lushaguard git` (a scan of every commit reachable from any ref, 2 threads) against
-# `git cat-file --batch-all-objects --batch` on the same repository: the cost of inflating every
-# object once, single-threaded. Prints the ratio (lushaguard / git; target <= 1.5, goal <= 1.0),
-# the commits and blobs walked and lushaguard's throughput, then times `lushaguard git --staged`
-# on a one-line change in a work tree of the same repository.
+# Times `lushaguard git` (every commit reachable from any ref) against `git cat-file
+# --batch-all-objects --batch >/dev/null` on the same repository (inflating every object once,
+# single-threaded: the floor for any history scanner), and against Kingfisher and Betterleaks in
+# their git modes with one Lusha rule each (scripts/bench/). Then the memory cases: repositories
+# with one 1.5 GiB blob and with two 768 MiB blobs, scanned at --threads 1 and 2, where the number
+# that matters is the peak RSS. Then `lushaguard git --staged` on a one-file change, in ms.
+# Every case: a warm-up run of each tool (page cache warm), then N interleaved rounds (default 5);
+# printed per tool: median wall time, min-max spread, MB/s of blob content (lushaguard's bytes
+# scanned), the ratio to git cat-file (below 1.00 is faster), peak RSS (GNU time), and what the
+# tool found in its last run; then one Markdown table and where the raw runs were saved.
 #
-#   scripts/bench-git.sh [RUNS]
+#   scripts/bench-git.sh [-n RUNS] [-j THREADS] [--no-peers] [--no-build] [CASE|REPO]...
 #
-# The repository is SYNTHETIC HISTORY OF REAL CONTENT. No network clone is possible here, so it is
-# built with `git fast-import` from the Rust sources under cargo's registry
-# (${CARGO_HOME:-~/.cargo}/registry/src): each crate is added in commits of up to 20 files, a
-# crate present in several versions is replayed as real upgrades (changed, added and deleted
-# files), and between crates come edit commits (a line appended to a few files, a rename every
-# 5th, a deletion every 7th), a topic branch merged back every 10 crates, and a tag every 25.
-# It is built once and kept in target/bench-git/ (delete it to rebuild); set BENCH_GIT_REPO to
-# time another bare repository instead.
+# Cases (default: jellyfin blob1 blob2 staged):
+#   jellyfin   a mirror of jellyfin/jellyfin (~31k commits, ~107k blobs), cloned once into
+#              target/bench/jellyfin.git from $BENCH_DATA/jellyfin (git clone --mirror --no-local,
+#              so that refs stay put and the pack is a fresh one, as in a clone from GitHub);
+#              without that work tree: git clone --mirror https://github.com/jellyfin/jellyfin
+#              target/bench/jellyfin.git
+#   blob1      one commit with one 1.5 GiB text blob   } built once into target/bench/ by
+#   blob2      one commit with two 768 MiB text blobs  } scripts/bench/gen-blob-repo.py;
+#              lushaguard at --threads 1 and 2, git cat-file as the reference; no peers
+#   staged     `lushaguard git --staged` in a work tree of the jellyfin mirror with one changed
+#              file staged (7 runs or N, whichever is more)
+#   synthetic  opt-in: history built with git fast-import from the Rust sources in cargo's
+#              registry (scripts/bench/synthetic-history.py), the old default of this script
+# Any other argument is a repository (bare or not) to time as the jellyfin case is timed.
+#
+# BENCH_DATA defaults to /work/data. lushaguard is built with `cargo build --release` first
+# (--no-build: use target/release/lushaguard as it is; LUSHAGUARD=path: time another binary). The
+# peers come from PyPI into target/bench/venv (pinned: KINGFISHER_VERSION, BETTERLEAKS_VERSION);
+# --no-peers skips them. They do different work: Kingfisher reads every blob, like lushaguard;
+# Betterleaks reads `git log -p` diffs, so only the lines each commit adds.
 set -euo pipefail
 
-here=$(cd "$(dirname "$0")/.." && pwd)
-runs=${1:-5}
-threads=2
-src=${BENCH_SOURCES:-${CARGO_HOME:-$HOME/.cargo}/registry/src}
-cache="$here/target/bench-git"
-repo=${BENCH_GIT_REPO:-$cache/history.git}
+BENCH_NAME=bench-git
+# shellcheck source=scripts/bench/lib.sh
+. "$(dirname "$0")/bench/lib.sh"
+BENCH_DATA=${BENCH_DATA:-/work/data}
 
-build_repo() {
-  [ -d "$src" ] || { echo "bench-git: $src is not a directory (build this project once first)" >&2; exit 2; }
-  echo "building $repo from $src (once)..." >&2
-  rm -rf "$repo"
-  mkdir -p "$(dirname "$repo")"
-  git init -q --bare "$repo"
-  python3 - "$src" <<'PY' | git -C "$repo" fast-import --quiet
-import os, re, sys
+usage() { sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; }
 
-root = sys.argv[1]
-crates = []  # (name, version dir)
-for index in sorted(os.listdir(root)):
-    base = os.path.join(root, index)
-    if not os.path.isdir(base):
-        continue
-    for d in sorted(os.listdir(base)):
-        m = re.match(r"^(.*?)-(\d+\.\d+.*)$", d)
-        if m and os.path.isdir(os.path.join(base, d)):
-            crates.append((m.group(1), os.path.join(base, d)))
+parse_common_args "$@"
+[ ${#CASES[@]} -gt 0 ] || CASES=(jellyfin blob1 blob2 staged)
 
-out = sys.stdout.buffer
-mark = 0
-clock = 1_500_000_000
-seed = 12345
-def rand(n):
-    global seed
-    seed = (seed * 1103515245 + 12345) % (1 << 31)
-    return seed % n
+find_gnu_time
+find_lushaguard
+setup_peers
+bench_start
+printf 'git:         %s (reference: git cat-file --batch-all-objects --batch >/dev/null)\n' "$(git --version)"
 
-def quote(path):
-    b = path.encode("utf-8", "surrogateescape")
-    if any(c in b for c in b' "\\\n'):
-        return b'"' + b.replace(b"\\", b"\\\\").replace(b'"', b'\\"').replace(b"\n", b"\\n") + b'"'
-    return b
+argv_lushaguard() { ARGV=("$LG" git --threads "$threads" --no-progress --format json "$REPO"); }
+found_lushaguard() { found_lushaguard_json lushaguard; }
+argv_lushaguard_j1() { ARGV=("$LG" git --threads 1 --no-progress --format json "$REPO"); }
+found_lushaguard_j1() { found_lushaguard_json lushaguard_j1; }
+argv_lushaguard_j2() { ARGV=("$LG" git --threads 2 --no-progress --format json "$REPO"); }
+found_lushaguard_j2() { found_lushaguard_json lushaguard_j2; }
+argv_git() { ARGV=(git -C "$REPO" cat-file --batch-all-objects --batch); }
+found_git() { git -C "$REPO" count-objects -v | awk '/^in-pack:/ { p = $2 } /^count:/ { l = $2 } END { print p + l, "objects" }'; }
+argv_kingfisher() { kingfisher_argv "$REPO" --git-history full --no-binary; }
+argv_betterleaks() { betterleaks_argv git "$REPO"; }
+argv_staged() { ARGV=("$LG" git --staged --no-progress --format json "$REPO"); }
+found_staged() { found_lushaguard_json staged; }
 
-def data(b):
-    out.write(b"data %d\n" % len(b))
-    out.write(b)
-    out.write(b"\n")
-
-def files_of(d):
-    found = []
-    for dirpath, dirnames, filenames in os.walk(d):
-        dirnames.sort()
-        for f in sorted(filenames):
-            full = os.path.join(dirpath, f)
-            if os.path.islink(full) or not os.path.isfile(full):
-                continue
-            found.append(os.path.relpath(full, d))
-    return found
-
-def read(p):
-    with open(p, "rb") as f:
-        return f.read()
-
-tree = {}          # path -> content currently on main
-main_tip = None
-def commit(branch, msg, ops, parent, merge=None):
-    """ops: list of ("M", path, bytes) / ("D", path) / ("R", old, new)"""
-    global mark, clock
-    mark += 1
-    clock += 3600
-    out.write(b"commit refs/heads/%s\nmark :%d\n" % (branch.encode(), mark))
-    who = b"Bench Author <bench@example.com> %d +0000\n" % clock
-    out.write(b"author " + who + b"committer " + who)
-    data(msg.encode())
-    if parent is not None:
-        out.write(b"from :%d\n" % parent)
-    if merge is not None:
-        out.write(b"merge :%d\n" % merge)
-    for op in ops:
-        if op[0] == "M":
-            out.write(b"M 100644 inline %s\n" % quote(op[1]))
-            data(op[2])
-        elif op[0] == "D":
-            out.write(b"D %s\n" % quote(op[1]))
-        else:
-            out.write(b"R %s %s\n" % (quote(op[1]), quote(op[2])))
-    out.write(b"\n")
-    return mark
-
-seen_names = set()
-edit_no = 0
-for n, (name, d) in enumerate(crates):
-    files = files_of(d)
-    if name in seen_names:
-        # A new version of a crate already here: one upgrade commit with real changes.
-        old = {p for p in tree if p.startswith(name + "/")}
-        ops = []
-        new = set()
-        for f in files:
-            p = f"{name}/{f}"
-            new.add(p)
-            content = read(os.path.join(d, f))
-            if tree.get(p) != content:
-                ops.append(("M", p, content))
-                tree[p] = content
-        for p in sorted(old - new):
-            ops.append(("D", p))
-            del tree[p]
-        main_tip = commit("main", f"Upgrade {os.path.basename(d)}", ops, main_tip)
-    else:
-        seen_names.add(name)
-        for i in range(0, len(files), 20):
-            ops = []
-            for f in files[i:i + 20]:
-                p = f"{name}/{f}"
-                content = read(os.path.join(d, f))
-                tree[p] = content
-                ops.append(("M", p, content))
-            main_tip = commit("main", f"Add {name} ({i // 20 + 1})", ops, main_tip)
-    # Edits between crates: appended lines, renames, deletions.
-    for e in range(16):
-        edit_no += 1
-        paths = sorted(tree)
-        ops = []
-        for _ in range(3):
-            p = paths[rand(len(paths))]
-            tree[p] = tree[p] + b"\n// revision %d\n" % edit_no
-            ops.append(("M", p, tree[p]))
-        if edit_no % 5 == 0:
-            p = paths[rand(len(paths))]
-            if p in tree:
-                q = p + ".renamed"
-                tree[q] = tree.pop(p)
-                ops.append(("R", p, q))
-        if edit_no % 7 == 0:
-            p = paths[rand(len(paths))]
-            if p in tree:
-                del tree[p]
-                ops.append(("D", p))
-        main_tip = commit("main", f"Edit {edit_no}", ops, main_tip)
-    if n % 10 == 9:
-        # A topic branch off main, merged back.
-        paths = sorted(tree)
-        p = paths[rand(len(paths))]
-        topic_content = tree[p] + b"\n// topic change %d\n" % n
-        topic = commit("topic", f"Topic work {n}", [("M", p, topic_content)], main_tip)
-        tree[p] = topic_content
-        main_tip = commit("main", f"Merge topic {n}", [("M", p, topic_content)], main_tip, merge=topic)
-    if n % 25 == 24:
-        out.write(b"reset refs/tags/v%d\nfrom :%d\n\n" % (n // 25, main_tip))
-PY
-  git -C "$repo" symbolic-ref HEAD refs/heads/main
-  git -C "$repo" gc --quiet
+# Repository facts for the case header; the MB/s denominator is lushaguard's blob bytes.
+describe_repo() {
+  local commits pack
+  commits=$(git -C "$REPO" rev-list --all --count)
+  pack=$(git -C "$REPO" count-objects -v | awk '/^size-pack:/ { p = $2 } /^size:/ { l = $2 } END { printf "%.1f", (p + l) / 1024 }')
+  CASE_BYTES=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["summary"]["bytes_scanned"])' "$(tool_out "$1")")
+  CASE_DESC="$REPO: $commits commits, objects $pack MiB packed, $(awk -v b="$CASE_BYTES" 'BEGIN { printf "%.1f", b / 1e6 }') MB of distinct blobs scanned"
 }
 
-[ -d "$repo" ] || build_repo
+history_case() { # NAME REPO
+  REPO=$2
+  new_case "$1" "$REPO"
+  add_tool lushaguard "0 1"
+  add_tool git 0 /dev/null
+  REF=git
+  if [ "$peers" = 1 ]; then
+    add_tool kingfisher "0 200 205"
+    add_tool betterleaks 0
+  fi
+  run_case
+  describe_repo lushaguard
+  print_case s
+}
 
-(cd "$here" && cargo build --release --quiet)
-lg="$here/target/release/lushaguard"
+jellyfin_mirror() {
+  JELLYFIN="$BENCH_DIR/jellyfin.git"
+  [ -d "$JELLYFIN" ] && return 0
+  if [ ! -d "$BENCH_DATA/jellyfin/.git" ]; then
+    note "$BENCH_NAME: $JELLYFIN is missing and so is $BENCH_DATA/jellyfin. Get it with:"
+    note "  git clone --mirror https://github.com/jellyfin/jellyfin $JELLYFIN"
+    return 1
+  fi
+  note "cloning $BENCH_DATA/jellyfin into $JELLYFIN (once; git clone --mirror --no-local) ..."
+  mkdir -p "$BENCH_DIR"
+  git clone -q --mirror --no-local "$BENCH_DATA/jellyfin" "$JELLYFIN.tmp"
+  mv "$JELLYFIN.tmp" "$JELLYFIN"
+}
 
-lg_cmd() { "$lg" git --threads "$threads" --no-progress --format json "$repo" >/dev/null || [ $? -eq 1 ]; }
-git_cmd() { git -C "$repo" cat-file --batch-all-objects --batch >/dev/null; }
+blob_case() { # NAME COUNT MIB
+  local stamp
+  REPO="$BENCH_DIR/blob-$2x$3.git"
+  stamp=$(sha256sum "$RULES_DIR/gen-blob-repo.py" | awk '{ print $1 }')
+  if [ ! -d "$REPO" ] || [ "$(cat "$REPO.stamp" 2>/dev/null || true)" != "$stamp" ]; then
+    note "building $REPO (once; a minute or two per GiB) ..."
+    python3 "$RULES_DIR/gen-blob-repo.py" --count "$2" --mib "$3" "$REPO" >&2
+    printf '%s\n' "$stamp" >"$REPO.stamp"
+  fi
+  new_case "$1" "$REPO: one commit, $2 text blob(s) of $3 MiB"
+  add_tool lushaguard_j1 "0 1"
+  add_tool lushaguard_j2 "0 1"
+  add_tool git 0 /dev/null
+  REF=git
+  run_case
+  describe_repo lushaguard_j2
+  CASE_DESC="$CASE_DESC; $2 blob(s) of $3 MiB"
+  print_case s
+}
 
-now() { date +%s.%N; }
-time_one() { local t0 t1; t0=$(now); "$1"; t1=$(now); echo "$t1 - $t0" | bc -l; }
-median() { sort -g | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.4f\n", m}'; }
+staged_case() {
+  local wt="$WORK/staged-wt" file saved_runs=$runs
+  git clone -q --shared "$JELLYFIN" "$wt"
+  file=$(git -C "$wt" ls-files -- '*.cs' | sed -n 1p)
+  printf '\n// staged change\n' >>"$wt/$file"
+  git -C "$wt" add -- "$file"
+  REPO=$wt
+  [ "$runs" -ge 7 ] || runs=7
+  new_case staged "lushaguard git --staged in a work tree of $(git -C "$wt" ls-files | wc -l) files, one changed file ($file) staged"
+  add_tool staged "0 1"
+  run_case
+  print_case ms
+  runs=$saved_runs
+}
 
-lg_cmd; git_cmd # warm-up: both read from the page cache from here on
-lg_times=(); git_times=()
-for _ in $(seq "$runs"); do
-  lg_times+=("$(time_one lg_cmd)")
-  git_times+=("$(time_one git_cmd)")
+synthetic_case() {
+  local src=${BENCH_SOURCES:-${CARGO_HOME:-$HOME/.cargo}/registry/src}
+  REPO="$BENCH_DIR/synthetic-history.git"
+  if [ ! -d "$REPO" ]; then
+    [ -d "$src" ] || die "$src is not a directory (build this project once, or set BENCH_SOURCES)"
+    note "building $REPO from $src (once) ..."
+    rm -rf "$REPO.tmp"
+    git init -q --bare -b main "$REPO.tmp"
+    python3 "$RULES_DIR/synthetic-history.py" "$src" | git -C "$REPO.tmp" fast-import --quiet
+    git -C "$REPO.tmp" gc --quiet
+    mv "$REPO.tmp" "$REPO"
+  fi
+  history_case synthetic "$REPO"
+}
+
+canary() {
+  local repo="$WORK/canary"
+  git init -q -b main "$repo"
+  printf 'no key here\n' >"$repo/README"
+  git -C "$repo" add README
+  git -C "$repo" -c user.name=bench -c user.email=bench@example.com commit -qm first
+  git -C "$repo" checkout -qb side
+  printf 'LUSHA_API_KEY=%s\n' "$(random_key)" >"$repo/.env"
+  git -C "$repo" add .env
+  git -C "$repo" -c user.name=bench -c user.email=bench@example.com commit -qm "add a key"
+  git -C "$repo" checkout -q main
+  REPO=$repo
+  new_case canary "a repository with a key committed on a branch that is not HEAD"
+  add_tool lushaguard "0 1"
+  add_tool git 0 /dev/null
+  CANARY_EXPECT[git]=any
+  if [ "$peers" = 1 ]; then
+    add_tool kingfisher "0 200 205"
+    add_tool betterleaks 0
+  fi
+  printf '\ncanary: every history scanner must find the key on the side branch:\n'
+  check_canary
+}
+
+canary
+for c in "${CASES[@]}"; do
+  case $c in
+    jellyfin)
+      if jellyfin_mirror; then history_case jellyfin "$JELLYFIN"; else SKIPPED+=(jellyfin); fi
+      ;;
+    blob1) blob_case blob1 1 1536 ;;
+    blob2) blob_case blob2 2 768 ;;
+    staged)
+      if jellyfin_mirror; then staged_case; else SKIPPED+=(staged); fi
+      ;;
+    synthetic) synthetic_case ;;
+    *)
+      git -C "$c" rev-parse --git-dir >/dev/null 2>&1 ||
+        die "unknown case '$c': use jellyfin, blob1, blob2, staged, synthetic, or a git repository"
+      history_case "$(basename "$c")" "$(cd "$c" && pwd)"
+      ;;
+  esac
 done
-lg_med=$(printf '%s\n' "${lg_times[@]}" | median)
-git_med=$(printf '%s\n' "${git_times[@]}" | median)
-
-report=$("$lg" git --threads "$threads" --no-progress --format json "$repo" 2>/dev/null || true)
-read -r bytes blobs findings < <(printf '%s' "$report" | python3 -c '
-import json, sys
-s = json.load(sys.stdin)["summary"]
-print(s["bytes_scanned"], s["files_scanned"], s["findings"])')
-commits=$(git -C "$repo" rev-list --all | wc -l)
-objects=$(git -C "$repo" count-objects -v | awk '/^in-pack:/ {print $2}')
-pack=$(git -C "$repo" count-objects -v | awk '/^size-pack:/ {print $2}')
-mb=$(echo "$bytes / 1000000" | bc -l)
-
-echo "repository:  $repo (synthetic history of real content)"
-echo "             $commits commits, $objects objects, $blobs unique blobs scanned ($(printf '%.1f' "$mb") MB), pack $((pack / 1024)) MiB, $findings findings"
-printf 'lushaguard:  git, %d threads: median %.3f s over %d runs, %.0f MB/s of blob content\n' "$threads" "$lg_med" "$runs" "$(echo "$mb / $lg_med" | bc -l)"
-printf 'git:         cat-file --batch-all-objects --batch: median %.3f s over %d runs\n' "$git_med" "$runs"
-printf 'ratio:       %.2f (lushaguard / git cat-file; target <= 1.5, goal <= 1.0)\n' "$(echo "$lg_med / $git_med" | bc -l)"
-
-# --staged on a small change in a work tree of the same repository.
-wt=$(mktemp -d)
-trap 'rm -rf "$wt"' EXIT
-git clone -q --shared "$repo" "$wt/w"
-file=$(git -C "$wt/w" ls-files -- '*.rs' | sed -n 1p)
-printf '\n// staged change\n' >> "$wt/w/$file"
-git -C "$wt/w" add "$file"
-staged_times=()
-for _ in $(seq 7); do
-  t0=$(now)
-  (cd "$wt/w" && "$lg" git --staged --no-progress >/dev/null)
-  t1=$(now)
-  staged_times+=("$(echo "($t1 - $t0) * 1000" | bc -l)")
-done
-staged_med=$(printf '%s\n' "${staged_times[@]}" | median)
-tracked=$(git -C "$wt/w" ls-files | wc -l)
-printf 'staged:      git --staged, one changed file in a work tree of %d files: median %.1f ms over 7 runs\n' "$tracked" "$staged_med"
+print_summary git

@@ -12,12 +12,14 @@
 pub mod cli;
 pub mod commands;
 pub mod detect;
+pub mod files;
 pub mod report;
 pub mod rules;
 pub mod secret;
 pub mod settings;
 pub mod source;
 pub mod suppress;
+pub mod toml_error;
 pub mod verify;
 
 pub use commands::run;

@@ -1,16 +1,14 @@
 //! The `lushaguard` binary: hands the arguments to the library and maps the outcome to an exit
-//! status (0 clean, 1 findings, 2 usage or fatal error, with a one-line message).
+//! status (0 clean, 1 findings, 2 usage or fatal error, with a one-line message, or a TOML
+//! parser's excerpt of the line at fault).
 
-use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     match lushaguard::run(std::env::args_os()) {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
-            let message = format!("{err:#}").replace('\n', " ");
-            // If even stderr is gone there is nobody left to tell.
-            let _ = writeln!(std::io::stderr(), "lushaguard: error: {message}");
+            lushaguard::commands::print_error(&err);
             ExitCode::from(2)
         }
     }

@@ -10,24 +10,35 @@
 //! checked in that order; each hidden finding is counted once, under the first that matches.
 //! Everything here holds fingerprints (SHA-256 of a key), never keys: a baseline made with
 //! `--no-redact` has its `secret` fields ignored, and no error message repeats what it read.
+//!
+//! Paths are left out before they are read by `Exclusions`: `exclude` globs of a settings file
+//! apply beneath that file's directory, `--exclude` globs beneath each scanned path; a path named
+//! on the command line is scanned even if a glob matches it or a directory above it. Each path
+//! left out is counted (`excluded`).
 
+use crate::files::{current_dir, lexical as resolve};
 use crate::report::{Finding, Suppressed};
 use crate::rules::Rule;
 use crate::secret::fingerprint_of;
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use std::collections::BTreeSet;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 /// The ignore file looked for at the scan root.
 pub const IGNORE_FILE: &str = ".lushaguardignore";
 
 #[derive(Debug, thiserror::Error)]
 pub enum SuppressError {
-    #[error("{path}: cannot read the baseline: {message}")]
-    BaselineUnreadable { path: String, message: String },
+    #[error("{path}: exclude pattern `{glob}`: {message}")]
+    Exclude {
+        path: String,
+        glob: String,
+        message: String,
+    },
     #[error("{path}: not a lushaguard JSON report (`--format json`): {message}")]
     BaselineMalformed { path: String, message: String },
-    #[error("{path}: cannot read the ignore file: {message}")]
-    IgnoreUnreadable { path: String, message: String },
     #[error("{path}:{line}: expected a 64-digit hex fingerprint (as in a JSON report), optionally followed by `:path`")]
     IgnoreLine { path: String, line: usize },
     #[error("{path}: allow[{index}]: {message}")]
@@ -75,26 +86,6 @@ fn is_fingerprint(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-/// `path` made absolute against `base` and normalised lexically (`.` dropped, `..` applied), so
-/// two spellings of one file compare equal without touching the file system.
-fn resolve(base: &Path, path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in base.join(path).components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
-}
-
-fn current_dir() -> PathBuf {
-    std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."))
-}
-
 impl Suppressions {
     pub fn is_empty(&self) -> bool {
         self.allow.is_empty() && self.ignore.is_empty() && self.baseline.is_empty()
@@ -106,13 +97,13 @@ impl Suppressions {
         &mut self,
         values: &[String],
         rules: &[Rule],
-        config: &Path,
+        config: &str,
     ) -> Result<(), SuppressError> {
         for (index, raw) in values.iter().enumerate() {
             let value = raw.trim();
             if value.is_empty() {
                 return Err(SuppressError::Allow {
-                    path: config.display().to_string(),
+                    path: config.to_string(),
                     index,
                     message: "empty value (give a key or its sha256 fingerprint)".into(),
                 });
@@ -127,15 +118,17 @@ impl Suppressions {
         Ok(())
     }
 
-    /// Reads an ignore file: one fingerprint per line, or `fingerprint:path` (the path relative
-    /// to the file's directory); `#` starts a comment line; blank lines are fine.
-    pub fn read_ignore_file(&mut self, file: &Path) -> Result<(), SuppressError> {
-        let shown = file.display().to_string();
-        let text = std::fs::read_to_string(file).map_err(|e| SuppressError::IgnoreUnreadable {
-            path: shown.clone(),
-            message: e.to_string(),
-        })?;
-        let base = resolve(&current_dir(), file.parent().unwrap_or(Path::new("")));
+    /// Adds the entries of an ignore file's text: one fingerprint per line, or
+    /// `fingerprint:path` (the path relative to `dir`, the file's directory on disk); `#` starts
+    /// a comment line; blank lines are fine. `shown` names the file in errors.
+    pub fn add_ignore_text(
+        &mut self,
+        text: &str,
+        shown: &str,
+        dir: &Path,
+    ) -> Result<(), SuppressError> {
+        let shown = shown.to_string();
+        let base = resolve(&current_dir(), dir);
         for (i, line) in text.lines().enumerate() {
             let line = line.trim();
             if line.is_empty() || line.starts_with('#') {
@@ -163,14 +156,10 @@ impl Suppressions {
         Ok(())
     }
 
-    /// Reads a baseline: a previous `--format json` report. Only `fingerprint` and `path` of
+    /// Adds a baseline: a previous `--format json` report. Only `fingerprint` and `path` of
     /// each finding are kept.
-    pub fn read_baseline(&mut self, file: &Path) -> Result<(), SuppressError> {
-        let shown = file.display().to_string();
-        let bytes = std::fs::read(file).map_err(|e| SuppressError::BaselineUnreadable {
-            path: shown.clone(),
-            message: e.to_string(),
-        })?;
+    pub fn add_baseline(&mut self, bytes: &[u8], shown: &str) -> Result<(), SuppressError> {
+        let shown = shown.to_string();
         let malformed = |message: String| SuppressError::BaselineMalformed {
             path: shown.clone(),
             message,
@@ -178,7 +167,7 @@ impl Suppressions {
         // Parsed as a generic value first: serde's type errors quote the offending value,
         // and a malformed baseline might hold a key where a fingerprint should be.
         let doc: serde_json::Value =
-            serde_json::from_slice(&bytes).map_err(|e| malformed(e.to_string()))?;
+            serde_json::from_slice(bytes).map_err(|e| malformed(e.to_string()))?;
         let findings = doc
             .get("findings")
             .and_then(|f| f.as_array())
@@ -258,6 +247,159 @@ impl Suppressions {
     }
 }
 
+/// `exclude` globs (gitignore syntax) anchored at a directory: they apply to paths beneath it.
+#[derive(Debug, Clone)]
+struct Anchored {
+    dir: PathBuf,
+    matcher: Gitignore,
+}
+
+/// Which paths are left out, and how many were.
+#[derive(Debug, Clone, Default)]
+pub struct Exclusions {
+    anchored: Vec<Anchored>,
+    /// `--exclude` globs and the user config's: relative to each scanned root.
+    relative: Vec<String>,
+    /// The scanned roots (absolute, lexical) and their matchers for `relative`.
+    roots: Vec<(PathBuf, Option<Gitignore>)>,
+    /// The current directory, once: walk paths are relative to it.
+    cwd: PathBuf,
+    count: Arc<AtomicUsize>,
+}
+
+fn matcher(dir: &Path, globs: &[String], shown: &str) -> Result<Gitignore, SuppressError> {
+    let mut b = GitignoreBuilder::new(dir);
+    for glob in globs {
+        b.add_line(None, glob).map_err(|e| SuppressError::Exclude {
+            path: shown.to_string(),
+            glob: glob.clone(),
+            message: e.to_string(),
+        })?;
+    }
+    b.build().map_err(|e| SuppressError::Exclude {
+        path: shown.to_string(),
+        glob: String::new(),
+        message: e.to_string(),
+    })
+}
+
+impl Exclusions {
+    /// Globs written in the settings file `shown`, relative to `dir` (absolute).
+    pub fn anchor(
+        &mut self,
+        dir: &Path,
+        globs: &[String],
+        shown: &str,
+    ) -> Result<(), SuppressError> {
+        if globs.is_empty() {
+            return Ok(());
+        }
+        self.anchored.push(Anchored {
+            dir: dir.to_path_buf(),
+            matcher: matcher(dir, globs, shown)?,
+        });
+        Ok(())
+    }
+
+    /// Globs relative to whatever root a path is found under (`--exclude`).
+    pub fn relative(&mut self, globs: &[String]) {
+        self.relative.extend(globs.iter().cloned());
+    }
+
+    /// Fixes the scanned roots; call once all globs are in.
+    pub fn set_roots(&mut self, roots: &[PathBuf]) -> Result<(), SuppressError> {
+        self.cwd = current_dir();
+        self.roots = roots
+            .iter()
+            .map(|r| {
+                let abs = resolve(&self.cwd, r);
+                let m = if self.relative.is_empty() {
+                    None
+                } else {
+                    Some(matcher(&abs, &self.relative, "--exclude")?)
+                };
+                Ok((abs, m))
+            })
+            .collect::<Result<_, SuppressError>>()?;
+        Ok(())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.anchored.is_empty() && self.relative.is_empty()
+    }
+
+    /// Is `path` (as the walk spells it) left out? Only the part below the scanned root it was
+    /// found under is matched: a root itself is never left out. Counts what it leaves out.
+    pub fn walk_filter(&self, path: &Path, is_dir: bool) -> bool {
+        if self.is_empty() {
+            return false;
+        }
+        let abs = resolve(&self.cwd, path);
+        let Some((root, relative)) = self
+            .roots
+            .iter()
+            .filter(|(r, _)| abs.starts_with(r) && abs != *r)
+            .max_by_key(|(r, _)| r.as_os_str().len())
+        else {
+            return false;
+        };
+        let out = self.below(&abs, root, is_dir)
+            || relative.as_ref().is_some_and(|m| {
+                abs.strip_prefix(root)
+                    .is_ok_and(|rel| m.matched_path_or_any_parents(rel, is_dir).is_ignore())
+            });
+        if out {
+            self.count.fetch_add(1, Ordering::Relaxed);
+        }
+        out
+    }
+
+    /// Does an anchored glob match `abs` or a directory between it and `root`?
+    fn below(&self, abs: &Path, root: &Path, is_dir: bool) -> bool {
+        let mut steps: Vec<(&Path, bool)> = Vec::new();
+        let mut p = abs;
+        let mut dir = is_dir;
+        while p != root && p.starts_with(root) {
+            steps.push((p, dir));
+            dir = true;
+            match p.parent() {
+                Some(parent) => p = parent,
+                None => break,
+            }
+        }
+        // Outermost first: a directory left out takes everything beneath it.
+        steps.iter().rev().any(|(p, dir)| {
+            self.anchored.iter().any(|a| {
+                p.strip_prefix(&a.dir).is_ok_and(|rel| {
+                    !rel.as_os_str().is_empty() && a.matcher.matched(rel, *dir).is_ignore()
+                })
+            })
+        })
+    }
+
+    /// Is a path of a git tree (relative to its top, `workdir` on disk, absolute and one of the
+    /// roots) left out? Not counted here: history meets a path in many commits, and the caller
+    /// counts each path once.
+    pub fn repo_path(&self, workdir: &Path, rel: &Path) -> bool {
+        if self.is_empty() {
+            return false;
+        }
+        let abs = resolve(workdir, rel);
+        let relative = self
+            .roots
+            .iter()
+            .find(|(r, _)| r == workdir)
+            .and_then(|(_, m)| m.as_ref());
+        self.below(&abs, workdir, false)
+            || relative.is_some_and(|m| m.matched_path_or_any_parents(rel, false).is_ignore())
+    }
+
+    /// How many paths the walk left out.
+    pub fn count(&self) -> usize {
+        self.count.load(Ordering::Relaxed)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -279,14 +421,16 @@ mod tests {
         let fp = "a".repeat(64);
         // A key pasted where a fingerprint belongs must not be echoed back.
         let key = "6f1c2a9e-3b7d-4c58-9e21-0d4b8f7a6c35"; // lushaguard:allow (test key)
-        std::fs::write(&file, format!("# ok\n\n{fp}\n{fp}:src/a.env\n{key}\n")).unwrap();
+        let shown = file.display().to_string();
+        let text = format!("# ok\n\n{fp}\n{fp}:src/a.env\n{key}\n");
         let err = Suppressions::default()
-            .read_ignore_file(&file)
+            .add_ignore_text(&text, &shown, dir.path())
             .unwrap_err()
             .to_string();
-        assert!(err.contains(&format!("{}:5:", file.display())), "{err}");
+        assert!(err.contains(&format!("{shown}:5:")), "{err}");
         assert!(!err.contains(key), "{err}");
-        std::fs::write(&file, format!("{fp}:\n")).unwrap();
-        assert!(Suppressions::default().read_ignore_file(&file).is_err());
+        assert!(Suppressions::default()
+            .add_ignore_text(&format!("{fp}:\n"), &shown, dir.path())
+            .is_err());
     }
 }

@@ -415,10 +415,66 @@ fn rules_test_fails_a_rule_without_examples_and_malformed_rules_are_errors() {
 }
 
 #[test]
+fn rules_test_says_why_an_example_failed() {
+    // The built-in rule's shape with three examples that cannot pass: a placeholder, a key
+    // that nothing ties to Lusha (capped below medium), and a request id (no credential slot).
+    let rule = format!(
+        r#"[[rules]]
+id = "lusha-copy"
+description = "d"
+pattern = '(?i)[0-9a-f]{{8}}-[0-9a-f]{{4}}-4[0-9a-f]{{3}}-[89ab][0-9a-f]{{3}}-[0-9a-f]{{12}}'
+validate = "uuid-v4"
+keywords = ["lusha"]
+examples = [
+  "LUSHA_API_KEY=00000000-0000-4000-8000-000000000000",
+  "API_KEY={KEY}",
+  "request_id = '{KEY}'",
+]
+"#
+    );
+    let dir = tree(&[("copy.toml", rule.as_bytes())]);
+    let out = run(dir.path(), &["rules", "test", "--rules", "copy.toml"]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    let failures: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| l.trim_start().starts_with("example "))
+        .collect();
+    assert_eq!(failures.len(), 3, "{}", out.stdout);
+    assert!(
+        failures[0].contains("is a repeated-digit placeholder"),
+        "{}",
+        failures[0]
+    );
+    assert!(
+        failures[1].contains("it scored") && failures[1].contains("below medium (45 or more)"),
+        "{}",
+        failures[1]
+    );
+    assert!(
+        failures[2].contains("not reported at any confidence"),
+        "{}",
+        failures[2]
+    );
+    assert!(!out.stdout.contains(KEY), "{}", out.stdout);
+    assert!(
+        out.stdout.ends_with("2 rules, 1 failed\n"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
 fn builtin_rules_self_test_from_the_cli() {
     let out = run(Path::new("."), &["rules", "test"]);
     assert_eq!(out.code, 0, "{}", out.all());
     assert!(out.stdout.contains("ok    lusha-api-key"));
+    // One rule is "1 rule".
+    assert!(
+        out.stdout.ends_with("\n1 rule, 0 failed\n"),
+        "{}",
+        out.stdout
+    );
     let out = run(Path::new("."), &["rules", "list", "--json"]);
     let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(v[0]["id"], "lusha-api-key");

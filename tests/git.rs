@@ -133,6 +133,18 @@ impl Repo {
         self.git(&["rev-parse", "HEAD"])
     }
 
+    /// Clones this repository next to it, as `git clone ARGS... file://REPO NAME` does; returns
+    /// the clone's path.
+    fn clone_as(&self, name: &str, args: &[&str]) -> PathBuf {
+        let dest = self._tmp.path().join(name);
+        let url = format!("file://{}", self.path.display());
+        let mut all = vec!["clone", "-q"];
+        all.extend_from_slice(args);
+        all.extend([url.as_str(), dest.to_str().unwrap()]);
+        git(self._tmp.path(), &all);
+        dest
+    }
+
     fn scan(&self, args: &[&str]) -> Out {
         let mut all = vec!["git", "--format", "json"];
         all.extend_from_slice(args);
@@ -452,19 +464,7 @@ fn shallow_clones_submodules_and_lfs_pointers_are_noted() {
     );
     assert_eq!(findings(&out.json()).len(), 2);
 
-    let shallow = r._tmp.path().join("shallow");
-    let url = format!("file://{}", r.path.display());
-    git(
-        r._tmp.path(),
-        &[
-            "clone",
-            "-q",
-            "--depth",
-            "1",
-            &url,
-            shallow.to_str().unwrap(),
-        ],
-    );
+    let shallow = r.clone_as("shallow", &["--depth", "1"]);
     let out = lg(&shallow, &["git", "--format", "json"]);
     assert_eq!(out.code, 1, "{}", out.all());
     assert!(out.stderr.contains("shallow clone"), "{}", out.stderr);
@@ -665,6 +665,233 @@ fn installed_pre_commit_hook_blocks_staged_keys_only() {
 }
 
 #[test]
+fn a_blocked_commit_gets_advice_for_a_commit() {
+    let r = Repo::new();
+    r.write("README.md", "# app\n").commit("initial");
+    let out = lg(&r.path, &["hook", "install"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    let path = path_with_lushaguard(r._tmp.path());
+    r.write(".env", &env_with(KEY));
+    r.git(&["add", "-A"]);
+    let blocked = git_with_path(&r.path, &path, &["commit", "-q", "-m", "leak"]);
+    assert_ne!(blocked.code, 0, "{}", blocked.all());
+    let all = blocked.all();
+    assert!(
+        all.contains("6f1c****-****-****-****-********6c35"),
+        "{all}"
+    );
+    assert!(
+        all.contains("commit blocked") && all.contains("Nothing was committed"),
+        "{all}"
+    );
+    // Nothing reached history: no history rewriting, no force-push, and no flag to rerun with.
+    assert!(!all.contains("force-push"), "{all}");
+    assert!(!all.contains("filter-repo"), "{all}");
+    assert!(!all.contains("--explain"), "{all}");
+    // A history scan keeps the rule's full remediation.
+    r.git(&["commit", "-q", "--no-verify", "-m", "leak"]);
+    let out = lg(&r.path, &["git"]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert!(out.stdout.contains("force-push"), "{}", out.stdout);
+    assert!(out.stdout.contains("--explain"), "{}", out.stdout);
+}
+
+#[test]
+fn hook_uninstall_puts_back_the_users_hooks_and_undoes_each_install() {
+    let r = Repo::new();
+    r.write("README.md", "# app\n").commit("initial");
+    let hooks = r.path.join(".git/hooks");
+    std::fs::create_dir_all(&hooks).unwrap();
+    let marker = r._tmp.path().join("ran");
+    let theirs = |name: &str| format!("#!/bin/sh\necho {name} >> '{}'\n", marker.display());
+    let write_hook = |hook: &str, text: &str, mode: u32| {
+        let p = hooks.join(hook);
+        std::fs::write(&p, text).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode)).unwrap();
+        }
+        #[cfg(not(unix))]
+        let _ = mode;
+    };
+    let mode = |hook: &str| {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::metadata(hooks.join(hook))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o7777
+        }
+        #[cfg(not(unix))]
+        0
+    };
+    let read = |hook: &str| std::fs::read_to_string(hooks.join(hook)).ok();
+    write_hook("pre-commit", &theirs("first"), 0o750);
+    write_hook("pre-push", &theirs("push"), 0o700);
+
+    // Installed over the user's hooks, reinstalled, then a tool replaces our pre-commit hook
+    // and lushaguard is installed over that one too: three installs, two backups of pre-commit.
+    let out = lg(&r.path, &["hook", "install", "--pre-push", "--force"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    let out = lg(&r.path, &["hook", "install", "--pre-push"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    write_hook("pre-commit", &theirs("second"), 0o755);
+    let out = lg(&r.path, &["hook", "install", "--force"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert_eq!(
+        read("pre-commit.bak.1").as_deref(),
+        Some(theirs("second").as_str())
+    );
+
+    // Uninstalling undoes the last install of each hook: the hook each one replaced is back,
+    // with its content and mode, and the backup it was kept under is gone.
+    let out = lg(&r.path, &["hook", "uninstall"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert!(out.stdout.contains("put back"), "{}", out.stdout);
+    assert_eq!(
+        read("pre-commit").as_deref(),
+        Some(theirs("second").as_str())
+    );
+    assert_eq!(read("pre-push").as_deref(), Some(theirs("push").as_str()));
+    assert_eq!(read("pre-commit.bak.1"), None);
+    assert_eq!(read("pre-push.bak"), None);
+    #[cfg(unix)]
+    {
+        assert_eq!(mode("pre-commit"), 0o755);
+        assert_eq!(mode("pre-push"), 0o700);
+    }
+    // The first hook was not ours to put back any more: the second replaced our hook, so it
+    // stays the leftover backup it was before the last install.
+    assert_eq!(
+        read("pre-commit.bak").as_deref(),
+        Some(theirs("first").as_str())
+    );
+
+    // git runs the user's hook again, and lushaguard no longer: a staged key is committed.
+    let path = path_with_lushaguard(r._tmp.path());
+    r.write(".env", &env_with(KEY));
+    r.git(&["add", "-A"]);
+    let ok = git_with_path(&r.path, &path, &["commit", "-q", "-m", "unguarded"]);
+    assert_eq!(ok.code, 0, "{}", ok.all());
+    assert_eq!(std::fs::read_to_string(&marker).unwrap(), "second\n");
+
+    // Again: nothing of ours is left, and the user's hooks are not touched.
+    let out = lg(&r.path, &["hook", "uninstall"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert!(
+        out.stdout.contains("left the pre-commit hook"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(
+        read("pre-commit").as_deref(),
+        Some(theirs("second").as_str())
+    );
+
+    // With no hook before it, uninstalling removes ours and leaves nothing; core.hooksPath is
+    // followed both ways.
+    r.git(&["config", "core.hooksPath", "tools/hooks"]);
+    let out = lg(&r.path, &["hook", "install", "--pre-push"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    let custom = r.path.join("tools/hooks");
+    assert!(custom.join("pre-commit").is_file());
+    let out = lg(&r.path, &["hook", "uninstall"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert_eq!(std::fs::read_dir(&custom).unwrap().count(), 0);
+    let out = lg(&r.path, &["hook", "uninstall"]);
+    assert!(
+        out.stdout.contains("no lushaguard hook in"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn hook_uninstall_unwinds_a_chain_of_lushaguard_hooks_down_to_the_users() {
+    // Our hook kept as another of ours' backup (someone moved it aside and installed again):
+    // uninstalling undoes both and ends at the user's hook.
+    let r = Repo::new();
+    r.write("README.md", "# app\n").commit("initial");
+    let hooks = r.path.join(".git/hooks");
+    std::fs::create_dir_all(&hooks).unwrap();
+    let users = "#!/bin/sh\nexit 0\n";
+    std::fs::write(hooks.join("pre-commit"), users).unwrap();
+    assert_eq!(lg(&r.path, &["hook", "install", "--force"]).code, 0);
+    let ours = std::fs::read_to_string(hooks.join("pre-commit")).unwrap();
+    std::fs::rename(hooks.join("pre-commit"), hooks.join("pre-commit.saved")).unwrap();
+    std::fs::write(
+        hooks.join("pre-commit"),
+        "#!/bin/sh\nexit 0\n# placeholder\n",
+    )
+    .unwrap();
+    assert_eq!(lg(&r.path, &["hook", "install", "--force"]).code, 0);
+    // Now pre-commit (ours) runs pre-commit.bak.1 (the placeholder); make that one ours too,
+    // running pre-commit.bak (the user's).
+    std::fs::rename(
+        hooks.join("pre-commit.saved"),
+        hooks.join("pre-commit.bak.1"),
+    )
+    .unwrap();
+    assert!(ours.contains("pre-commit.bak"));
+    let out = lg(&r.path, &["hook", "uninstall"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert_eq!(
+        std::fs::read_to_string(hooks.join("pre-commit")).unwrap(),
+        users
+    );
+    assert!(!hooks.join("pre-commit.bak").exists());
+    assert!(!hooks.join("pre-commit.bak.1").exists());
+}
+
+#[test]
+fn history_summaries_count_commits_and_blobs_and_since_wants_a_date() {
+    let r = Repo::new();
+    r.write("README.md", "# app\n").commit("initial");
+    r.write(".env", &env_with(KEY)).commit("key");
+    r.write("README.md", "# app\n\nmore\n").commit("docs");
+    let out = lg(&r.path, &["git"]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    // Three commits; three distinct blobs (README twice, .env once).
+    assert!(
+        out.stdout
+            .contains("of 1 distinct key; 3 commits, 3 blobs ("),
+        "{}",
+        out.stdout
+    );
+    let v = r.scan(&[]).json();
+    assert_eq!(v["summary"]["commits"], 3, "{}", v["summary"]);
+    assert_eq!(v["summary"]["files_scanned"], 3);
+    // A file scan and a staged scan count files, and have no `commits`.
+    let staged = lg(&r.path, &["git", "--staged", "--format", "json"]).json();
+    assert!(
+        staged["summary"].get("commits").is_none(),
+        "{}",
+        staged["summary"]
+    );
+    let files = lg(&r.path, &["scan", "."]);
+    assert!(files.stdout.contains(" files ("), "{}", files.stdout);
+
+    for bad in ["yesterday", "2024-02-30", "31/01/2024"] {
+        let out = lg(&r.path, &["git", "--since", bad]);
+        assert_eq!(out.code, 2, "{bad}: {}", out.all());
+        assert!(
+            out.stderr.contains(&format!("`{bad}` is not a date")),
+            "{}",
+            out.stderr
+        );
+        assert!(!out.stderr.contains("revision"), "{}", out.stderr);
+    }
+    let out = lg(
+        &r.path,
+        &["git", "--since", "2000-01-01", "--format", "json"],
+    );
+    assert_eq!(out.code, 1, "{}", out.all());
+}
+
+#[test]
 fn hook_install_respects_foreign_hooks_hooks_path_and_worktrees() {
     let r = Repo::new();
     r.write("README.md", "# app\n").commit("initial");
@@ -756,6 +983,17 @@ fn pre_push_scans_only_the_commits_being_pushed() {
         all.contains("b2e4****-****-****-****-********b842"),
         "{all}"
     );
+    // Advice for a push: an allow mark added now cannot clear the commits that hold the key;
+    // `.lushaguardignore` on the remote's branch can. Nothing about force-pushing (nothing was
+    // pushed) or --explain (a hook cannot be rerun with flags).
+    assert!(
+        all.contains("cannot change the commits above") && all.contains("`.lushaguardignore`"),
+        "{all}"
+    );
+    assert!(!all.contains("force-push"), "{all}");
+    assert!(!all.contains("--explain"), "{all}");
+    // The summary counts what a history scan reads: commits and blobs.
+    assert!(all.contains("2 commits, 1 blob ("), "{all}");
     assert!(!all.contains("6f1c****"), "the old key was reported: {all}");
     assert!(
         try_git(
@@ -846,6 +1084,11 @@ fn pre_receive_rejects_pushes_that_add_keys_even_if_removed_again() {
         err.contains("git rebase -i") && err.contains("filter-repo"),
         "{err}"
     );
+    assert!(
+        err.contains("cannot change the commits above") && err.contains("`.lushaguardignore`"),
+        "{err}"
+    );
+    assert!(!err.contains("--explain"), "{err}");
     assert!(!err.contains(KEY), "key leaked: {err}");
     assert_eq!(git(&server, &["rev-parse", "refs/heads/main"]), before);
     // The key's blob only ever existed in git's quarantine directory: the hook read it there,
@@ -877,4 +1120,536 @@ fn pre_receive_rejects_pushes_that_add_keys_even_if_removed_again() {
     let rejected = try_git(&client, &["push", "origin", "refs/tags/v9"]);
     assert_ne!(rejected.code, 0, "{}", rejected.all());
     assert!(rejected.stderr.contains("k.yml"), "{}", rejected.stderr);
+}
+
+/// The loose object file of `id` in a repository whose objects are all loose.
+fn loose_object(repo: &Path, id: &str) -> PathBuf {
+    repo.join(".git/objects").join(&id[..2]).join(&id[2..])
+}
+
+/// Unpacks every object of a clone so that single objects can be deleted.
+fn explode_packs(repo: &Path) {
+    let pack_dir = repo.join(".git/objects/pack");
+    for entry in std::fs::read_dir(&pack_dir).unwrap().flatten() {
+        let p = entry.path();
+        if p.extension().is_some_and(|x| x == "pack") {
+            let data = std::fs::read(&p).unwrap();
+            for ext in ["pack", "idx", "rev"] {
+                let _ = std::fs::remove_file(p.with_extension(ext));
+            }
+            let mut child = Command::new("git");
+            git_env(&mut child)
+                .args(["unpack-objects", "-q"])
+                .current_dir(repo)
+                .stdin(Stdio::piped());
+            let mut child = child.spawn().unwrap();
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(&data).unwrap();
+            assert!(child.wait().unwrap().success());
+        }
+    }
+}
+
+fn incomplete(v: &Value) -> Vec<(String, String, String)> {
+    v["incomplete"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["kind"].as_str().unwrap().to_string(),
+                i["what"].as_str().unwrap().to_string(),
+                i["reason"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_detached_head_at_a_missing_commit_is_incomplete() {
+    // The only commit holding this key is reachable from HEAD alone, and it is gone.
+    let r = Repo::new();
+    r.write("README.md", "# app\n").commit("initial");
+    r.git(&["checkout", "-q", "--detach"]);
+    r.write(".env", &env_with(KEY));
+    let lost = r.commit("Key on a detached HEAD");
+    std::fs::remove_file(loose_object(&r.path, &lost)).unwrap();
+
+    let out = r.scan(&[]);
+    assert_eq!(out.code, 2, "{}", out.all());
+    let v = out.json();
+    let items = incomplete(&v);
+    assert!(
+        items
+            .iter()
+            .any(|(kind, what, reason)| kind == "ref" && what == "HEAD" && reason.contains(&lost)),
+        "{items:?}"
+    );
+    assert!(out.stderr.contains(&lost), "{}", out.stderr);
+}
+
+#[test]
+fn a_missing_commit_does_not_stop_the_walk() {
+    let r = Repo::new();
+    r.write("README.md", "# app\n").commit("initial");
+    let middle = r.write("docs.md", "docs\n").commit("Docs");
+    r.write(".env", &env_with(KEY)).commit("Add settings");
+    let clone = r.clone_as("clone", &[]);
+    explode_packs(&clone);
+    std::fs::remove_file(loose_object(&clone, &middle)).unwrap();
+
+    let out = lg(&clone, &["git", "--format", "json"]);
+    // The key in the commit after the hole is still found; the hole is listed.
+    assert_eq!(out.code, 1, "{}", out.all());
+    let v = out.json();
+    assert_eq!(summary(&v)[0].0, ".env");
+    assert_eq!(summary(&v)[0].2, "Add settings");
+    let items = incomplete(&v);
+    assert!(
+        items
+            .iter()
+            .any(|(kind, what, _)| kind == "object" && what.contains(&middle)),
+        "{items:?}"
+    );
+    // Without a finding the same hole makes the run exit 2, never 0.
+    let config = r._tmp.path().join("exclude-env.toml");
+    std::fs::write(&config, "exclude = [\".env\"]\n").unwrap();
+    let config = config.to_str().unwrap();
+    let out = lg(&clone, &["git", "--format", "json", "--config", config]);
+    assert_eq!(out.code, 2, "{}", out.all());
+    // The commit after the hole counts as a root: all of its files are read.
+    assert_eq!(out.json()["summary"]["files_scanned"], 2);
+}
+
+#[test]
+fn a_truncated_pack_is_named_and_the_scan_is_incomplete() {
+    let r = Repo::new();
+    r.write(".env", &env_with(KEY)).commit("Key");
+    r.write(".env", "PORT=1\n").commit("No key");
+    let clone = r.clone_as("clone", &[]);
+    let pack = std::fs::read_dir(clone.join(".git/objects/pack"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "pack"))
+        .unwrap();
+    let len = std::fs::metadata(&pack).unwrap().len();
+    let file = std::fs::OpenOptions::new().write(true).open(&pack).unwrap();
+    file.set_len(len - 30).unwrap();
+    drop(file);
+
+    let out = lg(&clone, &["git", "--format", "json"]);
+    assert_eq!(out.code, 2, "{}", out.all());
+    let name = pack.file_name().unwrap().to_str().unwrap();
+    let items = incomplete(&out.json());
+    assert!(
+        items.iter().any(|(kind, what, reason)| kind == "object"
+            && what == &format!("pack objects/pack/{name}")
+            && reason.contains("truncated")),
+        "{items:?}"
+    );
+}
+
+#[test]
+fn a_partial_clone_is_incomplete_and_says_why() {
+    let r = Repo::new();
+    r.write(".env", &env_with(KEY)).commit("Key");
+    r.write(".env", "PORT=1\n").commit("No key");
+    r.git(&["config", "uploadpack.allowFilter", "true"]);
+    let clone = r.clone_as("partial", &["--filter=blob:none"]);
+    let out = lg(&clone, &["git", "--format", "json"]);
+    assert_eq!(out.code, 2, "{}", out.all());
+    let items = incomplete(&out.json());
+    // The old blob with the key was never fetched: named, with the reason.
+    let old_blob = git(&clone, &["rev-parse", "HEAD~1:.env"]);
+    assert!(
+        items.iter().any(|(kind, what, reason)| kind == "object"
+            && what.contains(&old_blob)
+            && reason.contains("partial clone")),
+        "{items:?}"
+    );
+    assert!(out.stderr.contains("partial clone"), "{}", out.stderr);
+}
+
+#[test]
+fn a_shallow_clone_is_flagged_in_the_report() {
+    let r = Repo::new();
+    r.write("old.env", &env_with(KEY)).commit("Old key");
+    r.write("old.env", "PORT=1\n").commit("Removed");
+    let shallow = r.clone_as("shallow", &["--depth", "1"]);
+    let out = lg(&shallow, &["git", "--format", "json"]);
+    // The user chose a shallow clone: a warning recorded in the report, not a failure.
+    assert_eq!(out.code, 0, "{}", out.all());
+    let v = out.json();
+    assert_eq!(v["summary"]["shallow"], true, "{v}");
+    assert!(
+        v["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("shallow clone")),
+        "{v}"
+    );
+    // A full repository says nothing about it.
+    let v = r.scan(&[]).json();
+    assert!(v["summary"].get("shallow").is_none(), "{v}");
+}
+
+#[test]
+fn keys_in_commit_and_tag_messages_are_found() {
+    let r = Repo::new();
+    r.write("README.md", "# app\n");
+    r.git(&["add", "-A"]);
+    r.git(&[
+        "commit",
+        "-q",
+        "-m",
+        &format!("Configure the client\n\nLUSHA_API_KEY={KEY}\n"),
+    ]);
+    let commit = r.git(&["rev-parse", "HEAD"]);
+    r.git(&[
+        "tag",
+        "-a",
+        "v1.0",
+        "-m",
+        &format!("Release 1.0\n\nlusha:\n  api_key: {KEY2}\n"),
+    ]);
+    let tag = r.git(&["rev-parse", "v1.0"]);
+
+    let out = r.scan(&[]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    let v = out.json();
+    let f = findings(&v);
+    assert_eq!(f.len(), 2, "{v}");
+    assert_eq!(f[0]["path"], "<commit message>");
+    assert_eq!(f[0]["line"], 3);
+    assert_eq!(f[0]["commit"]["id"], commit.as_str());
+    assert_eq!(f[1]["path"], "<tag message>");
+    assert_eq!(f[1]["commit"]["id"], tag.as_str());
+    assert_eq!(f[1]["commit"]["summary"], "tag v1.0: Release 1.0");
+    // Messages are scanned, not counted as files.
+    assert_eq!(v["summary"]["files_scanned"], 1);
+    assert!(!out.all().contains(KEY) && !out.all().contains(KEY2));
+    // A range scan reads its commits' messages too.
+    let v = r.scan(&["--range", "HEAD"]).json();
+    assert_eq!(findings(&v)[0]["path"], "<commit message>");
+}
+
+#[test]
+fn refs_to_blobs_and_trees_are_scanned() {
+    let r = Repo::new();
+    r.write("README.md", "# app\n").commit("initial");
+    // A lightweight tag on a blob, an annotated tag on a blob, and a ref to a tree: content no
+    // commit holds.
+    let blob = {
+        let mut cmd = Command::new("git");
+        git_env(&mut cmd)
+            .args(["hash-object", "-w", "--stdin"])
+            .current_dir(&r.path)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(env_with(KEY).as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    r.git(&["tag", "secret-blob", &blob]);
+    r.write("deploy/k.yml", &format!("lusha:\n  api_key: {KEY2}\n"));
+    r.git(&["add", "deploy/k.yml"]);
+    let tree = r.git(&["write-tree"]);
+    r.git(&["rm", "-q", "--cached", "deploy/k.yml"]);
+    std::fs::remove_file(r.path.join("deploy/k.yml")).unwrap();
+    r.git(&["update-ref", "refs/snapshots/deploy", &tree]);
+    let blob3 = {
+        std::fs::write(r._tmp.path().join("k3"), env_with(KEY3)).unwrap();
+        r.git(&[
+            "hash-object",
+            "-w",
+            r._tmp.path().join("k3").to_str().unwrap(),
+        ])
+    };
+    r.git(&["tag", "-a", "-m", "a blob", "annotated-blob", &blob3]);
+
+    let out = r.scan(&[]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    let paths: Vec<String> = findings(&out.json())
+        .iter()
+        .map(|f| f["path"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        paths,
+        vec![
+            "refs/snapshots/deploy:deploy/k.yml",
+            "refs/tags/annotated-blob",
+            "refs/tags/secret-blob",
+        ]
+    );
+}
+
+#[test]
+fn notes_and_the_stash_are_scanned() {
+    let r = Repo::new();
+    r.write("README.md", "# app\n").commit("initial");
+    r.git(&["notes", "add", "-m", &format!("LUSHA_API_KEY={KEY}")]);
+    r.write("README.md", &format!("# app\nLUSHA_API_KEY={KEY2}\n"));
+    r.write("local.env", &env_with(KEY3));
+    r.git(&["stash", "-q", "-u"]);
+    let v = r.scan(&[]).json();
+    assert_eq!(findings(&v).len(), 3, "{v}");
+    let commits: Vec<&str> = findings(&v)
+        .iter()
+        .map(|f| f["commit"]["summary"].as_str().unwrap())
+        .collect();
+    assert!(
+        commits.iter().any(|s| s.contains("git notes")),
+        "{commits:?}"
+    );
+    assert!(
+        commits.iter().any(|s| s.starts_with("untracked files on")),
+        "{commits:?}"
+    );
+}
+
+/// Writes `content` as a blob into `repo`'s object store; returns its id.
+fn hash_blob(repo: &Path, content: &str) -> String {
+    let file = repo.join(".git/lushaguard-test-blob");
+    std::fs::write(&file, content).unwrap();
+    let id = git(repo, &["hash-object", "-w", file.to_str().unwrap()]);
+    std::fs::remove_file(file).unwrap();
+    id
+}
+
+#[test]
+fn pre_push_scans_commits_that_only_another_remote_has() {
+    let (tmp, _server, client) = server_and_clone();
+    // A second remote already has a commit with a key; the destination does not.
+    git(tmp.path(), &["init", "-q", "--bare", "upstream.git"]);
+    let upstream = tmp.path().join("upstream.git");
+    git(
+        &client,
+        &["remote", "add", "upstream", upstream.to_str().unwrap()],
+    );
+    std::fs::write(client.join("feature.env"), env_with(KEY2)).unwrap();
+    git(&client, &["add", "-A"]);
+    git(&client, &["commit", "-q", "-m", "feature key"]);
+    git(
+        &client,
+        &["push", "-q", "upstream", "HEAD:refs/heads/feature"],
+    );
+    assert!(!git(&client, &["branch", "-r"]).contains("origin/feature"));
+
+    let out = lg(&client, &["hook", "install", "--pre-push"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    let path = path_with_lushaguard(tmp.path());
+    let blocked = git_with_path(&client, &path, &["push", "-q", "origin", "HEAD:main"]);
+    assert_ne!(blocked.code, 0, "{}", blocked.all());
+    assert!(blocked.all().contains("feature.env"), "{}", blocked.all());
+    // Pushing the same commit to the remote that has it sends nothing new.
+    let ok = git_with_path(
+        &client,
+        &path,
+        &["push", "-q", "upstream", "HEAD:refs/heads/feature"],
+    );
+    assert_eq!(ok.code, 0, "{}", ok.all());
+}
+
+#[test]
+fn pre_push_under_the_pre_commit_framework_scans_a_first_push_to_an_empty_remote() {
+    // pre-commit sets no PRE_COMMIT_FROM_REF/TO_REF when every commit is new (the remote is
+    // empty): only the local and remote branch and the remote's name.
+    let tmp = tempfile::tempdir().unwrap();
+    git(tmp.path(), &["init", "-q", "--bare", "server.git"]);
+    let client = tmp.path().join("client");
+    git(
+        tmp.path(),
+        &[
+            "clone",
+            "-q",
+            tmp.path().join("server.git").to_str().unwrap(),
+            "client",
+        ],
+    );
+    std::fs::write(client.join("app.env"), env_with(KEY)).unwrap();
+    git(&client, &["add", "-A"]);
+    git(&client, &["commit", "-q", "-m", "add key"]);
+    std::fs::write(client.join("app.env"), "PORT=1\n").unwrap();
+    git(&client, &["add", "-A"]);
+    git(&client, &["commit", "-q", "-m", "remove key"]);
+    let run = |local: &str| {
+        let mut cmd = Command::new(bin());
+        git_env(&mut cmd)
+            .args(["hook", "pre-push", "--format", "json"])
+            .env("PRE_COMMIT", "1")
+            .env("PRE_COMMIT_LOCAL_BRANCH", local)
+            .env("PRE_COMMIT_REMOTE_BRANCH", "refs/heads/main")
+            .env("PRE_COMMIT_REMOTE_NAME", "origin")
+            .env("PRE_COMMIT_REMOTE_URL", "unused")
+            .current_dir(&client);
+        output(&mut cmd)
+    };
+    let out = run("refs/heads/main");
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert!(out.stderr.contains("app.env"), "{}", out.stderr);
+    // Once the remote has the commits (its tracking ref says so), nothing is new.
+    git(&client, &["push", "-q", "origin", "HEAD:main"]);
+    let out = run("refs/heads/main");
+    assert_eq!(out.code, 0, "{}", out.all());
+}
+
+#[test]
+fn hooks_scan_refs_to_blobs_and_pre_receive_rejects_them() {
+    let (tmp, server, client) = server_and_clone();
+    install_pre_receive(&server);
+    let leaky = hash_blob(&client, &env_with(KEY));
+    git(&client, &["tag", "leaky-blob", &leaky]);
+    let rejected = try_git(&client, &["push", "origin", "refs/tags/leaky-blob"]);
+    assert_ne!(rejected.code, 0, "{}", rejected.all());
+    assert!(
+        rejected.stderr.contains("push rejected"),
+        "{}",
+        rejected.stderr
+    );
+    assert!(
+        rejected.stderr.contains("refs/tags/leaky-blob"),
+        "{}",
+        rejected.stderr
+    );
+    // A clean blob behind a tag is accepted like any other ref.
+    let clean = hash_blob(&client, "just notes\n");
+    git(&client, &["tag", "clean-blob", &clean]);
+    let accepted = try_git(&client, &["push", "origin", "refs/tags/clean-blob"]);
+    assert_eq!(accepted.code, 0, "{}", accepted.all());
+
+    // The client's pre-push hook sees the same.
+    let out = lg(&client, &["hook", "install", "--pre-push"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    let path = path_with_lushaguard(tmp.path());
+    let blocked = git_with_path(
+        &client,
+        &path,
+        &["push", "-q", "origin", "refs/tags/leaky-blob"],
+    );
+    assert_ne!(blocked.code, 0, "{}", blocked.all());
+    assert!(blocked.all().contains("push blocked"), "{}", blocked.all());
+    // An annotated tag whose message holds a key is rejected by the server.
+    git(
+        &client,
+        &["tag", "-a", "v2", "-m", &format!("LUSHA_API_KEY={KEY2}")],
+    );
+    let rejected = try_git(&client, &["push", "origin", "refs/tags/v2"]);
+    assert_ne!(rejected.code, 0, "{}", rejected.all());
+    assert!(
+        rejected.stderr.contains("<tag message>"),
+        "{}",
+        rejected.stderr
+    );
+}
+
+#[test]
+fn hook_install_force_keeps_every_backup_and_runs_the_previous_hook() {
+    let r = Repo::new();
+    r.write("README.md", "# app\n").commit("initial");
+    let hooks = r.path.join(".git/hooks");
+    std::fs::create_dir_all(&hooks).unwrap();
+    let marker = r._tmp.path().join("theirs-ran");
+    let theirs = |name: &str, fail: bool| {
+        format!(
+            "#!/bin/sh\necho {name} >> '{}'\nexit {}\n",
+            marker.display(),
+            u8::from(fail)
+        )
+    };
+    let write_hook = |text: &str| {
+        let p = hooks.join("pre-commit");
+        std::fs::write(&p, text).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+    };
+    write_hook(&theirs("first", false));
+    let out = lg(&r.path, &["hook", "install", "--force"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    // Another tool replaces our hook; installing again keeps both earlier hooks.
+    write_hook(&theirs("second", false));
+    let out = lg(&r.path, &["hook", "install", "--force"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert_eq!(
+        std::fs::read_to_string(hooks.join("pre-commit.bak")).unwrap(),
+        theirs("first", false)
+    );
+    assert_eq!(
+        std::fs::read_to_string(hooks.join("pre-commit.bak.1")).unwrap(),
+        theirs("second", false)
+    );
+    // Reinstalling over our own hook keeps running the same previous hook.
+    let out = lg(&r.path, &["hook", "install"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+
+    // The installed hook runs the hook it replaced, then lushaguard.
+    let path = path_with_lushaguard(r._tmp.path());
+    r.write("notes.txt", "clean\n");
+    r.git(&["add", "-A"]);
+    let ok = git_with_path(&r.path, &path, &["commit", "-q", "-m", "clean"]);
+    assert_eq!(ok.code, 0, "{}", ok.all());
+    assert_eq!(std::fs::read_to_string(&marker).unwrap(), "second\n");
+    r.write(".env", &env_with(KEY));
+    r.git(&["add", "-A"]);
+    let blocked = git_with_path(&r.path, &path, &["commit", "-q", "-m", "leak"]);
+    assert_ne!(blocked.code, 0, "{}", blocked.all());
+    assert!(blocked.all().contains("6f1c****"), "{}", blocked.all());
+    // The previous hook's failure still blocks the commit.
+    std::fs::write(hooks.join("pre-commit.bak.1"), theirs("second", true)).unwrap();
+    r.git(&["reset", "-q"]);
+    std::fs::remove_file(r.path.join(".env")).unwrap();
+    r.write("notes.txt", "still clean\n");
+    r.git(&["add", "-A"]);
+    let blocked = git_with_path(&r.path, &path, &["commit", "-q", "-m", "theirs fails"]);
+    assert_ne!(blocked.code, 0, "{}", blocked.all());
+    assert_eq!(r.git(&["rev-list", "--count", "HEAD"]), "2");
+}
+
+#[test]
+fn the_pre_push_hook_hands_its_input_to_the_previous_hook() {
+    let (tmp, _server, client) = server_and_clone();
+    let hooks = client.join(".git/hooks");
+    let seen = tmp.path().join("seen");
+    std::fs::write(
+        hooks.join("pre-push"),
+        format!(
+            "#!/bin/sh\necho \"$1\" > '{0}'\ncat >> '{0}'\n",
+            seen.display()
+        ),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(
+            hooks.join("pre-push"),
+            std::fs::Permissions::from_mode(0o755),
+        )
+        .unwrap();
+    }
+    let out = lg(&client, &["hook", "install", "--pre-push", "--force"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    let path = path_with_lushaguard(tmp.path());
+    std::fs::write(client.join("new.env"), env_with(KEY2)).unwrap();
+    git(&client, &["add", "-A"]);
+    git(&client, &["commit", "-q", "--no-verify", "-m", "new key"]);
+    let tip = git(&client, &["rev-parse", "HEAD"]);
+    let blocked = git_with_path(&client, &path, &["push", "-q", "origin", "HEAD:main"]);
+    // Both hooks saw the push: the previous one its arguments and ref lines, lushaguard the key.
+    assert_ne!(blocked.code, 0, "{}", blocked.all());
+    assert!(blocked.all().contains("new.env"), "{}", blocked.all());
+    let seen = std::fs::read_to_string(&seen).unwrap();
+    assert!(seen.starts_with("origin\n"), "{seen}");
+    assert!(seen.contains(&tip), "{seen}");
 }

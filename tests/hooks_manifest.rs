@@ -57,6 +57,19 @@ fn the_hooks_run_lushaguard_on_the_staged_changes_and_on_pushes() {
     let push = hook("lushaguard-pre-push");
     assert_eq!(push["stages"], serde_json::json!(["pre-push"]));
 
+    // The -system variants run an installed binary (pipx, cargo, a release archive) and do
+    // exactly what the built ones do.
+    for (system, built) in [
+        ("lushaguard-system", &commit),
+        ("lushaguard-pre-push-system", &push),
+    ] {
+        let system = hook(system);
+        assert_eq!(system["language"], "system");
+        for field in ["entry", "pass_filenames", "always_run", "stages"] {
+            assert_eq!(system[field], built[field], "{field}");
+        }
+    }
+
     // Each entry is a command line this binary accepts.
     for h in hooks.as_array().unwrap() {
         let entry = h["entry"].as_str().unwrap();

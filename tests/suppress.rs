@@ -251,7 +251,7 @@ fn ignore_file_errors_name_the_file_and_line() {
     let out = run(dir.path(), &["scan", "."]);
     let err = one_line_error(&out);
     assert!(
-        err.contains("./.lushaguardignore:3: expected a 64-digit hex fingerprint"),
+        err.contains(".lushaguardignore:3: expected a 64-digit hex fingerprint"),
         "{err}"
     );
     assert!(!err.contains(KEY), "{err}");
@@ -293,33 +293,65 @@ fn allowed_values_in_the_config_by_key_or_fingerprint() {
 #[test]
 fn bad_config_values_name_the_key_and_file_without_repeating_the_value() {
     let dir = tree(&[(".env", &leak(KEY))]);
+    // TOML errors keep the parser's layout (the line, a caret, the message) with the value
+    // masked; the others are one line.
+    let masked = "*".repeat(KEY.len());
     let cases = [
         (
             format!("allow = \"{KEY}\"\n"),
-            "line 1: `allow`: invalid type: string, expected a sequence",
+            vec![
+                "TOML parse error at line 1, column 9".to_string(),
+                format!("1 | allow = \"{masked}\""),
+                "invalid type: string, expected a sequence".to_string(),
+            ],
         ),
-        ("allow = [\"\"]\n".to_string(), "allow[0]: empty value"),
+        (
+            // Unquoted, the key is not even a string: still never echoed.
+            format!("allow = [{KEY}]\n"),
+            vec!["TOML parse error at line 1".to_string()],
+        ),
         (
             "allow = [\n  \"x\",\n  3,\n]\n".to_string(),
-            "line 3: `allow`: invalid type: integer",
+            vec![
+                "TOML parse error at line 3, column 3".to_string(),
+                "3 |   *,".to_string(),
+                "invalid type: integer".to_string(),
+                "in `allow`".to_string(),
+            ],
         ),
         (
             "ignore_file = 3\n".to_string(),
-            "line 1: `ignore_file`: invalid type: integer",
+            vec![
+                "1 | ignore_file = *".to_string(),
+                "invalid type: integer".to_string(),
+            ],
         ),
         (
-            "baseline = \"b.json\"\n".to_string(),
-            "unknown field `baseline`",
+            "baselines = \"b.json\"\n".to_string(),
+            vec!["unknown field `baselines`".to_string()],
         ),
     ];
     for (config, expected) in cases {
         std::fs::write(dir.path().join(".lushaguard.toml"), &config).unwrap();
         let out = run(dir.path(), &["scan", "."]);
-        let err = one_line_error(&out);
-        assert!(err.contains(".lushaguard.toml"), "{err}");
-        assert!(err.contains(expected), "{config}: {err}");
-        assert!(!err.contains(KEY), "{err}");
+        assert_eq!(out.code, 2, "{}", out.all());
+        assert_eq!(out.stdout, "");
+        let err = &out.stderr;
+        assert!(
+            err.starts_with("lushaguard: error: .lushaguard.toml: TOML parse error at line "),
+            "{err}"
+        );
+        assert!(err.lines().count() >= 4, "{config}: {err}");
+        for line in expected {
+            assert!(err.contains(&line), "{config}: no `{line}` in\n{err}");
+        }
+        for part in KEY.split('-') {
+            assert!(!err.contains(part), "{err}");
+        }
     }
+    std::fs::write(dir.path().join(".lushaguard.toml"), "allow = [\"\"]\n").unwrap();
+    let out = run(dir.path(), &["scan", "."]);
+    assert!(one_line_error(&out).contains("allow[0]: empty value"));
 }
 
 #[test]

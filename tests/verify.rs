@@ -11,19 +11,6 @@ use std::time::Duration;
 
 const ACCOUNT: &str = r#"{"requestId":"0df691af-b67e-4e41-98d9-4bdf53077c48","plan":"Premium","credits":{"total":1200,"used":388,"remaining":812}}"#; // lushaguard:allow (test data)
 
-fn leak_tree() -> tempfile::TempDir {
-    tree(&[(".env", format!("LUSHA_API_KEY={KEY}\n").as_bytes())])
-}
-
-fn verify_json(dir: &std::path::Path, url: &str, extra: &[&str]) -> (Output, Value) {
-    let mut args = vec!["scan", "--format", "json", "--verify", "--verify-url", url];
-    args.extend_from_slice(extra);
-    args.push(".");
-    let out = run(dir, &args);
-    let v = serde_json::from_str(&out.stdout).unwrap_or(Value::Null);
-    (out, v)
-}
-
 #[test]
 fn live_key_with_account_details_and_the_exact_request() {
     let server = serve(|_, _| Reply::json(200, ACCOUNT));
@@ -34,7 +21,10 @@ fn live_key_with_account_details_and_the_exact_request() {
     assert_eq!(ver["status"], "live");
     assert_eq!(ver["http_status"], 200);
     assert_eq!(ver["account"]["plan"], "Premium");
-    assert_eq!(ver["account"]["credits_remaining"], 812.0);
+    // Credits are whole numbers, as the dashboard shows them.
+    assert!(ver["account"]["credits_remaining"].is_i64(), "{ver}");
+    assert_eq!(ver["account"]["credits_remaining"], 812);
+    assert_eq!(ver["account"]["credits_total"], 1200);
     assert_eq!(v["summary"]["verification"]["live"], 1);
 
     let reqs = server.requests();
@@ -84,9 +74,11 @@ fn invalid_restricted_and_server_errors() {
             "{status}"
         );
         assert_eq!(v["findings"][0]["verification"]["http_status"], status);
-        // --fail-on live: only a live key fails the run.
+        // --fail-on live: only a live key fails the run for findings; a key without a verdict
+        // might be live, so it leaves the run incomplete (exit 2).
         let (out, _) = verify_json(dir.path(), &server.url(), &["--fail-on", "live"]);
-        assert_eq!(out.code, 0, "{status}");
+        let want = if expected == "unknown" { 2 } else { 0 };
+        assert_eq!(out.code, want, "{status}: {}", out.all());
     }
 }
 
@@ -215,24 +207,88 @@ fn three_findings_of_one_key_make_one_request() {
     assert_eq!(f.len(), 3);
     assert!(f.iter().all(|x| x["verification"]["status"] == "live"));
     assert_eq!(server.requests().len(), 1);
+    // The summary counts keys, not findings: one live key, whatever the number of places.
+    assert_eq!(v["summary"]["verification"]["live"], 1, "{}", v["summary"]);
+    let human = run(
+        dir.path(),
+        &["scan", "--verify", "--verify-url", &server.url(), "."],
+    );
+    assert!(
+        human.stdout.contains(
+            "Verified 1 distinct key against the Lusha API: 1 live, 0 restricted, 0 invalid, \
+             0 unknown."
+        ),
+        "{}",
+        human.stdout
+    );
+}
+
+/// A tree with `n` distinct keys, one `.env` each.
+fn tree_of_keys(n: u8) -> tempfile::TempDir {
+    let files: Vec<(String, Vec<u8>)> = (0..n)
+        .map(|i| {
+            let key = format!("6f1c2a9e-3b7d-4c58-9e21-0d4b8f7a6c{i:02x}");
+            (
+                format!("s{i}/.env"),
+                format!("LUSHA_API_KEY={key}\n").into_bytes(),
+            )
+        })
+        .collect();
+    let refs: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(p, c)| (p.as_str(), c.as_slice()))
+        .collect();
+    tree(&refs)
+}
+
+#[test]
+fn the_deadline_bounds_every_request_not_only_the_start_of_one() {
+    // Each answer takes 5 s; a request may take 30 s; the whole stage may take 1 s. The first
+    // request is cut at the deadline rather than allowed its own 30 s, and no other key is
+    // sent at all.
+    let server = serve(|_, _| Reply::json(200, ACCOUNT).delayed(Duration::from_secs(5)));
+    let dir = tree_of_keys(6);
+    let (out, v) = verify_json(
+        dir.path(),
+        &server.url(),
+        &[
+            "--verify-concurrency",
+            "1",
+            "--verify-timeout",
+            "30",
+            "--verify-deadline",
+            "1",
+        ],
+    );
+    assert_eq!(out.code, 1, "{}", out.all());
+    let statuses: Vec<&Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| &f["verification"]["status"])
+        .collect();
+    assert_eq!(statuses.len(), 6);
+    assert!(statuses.iter().all(|s| *s == "unknown"), "{statuses:?}");
+    let details: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["verification"]["detail"].as_str())
+        .collect();
+    assert!(
+        details
+            .iter()
+            .any(|d| d.contains("timed out at the verification deadline")),
+        "{details:?}"
+    );
+    assert!(server.requests().len() <= 1, "{}", server.requests().len());
+    assert_eq!(v["summary"]["verification"]["unknown"], 6);
 }
 
 #[test]
 fn concurrency_is_bounded() {
     let server = serve(|_, _| Reply::status(401).delayed(Duration::from_millis(300)));
-    let mut files = Vec::new();
-    for i in 0..8u8 {
-        let key = format!("6f1c2a9e-3b7d-4c58-9e21-0d4b8f7a6c{i:02x}");
-        files.push((
-            format!("s{i}/.env"),
-            format!("LUSHA_API_KEY={key}\n").into_bytes(),
-        ));
-    }
-    let refs: Vec<(&str, &[u8])> = files
-        .iter()
-        .map(|(p, c)| (p.as_str(), c.as_slice()))
-        .collect();
-    let dir = tree(&refs);
+    let dir = tree_of_keys(8);
     let (out, v) = verify_json(dir.path(), &server.url(), &["--verify-concurrency", "2"]);
     assert_eq!(out.code, 1, "{}", out.all());
     assert_eq!(v["summary"]["verification"]["invalid"], 8);
@@ -363,6 +419,12 @@ fn verify_command_prints_one_redacted_status_per_key() {
     assert_eq!(lines.len(), 2);
     assert!(
         lines[0].starts_with("6f1c****-****-****-****-********6c35  live"),
+        "{}",
+        lines[0]
+    );
+    // The plan and the credits of a live key, credits as whole numbers.
+    assert!(
+        lines[0].ends_with("(plan Premium, 812 credits left)"),
         "{}",
         lines[0]
     );

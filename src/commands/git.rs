@@ -1,6 +1,6 @@
 //! `lushaguard git`: history and the index as sources. The git source walks the selected commits
-//! and hands every blob, once, to worker threads that scan it with the same detector and reader
-//! `scan` uses. Findings then become one per (key fingerprint, path), attributed to the earliest
+//! and hands every blob and every commit and tag message, once, to worker threads that scan it
+//! with the same detector and reader `scan` uses. Findings then become one per (key fingerprint, path), attributed to the earliest
 //! commit that introduced that key there; a key that moved to a new path in the commit that
 //! removed it from the old one is the same finding, not a new one. Each history finding says
 //! whether the key is still anywhere in HEAD. `--staged` scans the index blobs that differ from
@@ -12,16 +12,19 @@ use super::scan::scan_file;
 use crate::cli::{GitArgs, ScanOptions};
 use crate::detect::{Confidence, Detection, Detector};
 use crate::report::{CommitInfo, Finding, IncompleteKind};
-use crate::settings::{self, ReportSettings};
+use crate::report::{SettingsChange, SettingsChanges};
+use crate::settings::{self, Lookup, ReportSettings, CONFIG_FILE};
+use crate::source::commit_files::{self, CommitFiles};
 use crate::source::fs::Warning;
 use crate::source::git::{
-    self as git_source, BlobItem, BlobVisitor, GitError, History, Notes, Opener, Selection,
+    self as git_source, BlobItem, BlobVisitor, Notes, Opener, Origin, Selection,
 };
 use crate::source::reader;
-use anyhow::{Context, Result};
+use crate::suppress::{Exclusions, IGNORE_FILE};
+use anyhow::Result;
 use git2::{Oid, Repository};
-use ignore::gitignore::{Gitignore, GitignoreBuilder};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io::Cursor;
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
@@ -33,40 +36,142 @@ pub struct GitScan {
     pub min: Confidence,
     pub report: ReportSettings,
     pub threads: usize,
-    exclude: Option<Gitignore>,
+    exclusions: Exclusions,
+    /// The top of the work tree (a bare repository's directory): where `exclude` globs start.
+    workdir: PathBuf,
+    /// `--strict` with a base: allow marks count only on lines the base commit already had.
+    strict_base: Option<Oid>,
 }
 
 impl GitScan {
     /// Settings for a scan of `repo`: `--config`, else `.lushaguard.toml` at the top of the
     /// work tree (a bare repository has none), then the flags.
     pub fn new(repo: &Repository, args: &ScanOptions) -> Result<GitScan> {
-        let root = repo.workdir().unwrap_or_else(|| repo.path()).to_path_buf();
-        let r = settings::resolve(args, &root)?;
-        let exclude = if r.config.exclude.is_empty() {
-            None
-        } else {
-            let mut b = GitignoreBuilder::new(&root);
-            for glob in &r.config.exclude {
-                b.add_line(None, glob)
-                    .with_context(|| format!("exclude pattern `{glob}`"))?;
+        GitScan::for_range(repo, args, None)
+    }
+
+    /// Settings for a scan of the commits a change adds on top of `base` up to `tip`: the
+    /// suppression settings come from `base`, which the change cannot edit, and the report
+    /// lists what the change does to them. Without a range, as `new`.
+    pub fn for_range(
+        repo: &Repository,
+        args: &ScanOptions,
+        range: Option<(Oid, Oid)>,
+    ) -> Result<GitScan> {
+        GitScan::build(repo, args, range, range.map(|(base, _)| base))
+    }
+
+    /// Settings for `--staged`: a commit-to-be's base is HEAD, for `--strict`.
+    pub fn staged(repo: &Repository, args: &ScanOptions) -> Result<GitScan> {
+        let head = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
+        GitScan::build(repo, args, None, head.map(|c| c.id()))
+    }
+
+    fn build(
+        repo: &Repository,
+        args: &ScanOptions,
+        range: Option<(Oid, Oid)>,
+        base: Option<Oid>,
+    ) -> Result<GitScan> {
+        let base_files = match range {
+            Some((base, _)) => {
+                Some(Box::new(CommitFiles::new(repo, base)?) as Box<dyn crate::files::CommitTree>)
             }
-            Some(b.build().context("exclude patterns")?)
+            None => None,
+        };
+        let lookup = Lookup::repository(repo.workdir(), repo.path(), base_files);
+        let mut r = settings::resolve(args, &lookup)?;
+        r.exclusions
+            .set_roots(std::slice::from_ref(&lookup.workdir))?;
+        if let Some((base, tip)) = range {
+            let changes = commit_files::settings_changes(
+                repo,
+                base,
+                tip,
+                &[CONFIG_FILE, IGNORE_FILE],
+                &r.named_files,
+            )?;
+            if !changes.is_empty() {
+                r.report.settings_changes = Some(SettingsChanges {
+                    base: format!("base commit {}", commit_files::short(base)),
+                    files: changes
+                        .into_iter()
+                        .map(|c| SettingsChange {
+                            path: c.path,
+                            change: c.how.to_string(),
+                        })
+                        .collect(),
+                });
+            }
+        }
+        let strict_base = match (args.suppress.strict, base) {
+            (true, Some(base)) => Some(base),
+            (true, None) => {
+                r.report.notes.push(
+                    "--strict has no base commit to compare with here (a whole history or a new \
+                     branch): every lushaguard:allow mark counts"
+                        .into(),
+                );
+                None
+            }
+            (false, _) => None,
         };
         Ok(GitScan {
             detector: Detector::new(r.rules).with_decoding(r.decode),
             min: r.min_confidence,
             report: r.report,
             threads: r.threads,
-            exclude,
+            exclusions: r.exclusions,
+            workdir: lookup.workdir,
+            strict_base,
         })
     }
 
     /// Is a repository path (relative to the top of the tree) left out by `exclude`?
     fn excluded(&self, path: &[u8]) -> bool {
-        self.exclude.as_ref().is_some_and(|g| {
-            g.matched_path_or_any_parents(bytes_to_path(path), false)
-                .is_ignore()
-        })
+        self.exclusions
+            .repo_path(&self.workdir, &bytes_to_path(path))
+    }
+
+    /// With `--strict`, takes back the allow marks on lines that the base commit's version of
+    /// `path` does not have: the change added them, and a change cannot suppress itself.
+    fn unmark_added_allows(
+        &self,
+        repo: &Repository,
+        path: &[u8],
+        content: impl FnOnce() -> Option<Vec<u8>>,
+        detections: &mut [Detection],
+        base_lines: &mut HashMap<Vec<u8>, BTreeSet<Vec<u8>>>,
+    ) {
+        let Some(base) = self.strict_base else { return };
+        if !detections.iter().any(|d| d.allowed) {
+            return;
+        }
+        let lines: Vec<Vec<u8>> = content()
+            .unwrap_or_default()
+            .split(|&b| b == b'\n')
+            .map(|l| l.strip_suffix(b"\r").unwrap_or(l).to_vec())
+            .collect();
+        let known = base_lines
+            .entry(path.to_vec())
+            .or_insert_with(|| commit_files::lines_at(repo, base, &bytes_to_path(path)));
+        for d in detections.iter_mut().filter(|d| d.allowed) {
+            let line = usize::try_from(d.line)
+                .ok()
+                .and_then(|n| n.checked_sub(1))
+                .and_then(|i| lines.get(i));
+            if !line.is_some_and(|l| known.contains(l)) {
+                d.allowed = false;
+            }
+        }
+    }
+}
+
+/// The range a `--range` selection stands for: (base, tip), when it has a base.
+pub fn range_of(selection: &Selection) -> Option<(Oid, Oid)> {
+    match (selection.exclude.first(), selection.include.first()) {
+        (Some(base), Some(tip)) => Some((*base, *tip)),
+        _ => None,
     }
 }
 
@@ -92,8 +197,10 @@ pub fn run(args: &GitArgs) -> Result<u8> {
         None => Opener::Env,
     };
     let repo = opener.open()?;
-    let scan = GitScan::new(&repo, &args.scan)?;
     if args.staged {
+        let mut scan = GitScan::staged(&repo, &args.scan)?;
+        // The pre-commit hook's command: what to do about a commit, not about history.
+        scan.report.advice = Some(super::hook::commit_advice());
         let collected = scan_staged(&repo, &scan, matches!(opener, Opener::Env))?;
         return pipeline::deliver(&scan.detector, collected, scan.min, &scan.report);
     }
@@ -102,15 +209,11 @@ pub fn run(args: &GitArgs) -> Result<u8> {
         (Some(spec), _) | (None, Some(spec)) => Selection::revspec(&repo, spec)?,
         (None, None) => Selection::all_refs(&repo, &mut notes)?,
     };
-    if let Some(since) = &args.since {
-        selection.since =
-            Some(
-                git_source::parse_date(since).ok_or_else(|| GitError::BadRevision {
-                    spec: since.clone(),
-                    message: "--since takes YYYY-MM-DD, an RFC 3339 date-time or @UNIX-SECONDS"
-                        .into(),
-                })?,
-            );
+    let range = args.range.as_ref().and_then(|_| range_of(&selection));
+    let scan = GitScan::for_range(&repo, &args.scan, range)?;
+    // Parsed (and checked to be a date) by the command line.
+    if let Some(since) = args.since {
+        selection.since = Some(since);
         selection.everything = false;
     }
     let collected = scan_commits(&opener, &repo, &selection, &scan, notes, true)?;
@@ -153,10 +256,13 @@ impl BlobVisitor for BlobScanner<'_> {
         let path = shown(item.path);
         match scan_blob(&self.scan.detector, &path, item.content, &mut self.buf) {
             Ok((bytes, detections)) => {
-                self.files += 1;
-                self.bytes += bytes;
-                self.counters.files.fetch_add(1, Ordering::Relaxed);
-                self.counters.bytes.fetch_add(bytes, Ordering::Relaxed);
+                // Messages are scanned, but "files scanned" counts files.
+                if !item.message {
+                    self.files += 1;
+                    self.bytes += bytes;
+                    self.counters.files.fetch_add(1, Ordering::Relaxed);
+                    self.counters.bytes.fetch_add(bytes, Ordering::Relaxed);
+                }
                 if !detections.is_empty() {
                     self.found.push((item.index, detections));
                 }
@@ -178,6 +284,7 @@ fn absorb_notes(c: &mut Collected, notes: Notes) {
     c.skipped.symlinks += notes.symlinks;
     c.skipped.unreadable += notes.unreadable;
     c.incomplete.extend(notes.incomplete);
+    c.shallow |= notes.shallow;
     c.warnings
         .extend(notes.warnings.into_iter().map(|message| Warning {
             path: String::new(),
@@ -210,7 +317,8 @@ fn absorb_notes(c: &mut Collected, notes: Notes) {
 struct Candidate {
     fingerprint: String,
     intro: usize,
-    commit: usize,
+    /// Index into `History::origins`: walk order, so smaller is earlier.
+    origin: usize,
     detection: Detection,
 }
 
@@ -225,8 +333,15 @@ pub fn scan_commits(
     head_presence: bool,
 ) -> Result<Collected> {
     let progress = Progress::start(scan.report.progress, "scanning history");
-    let keep = |path: &[u8]| !scan.excluded(path);
-    let (history, scanners) =
+    let left_out: RefCell<BTreeSet<Vec<u8>>> = RefCell::new(BTreeSet::new());
+    let keep = |path: &[u8]| {
+        let out = scan.excluded(path);
+        if out {
+            left_out.borrow_mut().insert(path.to_vec());
+        }
+        !out
+    };
+    let (mut history, scanners) =
         git_source::scan_history(opener, repo, selection, scan.threads, &keep, || {
             BlobScanner {
                 scan,
@@ -240,14 +355,20 @@ pub fn scan_commits(
         })?;
     progress.finish();
 
-    let mut c = Collected::default();
+    let walked = history
+        .origins
+        .iter()
+        .filter(|o| matches!(o, Origin::Commit(_)))
+        .count();
+    let mut c = Collected {
+        commits: Some(walked as u64),
+        ..Collected::default()
+    };
+    c.suppressed.excluded += left_out.into_inner().len();
     absorb_notes(&mut c, notes);
-    let History {
-        commits,
-        introductions,
-        notes: walk_notes,
-    } = history;
+    let walk_notes = std::mem::take(&mut history.notes);
     absorb_notes(&mut c, walk_notes);
+    let introductions = &history.introductions;
     let mut found: Vec<BlobDetections> = Vec::new();
     for s in scanners {
         c.files += s.files;
@@ -265,10 +386,18 @@ pub fn scan_commits(
     let mut keys_in_blob: HashMap<Oid, HashSet<String>> = HashMap::new();
     let mut candidates = Vec::new();
     let mut hidden: HashSet<(String, Vec<u8>, bool)> = HashSet::new();
-    for (intro, detections) in found {
+    let mut base_lines = HashMap::new();
+    for (intro, mut detections) in found {
         let Some(introduction) = introductions.get(intro) else {
             continue;
         };
+        scan.unmark_added_allows(
+            repo,
+            &introduction.path,
+            || git_source::read_blob(repo, introduction.blob).ok(),
+            &mut detections,
+            &mut base_lines,
+        );
         for d in detections {
             let fp = d.secret.fingerprint();
             keys_in_blob
@@ -289,7 +418,7 @@ pub fn scan_commits(
             candidates.push(Candidate {
                 fingerprint: fp,
                 intro,
-                commit: introduction.commit,
+                origin: introduction.origin,
                 detection: d,
             });
         }
@@ -304,8 +433,8 @@ pub fn scan_commits(
         );
         match first.get(&key) {
             Some(old)
-                if (old.commit, old.detection.line, old.detection.column)
-                    <= (cand.commit, cand.detection.line, cand.detection.column) => {}
+                if (old.origin, old.detection.line, old.detection.column)
+                    <= (cand.origin, cand.detection.line, cand.detection.column) => {}
             _ => {
                 first.insert(key, cand);
             }
@@ -322,16 +451,18 @@ pub fn scan_commits(
     let holds = |blob: &Oid, fp: &str| keys_in_blob.get(blob).is_some_and(|k| k.contains(fp));
     let mut kept: Vec<&Candidate> = Vec::new();
     for (fp, mut group) in by_key {
-        group.sort_by_key(|c| (c.commit, c.intro));
+        group.sort_by_key(|c| (c.origin, c.intro));
         let (earliest, later) = group.split_at(1);
         kept.extend(earliest);
         for cand in later {
             let path = &introductions[cand.intro].path;
-            let moved = git_source::replaced_blobs(repo, commits[cand.commit])
-                .iter()
-                .any(|r| {
-                    holds(&r.old, fp) && (&r.path == path || !r.new.is_some_and(|n| holds(&n, fp)))
-                });
+            let Some(commit) = history.commit_of(&introductions[cand.intro]) else {
+                kept.push(cand);
+                continue;
+            };
+            let moved = git_source::replaced_blobs(repo, commit).iter().any(|r| {
+                holds(&r.old, fp) && (&r.path == path || !r.new.is_some_and(|n| holds(&n, fp)))
+            });
             if !moved {
                 kept.push(cand);
             }
@@ -342,28 +473,33 @@ pub fn scan_commits(
         Some(keys_in_head(
             repo,
             scan,
-            &introductions,
+            introductions,
             &keys_in_blob,
             selection,
         )?)
     } else {
         None
     };
-    let mut metas: HashMap<usize, CommitInfo> = HashMap::new();
+    let mut metas: HashMap<usize, Option<CommitInfo>> = HashMap::new();
     for cand in kept {
         let intro = &introductions[cand.intro];
-        let commit = match metas.get(&cand.commit) {
+        let commit = match metas.get(&cand.origin) {
             Some(m) => m.clone(),
             None => {
-                let m = git_source::commit_meta(repo, commits[cand.commit])?;
-                let info = CommitInfo {
+                let meta = match history.origins.get(cand.origin) {
+                    Some(Origin::Commit(id)) => Some(git_source::commit_meta(repo, *id)?),
+                    Some(Origin::Tag(id)) => Some(git_source::tag_meta(repo, *id)?),
+                    // A tree or blob a ref points to: the path names the ref.
+                    Some(Origin::Ref(_)) | None => None,
+                };
+                let info = meta.map(|m| CommitInfo {
                     id: m.id,
                     author: m.author,
                     email: m.email,
                     date: m.date,
                     summary: m.summary,
-                };
-                metas.insert(cand.commit, info.clone());
+                });
+                metas.insert(cand.origin, info.clone());
                 info
             }
         };
@@ -373,7 +509,7 @@ pub fn scan_commits(
             intro.path.clone(),
             cand.detection.clone(),
         );
-        f.commit = Some(commit);
+        f.commit = commit;
         f.present_in_head = head_keys
             .as_ref()
             .map(|keys| keys.contains(&cand.fingerprint));
@@ -422,8 +558,10 @@ fn scan_staged(repo: &Repository, scan: &GitScan, use_env_index: bool) -> Result
     let files = git_source::staged(repo, use_env_index, &mut notes)?;
     let mut c = Collected::default();
     let mut buf = Vec::new();
+    let mut base_lines = HashMap::new();
     for file in files {
         if scan.excluded(&file.path) {
+            c.suppressed.excluded += 1;
             continue;
         }
         let path = shown(&file.path);
@@ -443,10 +581,17 @@ fn scan_staged(repo: &Repository, scan: &GitScan, use_env_index: bool) -> Result
             Ok((bytes, detections)) => {
                 c.files += 1;
                 c.bytes += bytes;
-                let added: Vec<Detection> = detections
+                let mut added: Vec<Detection> = detections
                     .into_iter()
                     .filter(|d| file.added.contains(d.line))
                     .collect();
+                scan.unmark_added_allows(
+                    repo,
+                    &file.path,
+                    || Some(content.clone()),
+                    &mut added,
+                    &mut base_lines,
+                );
                 c.add(&scan.detector, &path, file.path.clone(), added, scan.min);
             }
             Err(e) => {

@@ -3,9 +3,10 @@
 //! optionally verified against the Lusha API, sorted into a report, written in the chosen
 //! format, and turned into an exit status. `scan`, `git` and the hooks all end here.
 
-use super::{finish_output, open_output, warn, EXIT_CLEAN, EXIT_ERROR};
+use super::{finish_output, warn, Console, ReportFiles, EXIT_CLEAN, EXIT_ERROR};
 use crate::cli::FailOn;
 use crate::detect::{Confidence, Detection, Detector};
+use crate::report::style::Role;
 use crate::report::{
     self, ByConfidence, Finding, Incomplete, IncompleteKind, Report, RuleInfo, Skipped, Summary,
     Suppressed, VerifyStatus,
@@ -16,6 +17,7 @@ use crate::source::fs::Warning;
 use crate::verify;
 use anyhow::Result;
 use std::collections::BTreeSet;
+use std::io::Write;
 use std::path::Path;
 
 /// What a scan gathered before it became a report.
@@ -24,12 +26,17 @@ pub struct Collected {
     pub findings: Vec<Finding>,
     pub below_threshold: usize,
     pub warnings: Vec<Warning>,
+    /// Files read; in a history scan, distinct blobs.
     pub files: u64,
     pub bytes: u64,
+    /// History scans: the commits walked.
+    pub commits: Option<u64>,
     pub skipped: Skipped,
     pub suppressed: Suppressed,
     /// What should have been scanned and was not: the run ends incomplete (exit 2).
     pub incomplete: Vec<Incomplete>,
+    /// A history scan of a shallow clone: commits before the boundary were not there to scan.
+    pub shallow: bool,
 }
 
 impl Collected {
@@ -40,6 +47,9 @@ impl Collected {
         self.warnings.extend(other.warnings);
         self.files += other.files;
         self.bytes += other.bytes;
+        if let Some(n) = other.commits {
+            self.commits = Some(self.commits.unwrap_or(0) + n);
+        }
         self.skipped.not_regular += other.skipped.not_regular;
         self.skipped.symlinks += other.skipped.symlinks;
         self.skipped.unreadable += other.skipped.unreadable;
@@ -47,7 +57,9 @@ impl Collected {
         self.suppressed.ignore_file += other.suppressed.ignore_file;
         self.suppressed.inline += other.suppressed.inline;
         self.suppressed.config += other.suppressed.config;
+        self.suppressed.excluded += other.suppressed.excluded;
         self.incomplete.extend(other.incomplete);
+        self.shallow |= other.shallow;
     }
 
     /// Records something that should have been scanned and was not.
@@ -150,11 +162,13 @@ fn finish_report(rules: &[Rule], mut c: Collected, min: Confidence) -> Report {
         min_confidence: min,
         files_scanned: c.files,
         bytes_scanned: c.bytes,
+        commits: c.commits,
         skipped: c.skipped,
         suppressed: c.suppressed,
         verification: None,
         warnings: c.warnings.len(),
         incomplete: c.incomplete.len(),
+        shallow: c.shallow,
     };
     let warnings = c
         .warnings
@@ -191,6 +205,7 @@ fn finish_report(rules: &[Rule], mut c: Collected, min: Confidence) -> Report {
         head_commit: None,
         incomplete: c.incomplete,
         warnings,
+        settings_changes: None,
     }
 }
 
@@ -202,17 +217,18 @@ pub fn deliver(
     min: Confidence,
     settings: &ReportSettings,
 ) -> Result<u8> {
-    let mut out = open_output(settings.output.as_deref())?;
-    deliver_to(detector, collected, min, settings, &mut out)
+    deliver_to(detector, collected, min, settings, Console::Stdout)
 }
 
-/// `deliver`, writing the report to `out` (git hooks report on stderr).
+/// `deliver`, with `console` where the report goes when no `--output` file is named (git hooks
+/// report on stderr). Report files appear only once every report of the run is written; then a
+/// one-line summary goes to stderr, since nothing else would say how the run went.
 pub fn deliver_to(
     detector: &Detector,
     mut collected: Collected,
     min: Confidence,
     settings: &ReportSettings,
-    out: &mut dyn std::io::Write,
+    console: Console,
 ) -> Result<u8> {
     // Duplicates first, so that each suppressed finding is counted once.
     sort_findings(&mut collected.findings);
@@ -221,19 +237,43 @@ pub fn deliver_to(
         .apply(&mut collected.findings, &mut collected.suppressed);
     let policy = &settings.verify;
     let mut verification = None;
+    let mut unverified = 0;
     if let Some(vs) = &policy.settings {
-        let (summary, warnings) = verify::annotate(&mut collected.findings, vs);
+        let (summary, warnings) = verify::annotate(&mut collected.findings, detector.rules(), vs);
         collected
             .warnings
             .extend(warnings.into_iter().map(|message| Warning {
                 path: String::new(),
                 message,
             }));
+        if summary.not_verifiable > 0 {
+            collected.warnings.push(Warning {
+                path: String::new(),
+                message: format!(
+                    "{} {} found by rules that name no verifier: not sent anywhere, so not \
+                     confirmed; {} as live for --only-verified and --fail-on live",
+                    summary.not_verifiable,
+                    report::plural(summary.not_verifiable, "key", "keys"),
+                    report::plural(summary.not_verifiable, "it counts", "they count"),
+                ),
+            });
+        }
+        if decides_on_verdict(policy) {
+            unverified = note_unverified(&mut collected);
+        }
         if policy.only_verified {
-            collected.findings.retain(is_live);
+            collected
+                .findings
+                .retain(|f| needs_rotation(f) || is_unverified(f));
         }
         verification = Some(summary);
     }
+    collected
+        .warnings
+        .extend(settings.notes.iter().map(|message| Warning {
+            path: String::new(),
+            message: message.clone(),
+        }));
     collected.warnings.sort();
     if !settings.quiet {
         for w in &collected.warnings {
@@ -251,35 +291,121 @@ pub fn deliver_to(
     collected.incomplete.sort();
     collected.incomplete.dedup();
     for i in &collected.incomplete {
+        let consequence = match i.kind {
+            IncompleteKind::Verification => "no verdict; the result is incomplete",
+            _ => "not scanned; the scan is incomplete",
+        };
+        warn(&format!("{}: {} ({consequence})", i.what, i.reason));
+    }
+    if unverified > 0 {
+        let keys = if unverified == 1 { "key" } else { "keys" };
         warn(&format!(
-            "{}: {} (not scanned; the scan is incomplete)",
-            i.what, i.reason
+            "{unverified} {keys} could not be verified: the API gave no verdict, so {} may be \
+             live; the run fails (exit status 2) unless a live key fails it first",
+            if unverified == 1 { "it" } else { "they" }
         ));
     }
     let mut report = finish_report(detector.rules(), collected, min);
     report.summary.verification = verification;
+    report.settings_changes = settings.settings_changes.clone();
     let mut formats =
         std::iter::once(settings.format).chain(settings.extra_outputs.iter().map(|(f, _)| *f));
     if formats.any(report::Format::needs_head) {
         let root = settings.root.as_deref().unwrap_or(Path::new("."));
         report.head_commit = super::head::head_commit(root);
     }
-    for (format, path) in &settings.extra_outputs {
-        let mut out = open_output(Some(path))?;
-        let written = report::write(&report, *format, settings.options, &mut out);
-        finish_output(written, &mut out)?;
-    }
-    let written = report::write(&report, settings.format, settings.options, out);
-    finish_output(written, out)?;
-    let failing = match policy.fail_on {
-        FailOn::Any => !report.findings.is_empty(),
-        FailOn::Live => report.findings.iter().any(is_live),
+    // Files are never coloured; a stream only in the human format, and only as `--color` says.
+    let plain = report::Options {
+        color: false,
+        own_advice: settings.advice.is_some(),
+        ..settings.options
     };
+    let mut files = ReportFiles::default();
+    for (format, path) in &settings.extra_outputs {
+        files.write(path, |out| report::write(&report, *format, plain, out))?;
+    }
+    match &settings.output {
+        Some(path) => files.write(path, |out| {
+            report::write(&report, settings.format, plain, out)
+        })?,
+        None => {
+            let options = report::Options {
+                color: settings.format == report::Format::Human && console.style().is_on(),
+                ..plain
+            };
+            let written = match console {
+                Console::Stdout => {
+                    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+                    let written = report::write(&report, settings.format, options, &mut out);
+                    finish_output(written, &mut out)
+                }
+                Console::Stderr => {
+                    let mut out = std::io::BufWriter::new(std::io::stderr().lock());
+                    let written = report::write(&report, settings.format, options, &mut out);
+                    finish_output(written, &mut out)
+                }
+            };
+            written?;
+        }
+    }
+    files.commit()?;
+    if let (Some(path), false) = (&settings.output, settings.quiet) {
+        summary_line(&report, path);
+    }
+    let failing = if decides_on_verdict(policy) {
+        report.findings.iter().any(needs_rotation)
+    } else {
+        !report.findings.is_empty()
+    };
+    // Only when the findings do stop the commit or push (`--exit-code 0` lets it through).
+    if failing && settings.exit_code != EXIT_CLEAN {
+        if let Some(advice) = &settings.advice {
+            print_advice(advice);
+        }
+    }
     Ok(exit_status(
         failing,
         report.is_complete(),
         settings.exit_code,
     ))
+}
+
+/// With `--output`, the report is in a file: one line on stderr says how the run went and
+/// where the report is. `lushaguard: 3 findings (3 high) of 3 distinct keys; 69 files (211.1
+/// KiB) scanned; 1 live key; report in out.sarif`.
+fn summary_line(report: &Report, path: &Path) {
+    let style = Console::Stderr.style();
+    let mut line = report::human::headline(report, style);
+    if let Some(v) = report.summary.verification.as_ref().filter(|v| v.live > 0) {
+        let live = format!("{} live {}", v.live, report::plural(v.live, "key", "keys"));
+        line.push_str(&format!("; {}", style.paint(Role::Live, live)));
+    }
+    if !report.incomplete.is_empty() {
+        let n = report.incomplete.len();
+        let what = format!(
+            "INCOMPLETE: {n} {} not scanned",
+            report::plural(n, "item", "items")
+        );
+        line.push_str(&format!("; {}", style.paint(Role::Error, what)));
+    }
+    let _ = writeln!(
+        std::io::stderr(),
+        "lushaguard: {line}; report in {}",
+        path.display()
+    );
+}
+
+/// A blocked commit's or push's advice, after its report, on stderr: the first line (what
+/// happened) stands out on a terminal.
+fn print_advice(advice: &str) {
+    let style = Console::Stderr.style();
+    let (first, rest) = advice.split_once('\n').unwrap_or((advice, ""));
+    let mut text = style.paint(Role::Error, first).into_owned();
+    if !rest.is_empty() {
+        text.push('\n');
+        text.push_str(rest);
+    }
+    let _ = writeln!(std::io::stderr(), "\n{text}");
 }
 
 /// Exit 0 only when the scan is complete and clean; findings give `exit_code` (1 by default);
@@ -296,10 +422,48 @@ pub fn exit_status(failing: bool, complete: bool, exit_code: u8) -> u8 {
     }
 }
 
-fn is_live(f: &Finding) -> bool {
+/// Does the API's verdict decide what is reported or what fails the run? Then a key without a
+/// verdict cannot be passed over: it might be live.
+fn decides_on_verdict(policy: &crate::settings::VerifyPolicy) -> bool {
+    policy.settings.is_some() && (policy.only_verified || policy.fail_on == FailOn::Live)
+}
+
+/// Records each distinct key the API gave no verdict on as an incomplete item (the run then
+/// exits 2 unless a live key makes it 1), named by its redacted form and first place. Returns
+/// how many keys that is.
+fn note_unverified(c: &mut Collected) -> usize {
+    let mut seen = BTreeSet::new();
+    let mut items = Vec::new();
+    for f in c.findings.iter().filter(|f| is_unverified(f)) {
+        if !seen.insert(f.secret.fingerprint()) {
+            continue;
+        }
+        let detail = f.verification.as_ref().map_or("", |v| v.detail.as_str());
+        items.push(Incomplete::new(
+            IncompleteKind::Verification,
+            format!("key {} ({}:{})", f.secret.redacted(), f.path, f.line),
+            format!("the Lusha API gave no verdict: {detail}"),
+        ));
+    }
+    let n = items.len();
+    c.incomplete.extend(items);
+    n
+}
+
+/// A key sent to its verifier that came back without a verdict. (A finding of a rule with no
+/// verifier has no verification at all: see `needs_rotation`.)
+fn is_unverified(f: &Finding) -> bool {
     f.verification
         .as_ref()
-        .is_some_and(|v| v.status == VerifyStatus::Live)
+        .is_some_and(|v| v.status == VerifyStatus::Unknown)
+}
+
+/// A live key, or one that could not be confirmed because its rule names no verifier: with
+/// verification on, these are the findings that still demand action.
+fn needs_rotation(f: &Finding) -> bool {
+    f.verification
+        .as_ref()
+        .is_none_or(|v| v.status == VerifyStatus::Live)
 }
 
 #[cfg(test)]

@@ -48,7 +48,8 @@ impl Progress {
                 while !done.load(Ordering::Relaxed) {
                     let files = counters.files.load(Ordering::Relaxed);
                     let mib = counters.bytes.load(Ordering::Relaxed) as f64 / (1024.0 * 1024.0);
-                    bar.set_message(format!("{what}: {files} files, {mib:.1} MiB"));
+                    let noun = crate::report::plural(files, "file", "files");
+                    bar.set_message(format!("{what}: {files} {noun}, {mib:.1} MiB"));
                     bar.tick();
                     std::thread::sleep(TICK);
                 }

@@ -2,6 +2,8 @@
 
 use super::{EXIT_CLEAN, EXIT_FINDINGS};
 use crate::cli::RulesCommand;
+use crate::report::plural;
+use crate::report::style::Role;
 use crate::rules::{selftest, RuleSet};
 use anyhow::Result;
 use serde::Serialize;
@@ -62,8 +64,10 @@ pub fn run(command: &RulesCommand) -> Result<u8> {
                     }
                     writeln!(
                         out,
-                        "    examples: {} ({} non-examples)",
-                        r.examples, r.non_examples
+                        "    examples: {} ({} {})",
+                        r.examples,
+                        r.non_examples,
+                        plural(r.non_examples, "non-example", "non-examples")
                     )?;
                 }
             }
@@ -72,23 +76,39 @@ pub fn run(command: &RulesCommand) -> Result<u8> {
         RulesCommand::Test { rules } => {
             let set = RuleSet::load(&rules.rule_paths)?;
             let outcomes = selftest::run(&set);
+            let style = super::Console::Stdout.style();
             let mut failed = 0;
             for o in &outcomes {
                 if o.passed() {
                     writeln!(
                         out,
-                        "ok    {} ({} examples checked; {})",
-                        o.rule, o.checked, o.origin
+                        "{}    {} ({} {} checked; {})",
+                        style.paint(Role::Clean, "ok"),
+                        o.rule,
+                        o.checked,
+                        plural(o.checked, "example", "examples"),
+                        o.origin
                     )?;
                 } else {
                     failed += 1;
-                    writeln!(out, "FAIL  {} ({})", o.rule, o.origin)?;
+                    writeln!(
+                        out,
+                        "{}  {} ({})",
+                        style.paint(Role::Error, "FAIL"),
+                        o.rule,
+                        o.origin
+                    )?;
                     for f in &o.failures {
                         writeln!(out, "      {f}")?;
                     }
                 }
             }
-            writeln!(out, "{} rules, {} failed", outcomes.len(), failed)?;
+            writeln!(
+                out,
+                "{} {}, {failed} failed",
+                outcomes.len(),
+                plural(outcomes.len(), "rule", "rules")
+            )?;
             Ok(if failed == 0 {
                 EXIT_CLEAN
             } else {

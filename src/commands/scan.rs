@@ -14,13 +14,15 @@ use crate::settings;
 use crate::source::fs::{self as fs_source, display_path, Item, Skip, Warning};
 use crate::source::reader;
 use anyhow::Result;
-use std::io::{Read, Seek, SeekFrom};
+use std::io::{Read, Seek};
 use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::Mutex;
 
-/// Runs the detector over a stream, window by window and view by view. Returns the number of
-/// bytes read and the detections.
+/// Runs the detector over a stream, reading it once, window by window and view by view (its
+/// bytes, its transcoded text, its wide text): each window's candidates are assessed while it is
+/// in memory and scored with the whole stream's facts at the end. `facts`, when given, stand for
+/// the whole stream instead. Returns the number of bytes read and the detections.
 pub fn scan_reader<R: Read>(
     detector: &Detector,
     path: &str,
@@ -29,7 +31,8 @@ pub fn scan_reader<R: Read>(
     facts: Option<&FileFacts>,
     buf: &mut Vec<u8>,
 ) -> std::io::Result<(u64, Vec<Detection>)> {
-    let mut found = Vec::new();
+    let single_window = size_hint.is_some_and(|n| n <= reader::WINDOW as u64);
+    let mut scan = detector.start_file(path, single_window);
     let mut transcoded = false;
     let bytes = reader::read_windows(reader, buf, size_hint, |w| {
         transcoded |= w.encoding.is_some();
@@ -42,12 +45,12 @@ pub fn scan_reader<R: Read>(
             encoding: w.encoding,
             file: facts,
         };
-        found.extend(detector.detect(&doc));
+        scan.window(&doc);
         if w.zeros {
-            found.extend(detector.detect_wide(&doc));
+            scan.wide(&doc);
         }
     })?;
-    Ok((bytes, one_per_key_and_line(found, transcoded)))
+    Ok((bytes, one_per_key_and_line(scan.finish(), transcoded)))
 }
 
 /// Drops what the search for wide text found again: a key it found on a line where another view
@@ -75,26 +78,15 @@ fn one_per_key_and_line(found: Vec<Detection>, transcoded: bool) -> Vec<Detectio
     kept
 }
 
-/// Scans a regular file. A file larger than one window is read twice: first for whole-file
-/// facts (does it mention the service anywhere?), then for findings.
+/// Scans a regular file of `len` bytes.
 pub fn scan_file<F: Read + Seek>(
     detector: &Detector,
     path: &str,
-    mut file: F,
+    file: F,
     len: u64,
     buf: &mut Vec<u8>,
 ) -> std::io::Result<(u64, Vec<Detection>)> {
-    let facts = if len > reader::WINDOW as u64 {
-        let mut facts = FileFacts::default();
-        reader::read_windows(&mut file, buf, None, |w| {
-            facts.merge(&detector.facts(&w.text[w.owned.clone()]));
-        })?;
-        file.seek(SeekFrom::Start(0))?;
-        Some(facts)
-    } else {
-        None
-    };
-    scan_reader(detector, path, file, Some(len), facts.as_ref(), buf)
+    scan_reader(detector, path, file, Some(len), None, buf)
 }
 
 fn record(
@@ -226,7 +218,8 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
     })?;
     progress.finish();
 
-    let collected = shared.into_inner().unwrap_or_else(|p| p.into_inner());
+    let mut collected = shared.into_inner().unwrap_or_else(|p| p.into_inner());
+    collected.suppressed.excluded += settings.walk.exclude.count();
     pipeline::deliver(&detector, collected, min, &settings.report)
 }
 

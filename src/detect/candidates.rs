@@ -1,6 +1,11 @@
-//! Candidate values: matches of a rule's pattern that stand as tokens of their own and pass the
-//! rule's validator. With an anchor the pattern runs only around the anchor's hits (for the Lusha
-//! rule, `-4`: the hyphen before a UUID v4's version digit), which keeps the scan at memchr speed.
+//! Candidate values: places where a rule's secret may be, that stand as tokens of their own.
+//!
+//! With an anchor the pattern runs only around the anchor's hits (for the Lusha rule, `-4`: the
+//! hyphen before a UUID v4's version digit). A rule that validates UUID v4s with that anchor
+//! needs no pattern run at all to find its candidates: the hit fixes where the UUID would start,
+//! and a table lookup per byte checks the 8-4-4-4-12 shape with its version and variant digits.
+//! Such a candidate is confirmed against the pattern and the validator only if its slot makes it
+//! worth assessing, so a file of millions of ids costs a memchr search and a shape check per id.
 
 use crate::rules::{Rule, Validator};
 use std::ops::Range;
@@ -8,18 +13,73 @@ use std::ops::Range;
 /// How far around an anchor hit the pattern is run, at most (a pattern whose longest match is
 /// known runs only that far).
 const ANCHOR_REACH: usize = 256;
+/// Length of a hyphenated UUID, and where its version digit's hyphen sits.
+const UUID_LEN: usize = 36;
+const VERSION_HYPHEN: usize = 13;
+/// How far around a shape the pattern may extend when it is confirmed (`{…}`, `urn:uuid:…`).
+const CONFIRM_REACH: usize = 16;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Candidate {
     pub start: usize,
     pub end: usize,
-    /// The canonical value.
+    /// Already a match of the pattern that passed the validator; otherwise `confirm` decides.
+    pub confirmed: bool,
+}
+
+/// A candidate the pattern and the validator accepted, with its canonical value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Confirmed {
+    pub start: usize,
+    pub end: usize,
     pub value: String,
 }
 
-/// Matches in `text` whose start lies in `owned`, plus how many pattern matches the whole text
-/// holds (valid or not: a measure of how dense the file is with values of this shape).
+static HEX: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = (i as u8).is_ascii_hexdigit();
+        i += 1;
+    }
+    t
+};
+
+/// Is `b` (at least 36 bytes) a hyphenated RFC 4122 version 4 UUID?
+fn uuid_v4_shape(b: &[u8]) -> bool {
+    if b.len() < UUID_LEN
+        || b[8] != b'-'
+        || b[13] != b'-'
+        || b[18] != b'-'
+        || b[23] != b'-'
+        || b[14] != b'4'
+        || !matches!(b[19], b'8' | b'9' | b'a' | b'b' | b'A' | b'B')
+    {
+        return false;
+    }
+    let hex = |r: Range<usize>| b[r].iter().all(|&c| HEX[usize::from(c)]);
+    hex(0..8) && hex(9..13) && hex(15..18) && hex(20..23) && hex(24..36)
+}
+
+/// Does this rule's candidate search need no pattern run (a UUID v4 validator and the `-4`
+/// anchor)?
+pub fn by_shape(rule: &Rule) -> bool {
+    rule.spec.validate == Some(Validator::UuidV4) && rule.anchor.as_deref() == Some(b"-4")
+}
+
+/// Candidates in `text` whose start lies in `owned`, plus how many values of the rule's shape
+/// start in `owned` (bounded or not: a measure of how dense the file is with such values).
 pub fn find(rule: &Rule, text: &[u8], owned: Range<usize>) -> (Vec<Candidate>, usize) {
+    let mut out = Vec::new();
+    let shapes = find_into(rule, text, owned, &mut out);
+    (out, shapes)
+}
+
+/// `find`, appending the candidates to `out` (a buffer reused from window to window).
+pub fn find_into(rule: &Rule, text: &[u8], owned: Range<usize>, out: &mut Vec<Candidate>) -> usize {
+    if by_shape(rule) {
+        return find_by_shape(text, owned, out);
+    }
     let mut spans: Vec<(usize, usize)> = Vec::new();
     match (&rule.anchor, &rule.anchor_finder) {
         (Some(anchor), Some(finder)) => {
@@ -45,23 +105,84 @@ pub fn find(rule: &Rule, text: &[u8], owned: Range<usize>) -> (Vec<Candidate>, u
         }
         _ => spans.extend(rule.regex.find_iter(text).map(|m| (m.start(), m.end()))),
     }
-    let shapes = spans.len();
-    let found = spans
-        .into_iter()
-        .filter(|&(s, e)| owned.contains(&s) && bounded(text, s, e))
-        .filter_map(|(s, e)| {
-            let raw = std::str::from_utf8(&text[s..e]).ok()?;
-            if !valid(rule, raw) {
-                return None;
-            }
-            Some(Candidate {
+    let shapes = spans.iter().filter(|(s, _)| owned.contains(s)).count();
+    out.extend(
+        spans
+            .into_iter()
+            .filter(|&(s, e)| owned.contains(&s) && bounded(text, s, e))
+            .filter(|&(s, e)| std::str::from_utf8(&text[s..e]).is_ok_and(|raw| valid(rule, raw)))
+            .map(|(start, end)| Candidate {
+                start,
+                end,
+                confirmed: true,
+            }),
+    );
+    shapes
+}
+
+/// Hyphenated UUID v4 shapes: each `-4` hit is the version hyphen of a UUID starting 13 bytes
+/// before it, or of none. (Every UUID v4 has that hit, so none is missed.)
+fn find_by_shape(text: &[u8], owned: Range<usize>, found: &mut Vec<Candidate>) -> usize {
+    let mut shapes = 0;
+    let mut last_end = 0;
+    let lo = owned.start.saturating_sub(UUID_LEN);
+    let hi = (owned.end + UUID_LEN).min(text.len());
+    static VERSION: std::sync::OnceLock<memchr::memmem::Finder<'static>> =
+        std::sync::OnceLock::new();
+    let finder = VERSION.get_or_init(|| memchr::memmem::Finder::new(b"-4"));
+    for hit in finder.find_iter(&text[lo..hi]) {
+        let Some(s) = (lo + hit).checked_sub(VERSION_HYPHEN) else {
+            continue;
+        };
+        if s < last_end || !owned.contains(&s) || !uuid_v4_shape(&text[s..]) {
+            continue;
+        }
+        let e = s + UUID_LEN;
+        last_end = e;
+        shapes += 1;
+        if bounded(text, s, e) {
+            found.push(Candidate {
                 start: s,
                 end: e,
-                value: rule.canonicalize(raw),
-            })
-        })
-        .collect();
-    (found, shapes)
+                confirmed: false,
+            });
+        }
+    }
+    shapes
+}
+
+/// Runs the pattern and the validator on a candidate (when the search did not already) and
+/// returns the match with its canonical value.
+pub fn confirm(rule: &Rule, text: &[u8], c: &Candidate) -> Option<Confirmed> {
+    let (start, end) = if c.confirmed {
+        (c.start, c.end)
+    } else {
+        let hi = (c.end + CONFIRM_REACH).min(text.len());
+        let hay = &text[..hi];
+        let mut at = c.start.saturating_sub(CONFIRM_REACH);
+        loop {
+            let m = rule.regex.find_at(hay, at)?;
+            if m.start() > c.start {
+                return None;
+            }
+            if c.end <= m.end() {
+                if !bounded(text, m.start(), m.end()) {
+                    return None;
+                }
+                break (m.start(), m.end());
+            }
+            at = m.end().max(at + 1);
+        }
+    };
+    let raw = std::str::from_utf8(&text[start..end]).ok()?;
+    if !c.confirmed && !valid(rule, raw) {
+        return None;
+    }
+    Some(Confirmed {
+        start,
+        end,
+        value: rule.canonicalize(raw),
+    })
 }
 
 fn valid(rule: &Rule, raw: &str) -> bool {
@@ -105,13 +226,15 @@ mod tests {
     use super::*;
     use crate::rules::RuleSet;
 
-    const KEY: &str = "87d2a967-5c23-46d6-aa8a-22f20b4755f9";
+    const KEY: &str = "87d2a967-5c23-46d6-aa8a-22f20b4755f9"; // lushaguard:allow (test key)
 
     fn found(text: &str) -> Vec<String> {
         let set = RuleSet::builtin().unwrap();
-        find(&set.rules[0], text.as_bytes(), 0..text.len())
+        let rule = &set.rules[0];
+        find(rule, text.as_bytes(), 0..text.len())
             .0
             .into_iter()
+            .filter_map(|c| confirm(rule, text.as_bytes(), &c))
             .map(|c| c.value)
             .collect()
     }
@@ -145,11 +268,45 @@ mod tests {
     }
 
     #[test]
-    fn counts_shapes_outside_the_owned_range() {
+    fn counts_shapes_that_start_in_the_owned_range() {
         let set = RuleSet::builtin().unwrap();
-        let text = format!("{KEY} {KEY}");
+        let text = format!("{KEY} {KEY} sdk-{KEY}");
         let (c, shapes) = find(&set.rules[0], text.as_bytes(), 1..text.len());
         assert_eq!(c.len(), 1);
-        assert_eq!(shapes, 2);
+        assert_eq!(
+            shapes, 2,
+            "the unbounded one counts, the one before the range does not"
+        );
+    }
+
+    #[test]
+    fn the_shape_search_finds_what_the_pattern_finds() {
+        let set = RuleSet::builtin().unwrap();
+        let rule = &set.rules[0];
+        assert!(by_shape(rule));
+        let repeated = "ff0e1d2c-4444-4444-8444-444444444444"; // lushaguard:allow (placeholder)
+        let glued = "0e7809d4-6eab-4772-9f54-022cd21577f9"; // lushaguard:allow (test key)
+        let v1 = "2c1d43b8-e6d7-11ee-9f2a-0242ac120002";
+        let text = format!(
+            "a {KEY} b-{KEY}-c 4a41-4b2c-{KEY} {up} {repeated} {{{KEY}}} x-4y {glued}{KEY} {v1} \
+             id:{KEY}\n\"{KEY}\"",
+            up = KEY.to_uppercase()
+        );
+        let bytes = text.as_bytes();
+        let fast: Vec<(usize, usize)> = find(rule, bytes, 0..bytes.len())
+            .0
+            .iter()
+            .filter_map(|c| confirm(rule, bytes, c))
+            .map(|c| (c.start, c.end))
+            .collect();
+        let slow: Vec<(usize, usize)> = rule
+            .regex
+            .find_iter(bytes)
+            .map(|m| (m.start(), m.end()))
+            .filter(|&(s, e)| bounded(bytes, s, e))
+            .filter(|&(s, e)| valid(rule, std::str::from_utf8(&bytes[s..e]).unwrap()))
+            .collect();
+        assert_eq!(fast, slow);
+        assert_eq!(fast.len(), 6);
     }
 }

@@ -1,20 +1,27 @@
-//! The structure around a candidate: the name it is assigned to and the keys it is nested under.
+//! The structure around a candidate: the name it is assigned to and the blocks it is nested in.
 //!
 //! Names are read right to left from the candidate (`LUSHA_API_KEY=`, `"api_key": "`,
 //! `-H 'api_key: `, `env('LUSHA_API_KEY', '`, `${LUSHA_API_KEY:-`, `api_key%3A`), skipping quotes,
-//! escapes and type words. A value-like name (`value`, `default`) is resolved through its sibling
-//! (`"name": "api_key"` on the line above, `<add key="Lusha:ApiKey" value=`) or its parent key
-//! (`variable "lusha_api_key" { default = `); a bare list item takes its parent's key. Parents are
-//! the lines above with less indentation, plus the nearest `[section]` header (INI, TOML, .reg).
+//! escapes and type words; a callee takes its whole path (`Lusha::Client.new('`,
+//! `new \Lusha\Client('`). A value-like name (`value`, `default`, a plist `<string>`) is resolved
+//! through its sibling (`"name": "api_key"` above, below or on the same line,
+//! `<key>LushaAPIKey</key>`, `<add key="Lusha:ApiKey" value=`) or its parent key
+//! (`variable "lusha_api_key" { default = `); a bare list item takes its parent's key. A cell of a
+//! SQL `INSERT` tuple or of a CSV row takes its column's name. Parents are the lines above with
+//! less indentation, plus the nearest `[section]` header (INI, TOML, .reg), read from the
+//! window's outline; each says what shape of block it opens, so that only configuration blocks
+//! (not calls, control flow or declarations in code) can belong to another service.
 
-use super::lines::{self, Lines};
-use super::words::is_name_like;
+use super::filekind::FileKind;
+use super::lines;
+use super::window::Window;
+use super::words::{in_set, is_name_like, split_words};
 use crate::rules::Vocabulary;
 use std::borrow::Cow;
 
 /// How far left of a candidate a name is looked for.
 const LEFT_LIMIT: usize = 240;
-/// How many lines above a candidate its siblings and parents are looked for.
+/// How many lines around a candidate its siblings and how many above its parents are looked for.
 const SIBLING_LINES: usize = 3;
 const PARENT_LINES: usize = 40;
 const MAX_PARENTS: usize = 5;
@@ -36,23 +43,41 @@ impl Token {
 pub enum Via {
     /// Right before the value: `NAME = value`.
     Direct,
+    /// The callee the value is passed to: `Lusha::Client.new("<key>")`.
+    Argument,
     /// A field naming the value on the same line: `key="Lusha:ApiKey" value="..."`.
     Field,
-    /// A field naming the value on a line above (0-based line index).
+    /// A field naming the value on another line (0-based line index).
     Sibling(usize),
     /// The key of the enclosing block (0-based line index).
     Parent(usize),
+    /// The column of a table cell, named on a header line (0-based line index).
+    Column(usize),
 }
 
 #[derive(Debug, Clone)]
 pub struct Name {
     pub text: String,
-    /// Byte range on the candidate's line, when the name is there.
+    /// Byte range in the window, when the name is on the candidate's line.
     pub span: Option<(usize, usize)>,
     pub via: Via,
     /// The name is the value's neighbour in a comma-separated list (`('lusha', '<uuid>')`,
     /// `env('KEY', '<uuid>')`) rather than assigned to it (`KEY=`, `"key": `).
     pub listed: bool,
+}
+
+/// What kind of block a parent line opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// `key:`, `"key": {`, `key = {`, `'key' => [`: a key whose value is the block.
+    Keyed,
+    /// `[section]`, `[a.b]`, `[HKEY_...\Key]`.
+    Section,
+    /// `<element>` (XML).
+    Element,
+    /// Anything else that opens a block: `provider "hubspot" {`, `class Foo:`, `if err != nil {`,
+    /// `axios.create({`, `const (`.
+    Declaration,
 }
 
 #[derive(Debug, Clone)]
@@ -61,6 +86,7 @@ pub struct Parent {
     pub key: Option<String>,
     /// The line only opens a block (`lusha:`, `"hubspot": {`, `[section]`).
     pub opener: bool,
+    pub shape: Shape,
 }
 
 fn is_name_byte(b: u8) -> bool {
@@ -73,6 +99,11 @@ fn is_word_byte(b: u8) -> bool {
 
 /// Length of an escape sequence that ends right before `i` (`%3A`, `\n`, `&quot;`), if any.
 fn escape_before(text: &[u8], lo: usize, i: usize) -> Option<usize> {
+    let last = text[i - 1];
+    // Every escape ends with a hex digit, an escaped letter or quote, or `;`.
+    if !(last.is_ascii_hexdigit() || matches!(last, b'n' | b't' | b'r' | b'"' | b'\'' | b';')) {
+        return None;
+    }
     let avail = i - lo;
     if avail >= 3
         && text[i - 3] == b'%'
@@ -112,52 +143,112 @@ fn escape_before(text: &[u8], lo: usize, i: usize) -> Option<usize> {
     None
 }
 
-/// Tokens left of `pos` on its line, nearest first.
-pub fn tokens_left(text: &[u8], line_start: usize, pos: usize, max: usize) -> Vec<Token> {
-    let lo = line_start.max(pos.saturating_sub(LEFT_LIMIT));
-    let mut out = Vec::new();
-    let mut i = pos;
-    while out.len() < max && i > lo {
-        while i > lo {
-            if let Some(n) = escape_before(text, lo, i) {
-                i -= n;
-            } else if is_name_byte(text[i - 1]) {
-                break;
-            } else {
-                i -= 1;
+/// Tokens left of `pos` on its line, nearest first, read one at a time (most candidates need
+/// only the nearest one or two).
+pub struct TokensLeft<'t> {
+    text: &'t [u8],
+    lo: usize,
+    i: usize,
+    /// Can the stretch hold an escape at all (`%`, `\`, `;`)? Most lines cannot, and then no byte
+    /// needs checking for one.
+    escapes: bool,
+}
+
+impl<'t> TokensLeft<'t> {
+    pub fn new(text: &'t [u8], line_start: usize, pos: usize) -> TokensLeft<'t> {
+        let lo = line_start.max(pos.saturating_sub(LEFT_LIMIT));
+        TokensLeft {
+            text,
+            lo,
+            i: pos,
+            escapes: memchr::memchr3(b'%', b'\\', b';', &text[lo..pos]).is_some(),
+        }
+    }
+
+    #[inline]
+    fn escape_before(&self, i: usize) -> Option<usize> {
+        if self.escapes {
+            escape_before(self.text, self.lo, i)
+        } else {
+            None
+        }
+    }
+}
+
+impl Iterator for TokensLeft<'_> {
+    type Item = Token;
+
+    fn next(&mut self) -> Option<Token> {
+        let (text, lo) = (self.text, self.lo);
+        let mut i = self.i;
+        loop {
+            while i > lo {
+                if let Some(n) = self.escape_before(i) {
+                    i -= n;
+                } else if is_name_byte(text[i - 1]) {
+                    break;
+                } else {
+                    i -= 1;
+                }
             }
-        }
-        if i <= lo {
-            break;
-        }
-        let end = i;
-        while i > lo {
-            let c = text[i - 1];
-            if is_name_byte(c) {
-                if escape_before(text, lo, i).is_some() {
+            if i <= lo {
+                self.i = lo;
+                return None;
+            }
+            let end = i;
+            while i > lo {
+                let c = text[i - 1];
+                if is_name_byte(c) {
+                    if self.escape_before(i).is_some() {
+                        break;
+                    }
+                    i -= 1;
+                } else if c == b':'
+                    && i - 1 > lo
+                    && is_word_byte(text[i - 2])
+                    && i < end
+                    && is_word_byte(text[i])
+                {
+                    i -= 1;
+                } else {
                     break;
                 }
-                i -= 1;
-            } else if c == b':'
-                && i - 1 > lo
-                && is_word_byte(text[i - 2])
-                && i < end
-                && is_word_byte(text[i])
-            {
-                i -= 1;
-            } else {
-                break;
+            }
+            let (mut s, mut e) = (i, end);
+            while s < e && matches!(text[s], b'-' | b'.') {
+                s += 1;
+            }
+            while e > s && matches!(text[e - 1], b'-' | b'.' | b':') {
+                e -= 1;
+            }
+            if s < e {
+                self.i = i;
+                return Some(Token { start: s, end: e });
             }
         }
-        let (mut s, mut e) = (i, end);
-        while s < e && matches!(text[s], b'-' | b'.') {
-            s += 1;
+    }
+}
+
+/// Tokens left of `pos` on its line, nearest first.
+pub fn tokens_left(text: &[u8], line_start: usize, pos: usize, max: usize) -> Vec<Token> {
+    TokensLeft::new(text, line_start, pos).take(max).collect()
+}
+
+/// Tokens right of `pos` up to `end`, nearest first.
+fn tokens_right(text: &[u8], pos: usize, end: usize, max: usize) -> Vec<Token> {
+    let hi = end.min(pos + LEFT_LIMIT);
+    let mut out = Vec::new();
+    let mut i = pos;
+    while out.len() < max && i < hi {
+        while i < hi && !is_name_byte(text[i]) {
+            i += 1;
         }
-        while e > s && matches!(text[e - 1], b'-' | b'.' | b':') {
-            e -= 1;
+        let s = i;
+        while i < hi && is_name_byte(text[i]) {
+            i += 1;
         }
-        if s < e {
-            out.push(Token { start: s, end: e });
+        if s < i {
+            out.push(Token { start: s, end: i });
         }
     }
     out
@@ -170,57 +261,123 @@ fn line_tokens(text: &[u8], start: usize, end: usize) -> Vec<Token> {
     t
 }
 
-fn lower(s: &str) -> String {
-    s.to_ascii_lowercase()
+/// Is the value ending at `end` the key of a block (`"<uuid>": {`, `<uuid>: [`, a YAML key with
+/// its block below)? Such a value names what follows; it is nobody's credential.
+pub fn is_block_key(text: &[u8], end: usize, line_end: usize) -> bool {
+    let mut i = end;
+    if i < line_end && matches!(text[i], b'"' | b'\'') {
+        i += 1;
+    }
+    if i >= line_end || text[i] != b':' || text.get(i + 1) == Some(&b':') {
+        return false;
+    }
+    i += 1;
+    while i < line_end && matches!(text[i], b' ' | b'\t') {
+        i += 1;
+    }
+    i == line_end || matches!(text[i], b'{' | b'[')
 }
 
 /// The name a candidate at `pos` (on line `idx`) is assigned to.
 pub fn find_name(
-    text: &[u8],
-    lines: &Lines,
+    w: &Window<'_>,
     idx: usize,
     pos: usize,
     vocab: &Vocabulary,
+    headers: &[String],
 ) -> Option<Name> {
-    let w = &vocab.words;
-    let (ls, _) = lines.bounds(text, idx);
-    let tokens = tokens_left(text, ls, pos, 8);
+    let text = w.text;
+    let words = &vocab.words;
+    let (ls, _) = w.lines.around(idx, pos);
+    if matches!(w.kind, FileKind::Table(_)) {
+        if let Some(name) = column_name(w, idx, pos, vocab) {
+            return Some(name);
+        }
+    }
+    if let Some((tag, open_end)) = element_before(text, ls, pos) {
+        if in_set(&words.value, &text[tag.start..tag.end]) {
+            // `<string name="lusha_api_key">`: an attribute of the element names it; else a
+            // sibling element does (`<key>LushaAPIKey</key>` above).
+            let attrs = line_tokens(text, tag.end, open_end);
+            if let Some(n) = field_pair(text, &attrs, vocab) {
+                return Some(Name {
+                    text: n,
+                    span: None,
+                    via: Via::Field,
+                    listed: false,
+                });
+            }
+            return sibling_name(w, idx, pos, vocab).or_else(|| parent_key_name(w, idx, pos));
+        }
+    }
+    let tokens = TokensLeft::new(text, ls, pos).take(8);
     // Skip type words and UUID-parsing calls (`UUID.fromString(`, `Guid.Parse(`): the name is
     // what the parsed value is assigned to.
     let parses_uuid = |t: &Token| {
-        let callee = text[t.end..].iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'(');
-        callee
-            && super::words::split_words(&t.text(text))
+        is_callee(text, t)
+            && split_words(&t.text(text))
                 .iter()
-                .any(|x| w.identifier.contains(x))
+                .any(|x| words.identifier.contains(x))
     };
-    let mut rest = tokens
-        .iter()
-        .skip_while(|t| w.skip.contains(&lower(&t.text(text))) || parses_uuid(t));
-    let Some(first) = rest.next() else {
-        return parent_key_name(text, lines, idx);
+    let mut rest =
+        tokens.skip_while(|t| in_set(&words.skip, &text[t.start..t.end]) || parses_uuid(t));
+    let first = rest.next();
+    let listed = first.is_some_and(|t| text[t.end..pos].contains(&b','));
+    // A cell of a SQL tuple has no name on its line, or a neighbour in the list, or `VALUES (`
+    // before it: its column names it.
+    let in_tuple =
+        first.is_none_or(|t| listed || text[t.start..t.end].eq_ignore_ascii_case(b"values"));
+    if in_tuple && !matches!(w.kind, FileKind::Table(_)) {
+        if let Some(name) = column_name(w, idx, pos, vocab) {
+            return Some(name);
+        }
+    }
+    let Some(first) = &first else {
+        return parent_key_name(w, idx, pos);
     };
+    if is_callee(text, first) && !listed {
+        // `setValue("<key>", forHTTPHeaderField: "api_key")`: the header named later in the
+        // call names the value.
+        let (_, le) = w.lines.around(idx, pos);
+        if let Some(h) = header_later_in_call(text, pos, le, headers) {
+            return Some(Name {
+                text: h,
+                span: None,
+                via: Via::Field,
+                listed: false,
+            });
+        }
+        // `Lusha::Client.new('<key>')`, `new \Lusha\Client('<key>')`: the callee's whole path.
+        let path = callee_path(text, ls, first);
+        return Some(Name {
+            text: String::from_utf8_lossy(&text[path.start..path.end]).into_owned(),
+            span: Some((path.start, path.end)),
+            via: Via::Argument,
+            listed: false,
+        });
+    }
     let name = first.text(text);
     if !is_name_like(&name) || is_path_like(text, first) {
         // The nearest token is another value (a number, a UUID, a file path): nothing names
         // this one.
         return None;
     }
-    if !w.value.contains(&lower(&name)) {
+    if !in_set(&words.value, name.as_bytes()) {
         return Some(Name {
             text: name.into_owned(),
             span: Some((first.start, first.end)),
             via: Via::Direct,
-            listed: text[first.end..pos].contains(&b','),
+            listed,
         });
     }
-    for t in rest {
+    for t in &mut rest {
+        let t = &t;
         let s = t.text(text);
-        let l = lower(&s);
-        if w.field.contains(&l) || w.skip.contains(&l) {
+        let b = &text[t.start..t.end];
+        if in_set(&words.field, b) || in_set(&words.skip, b) {
             continue;
         }
-        if is_name_like(&s) && !w.value.contains(&l) {
+        if is_name_like(&s) && !in_set(&words.value, b) && names_a_field(text, t) {
             return Some(Name {
                 text: s.into_owned(),
                 span: Some((t.start, t.end)),
@@ -230,7 +387,149 @@ pub fn find_name(
         }
         break;
     }
-    sibling_name(text, lines, idx, vocab).or_else(|| parent_key_name(text, lines, idx))
+    sibling_name(w, idx, pos, vocab)
+        .or_else(|| parent_key_name(w, idx, pos))
+        .or_else(|| {
+            // In code a value word is also an ordinary variable (`const DEFAULT = "<key>"`),
+            // whose uses the data flow can follow.
+            w.kind.has_code().then(|| Name {
+                text: name.into_owned(),
+                span: Some((first.start, first.end)),
+                via: Via::Direct,
+                listed,
+            })
+        })
+}
+
+/// The name of the column of the table cell at `pos`, or of the field column of its row when the
+/// cell's own column only says "value".
+fn column_name(w: &Window<'_>, idx: usize, pos: usize, vocab: &Vocabulary) -> Option<Name> {
+    let row = w.row_at(idx, pos)?;
+    let words = &vocab.words;
+    let column = row.column();
+    // `value`, `setting_value`; `key`, `setting_key`.
+    let last_word_in = |name: &str, set: &std::collections::BTreeSet<String>| {
+        split_words(name).last().is_some_and(|w| set.contains(w))
+    };
+    let name = if last_word_in(column, &words.value) {
+        // `(key, value)` rows: the `key` cell names the value (`setting_key` before `key` for
+        // `setting_value`), when it holds a name rather than another value.
+        let own = split_words(column);
+        let prefix = &own[..own.len().saturating_sub(1)];
+        let mut fields: Vec<usize> = (0..row.columns.len())
+            .filter(|&i| i != row.index && last_word_in(&row.columns[i], &words.field))
+            .collect();
+        fields.sort_by_key(|&i| {
+            let other = split_words(&row.columns[i]);
+            !(other.len() > 1 && other[..other.len() - 1] == *prefix)
+        });
+        fields
+            .into_iter()
+            .map(|i| String::from_utf8_lossy(row.cell(w.text, i)).into_owned())
+            .find(|n| is_name_like(n) && !n.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-'))?
+    } else {
+        column.to_string()
+    };
+    Some(Name {
+        text: name,
+        span: None,
+        via: Via::Column(row.header_line),
+        listed: false,
+    })
+}
+
+/// Is the token the value of a field (`key="Lusha:ApiKey"`, `"name": "api_key"`,
+/// `<Name>api_key</Name>`) rather than a word of a statement (`UPDATE settings SET value = `)?
+fn names_a_field(text: &[u8], t: &Token) -> bool {
+    let before = t.start.checked_sub(1).map(|i| text[i]);
+    let after = text.get(t.end).copied();
+    let quoted = matches!(before, Some(b'"' | b'\'' | b'`')) && after == before;
+    let element = before == Some(b'>') && after == Some(b'<');
+    let assigned = text[t.end..]
+        .iter()
+        .take(4)
+        .find(|b| !matches!(b, b' ' | b'\t' | b'"' | b'\''))
+        .is_some_and(|&b| b == b'=' || b == b':');
+    quoted || element || assigned
+}
+
+/// A quoted header name among the arguments after `pos`, up to the call's end on this line.
+fn header_later_in_call(text: &[u8], pos: usize, end: usize, headers: &[String]) -> Option<String> {
+    let mut depth = 0usize;
+    let stop = end.min(pos + LEFT_LIMIT);
+    // Past the value itself and its closing quote, to the next argument.
+    let mut i = pos + memchr::memchr2(b',', b')', &text[pos..stop])?;
+    while i < stop {
+        match text[i] {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' if depth == 0 => break,
+            b')' | b']' | b'}' => depth -= 1,
+            q @ (b'"' | b'\'') => {
+                let close = memchr::memchr(q, &text[i + 1..stop])? + i + 1;
+                let inner = &text[i + 1..close];
+                if let Some(h) = headers.iter().find(|h| h.as_bytes() == inner) {
+                    return Some(h.clone());
+                }
+                i = close;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Is the token followed by `(` (a call or a constructor)?
+fn is_callee(text: &[u8], t: &Token) -> bool {
+    text[t.end..]
+        .iter()
+        .take(8)
+        .find(|b| !matches!(b, b' ' | b'\t'))
+        == Some(&b'(')
+}
+
+/// The whole path of the callee ending with `t`: `Lusha::Client.new`, `\Lusha\Client`,
+/// `$this->lusha->client`.
+fn callee_path(text: &[u8], line_start: usize, t: &Token) -> Token {
+    let lo = line_start.max(t.start.saturating_sub(LEFT_LIMIT));
+    let mut s = t.start;
+    while s > lo {
+        let c = text[s - 1];
+        if is_name_byte(c) || c == b':' || c == b'\\' {
+            s -= 1;
+        } else if c == b'>' && s >= 2 && text[s - 2] == b'-' {
+            s -= 2;
+        } else {
+            break;
+        }
+    }
+    while s < t.start && !is_word_byte(text[s]) {
+        s += 1;
+    }
+    Token {
+        start: s,
+        end: t.end,
+    }
+}
+
+/// The element whose content starts at `pos` (`<string>` in `<string>value</string>`), and
+/// where its opening tag ends.
+fn element_before(text: &[u8], line_start: usize, pos: usize) -> Option<(Token, usize)> {
+    let lo = line_start.max(pos.saturating_sub(LEFT_LIMIT));
+    let mut i = pos;
+    while i > lo && matches!(text[i - 1], b' ' | b'\t') {
+        i -= 1;
+    }
+    if i == lo || text[i - 1] != b'>' || (i >= 2 && text[i - 2] == b'/') {
+        return None;
+    }
+    let open = memchr::memrchr(b'<', &text[lo..i - 1])? + lo;
+    let start = open + 1;
+    let mut end = start;
+    while end < i && (is_name_byte(text[end]) || text[end] == b':') {
+        end += 1;
+    }
+    (end > start && text[start].is_ascii_alphabetic()).then_some((Token { start, end }, i - 1))
 }
 
 /// File extensions that mark a token as a file name rather than a variable name.
@@ -269,9 +568,66 @@ fn key_indent(line: &[u8]) -> usize {
     }
 }
 
-/// A sibling line above that names the value: `"name": "api_key",` / `- name: LUSHA_API_KEY`.
-fn sibling_name(text: &[u8], lines: &Lines, idx: usize, vocab: &Vocabulary) -> Option<Name> {
+/// A field naming a value among `toks`: `name: X`, `"key": "X"`, `key="X"`, `<key>X</key>`
+/// (a field and its value, not words of a sentence).
+fn field_pair(text: &[u8], toks: &[Token], vocab: &Vocabulary) -> Option<String> {
+    for pair in toks.windows(2) {
+        let between = &text[pair[0].end..pair[1].start];
+        let assigned = between.iter().any(|&b| b == b':' || b == b'=');
+        let element = between == b">" && pair[0].start > 0 && text[pair[0].start - 1] == b'<';
+        if !(assigned || element) || !in_set(&vocab.words.field, &text[pair[0].start..pair[0].end])
+        {
+            continue;
+        }
+        // A quoted value is the whole string: `name = "/prod/lusha/api_key"`.
+        let quote = between
+            .iter()
+            .rposition(|&b| b == b'"' || b == b'\'')
+            .map(|i| (pair[0].end + i, between[i]));
+        let value = match quote {
+            Some((q_at, q)) => {
+                let rest = &text[q_at + 1..];
+                let len = memchr::memchr(q, &rest[..rest.len().min(LEFT_LIMIT)])
+                    .unwrap_or(pair[1].end - q_at - 1);
+                String::from_utf8_lossy(&rest[..len])
+            }
+            None => pair[1].text(text),
+        };
+        if is_name_like(&value) || value.starts_with('/') {
+            return Some(value.into_owned());
+        }
+    }
+    None
+}
+
+/// A sibling that names the value: a field on a line above (`"name": "api_key",`,
+/// `- name: LUSHA_API_KEY`, `<key>LushaAPIKey</key>`), later on the same line
+/// (`{"value": "<key>", "name": "api_key"}`) or on a line below in the same block.
+fn sibling_name(w: &Window<'_>, idx: usize, pos: usize, vocab: &Vocabulary) -> Option<Name> {
+    let text = w.text;
+    let lines = &w.lines;
     let own = key_indent(lines.line(text, idx));
+    let sibling = |j: usize| {
+        let field = w.line_field(j, || {
+            let (s, e) = lines.bounds(text, j);
+            field_pair(text, &line_tokens(text, s, e), vocab)
+        });
+        field.map(|n| Name {
+            text: n,
+            span: None,
+            via: Via::Sibling(j),
+            listed: false,
+        })
+    };
+    let (_, le) = lines.around(idx, pos);
+    if let Some(n) = field_pair(text, &tokens_right(text, pos, le, 8), vocab) {
+        return Some(Name {
+            text: n,
+            span: None,
+            via: Via::Field,
+            listed: false,
+        });
+    }
     let mut seen = 0;
     for j in (0..idx).rev() {
         let line = lines.line(text, j);
@@ -286,32 +642,41 @@ fn sibling_name(text: &[u8], lines: &Lines, idx: usize, vocab: &Vocabulary) -> O
         if ind > own {
             continue;
         }
-        let (s, e) = lines.bounds(text, j);
-        let toks = line_tokens(text, s, e);
-        for pair in toks.windows(2) {
-            let field = lower(&pair[0].text(text));
-            let value = pair[1].text(text);
-            // `name: X`, `"key": "X"`, `key="X"`: a field and its value, not words of a sentence.
-            let between = &text[pair[0].end..pair[1].start];
-            let assigned = between.iter().any(|&b| b == b':' || b == b'=');
-            if assigned && vocab.words.field.contains(&field) && is_name_like(&value) {
-                return Some(Name {
-                    text: value.into_owned(),
-                    span: None,
-                    via: Via::Sibling(j),
-                    listed: false,
-                });
-            }
+        if let Some(n) = sibling(j) {
+            return Some(n);
         }
         if ind < own {
             break;
         }
     }
+    let mut seen = 0;
+    for j in idx + 1..lines.count() {
+        let line = lines.line(text, j);
+        if lines::is_blank(line) {
+            continue;
+        }
+        seen += 1;
+        let t = lines::trim_start(line);
+        if seen > SIBLING_LINES || key_indent(line) != own || matches!(t.first(), Some(b'}' | b']'))
+        {
+            break;
+        }
+        if t.starts_with(b"- ") && !lines::trim_start(lines.line(text, idx)).starts_with(b"- ") {
+            break;
+        }
+        if let Some(n) = sibling(j) {
+            return Some(n);
+        }
+    }
     None
 }
 
-fn parent_key_name(text: &[u8], lines: &Lines, idx: usize) -> Option<Name> {
-    let parent = parents(text, lines, idx).into_iter().next()?;
+fn parent_key_name(w: &Window<'_>, idx: usize, pos: usize) -> Option<Name> {
+    let parent = parents(w, idx, pos).into_iter().next()?;
+    // In code, a class, function or call does not name the values inside it.
+    if w.kind == FileKind::Code && parent.shape == Shape::Declaration {
+        return None;
+    }
     Some(Name {
         text: parent.key?,
         span: None,
@@ -320,30 +685,36 @@ fn parent_key_name(text: &[u8], lines: &Lines, idx: usize) -> Option<Name> {
     })
 }
 
-fn is_section_header(line: &[u8]) -> bool {
-    let t = lines::trim(line);
-    t.len() >= 3
-        && t.starts_with(b"[")
-        && t.ends_with(b"]")
-        && !t.contains(&b',')
-        && !t.contains(&b'"')
-        && t.iter().any(u8::is_ascii_alphabetic)
-}
-
-/// The enclosing blocks of line `idx`, nearest first.
-pub fn parents(text: &[u8], lines: &Lines, idx: usize) -> Vec<Parent> {
-    let line = lines.line(text, idx);
-    let mut level = lines::indent(line);
+/// The enclosing blocks of line `idx` (which holds `pos`), nearest first.
+pub fn parents(w: &Window<'_>, idx: usize, pos: usize) -> Vec<Parent> {
+    let (ls, le) = w.lines.around(idx, pos);
+    let mut level = lines::indent(&w.text[ls..le]);
     let mut out = Vec::new();
+    let sections = w.sections();
+    if level == 0 && sections.is_empty() {
+        // A line at column 0 of a file without sections is in no block.
+        return out;
+    }
     let stop = idx.saturating_sub(PARENT_LINES);
-    for j in (stop..idx).rev() {
-        let l = lines.line(text, j);
-        if lines::is_blank(l) || lines::is_comment(l) {
-            continue;
-        }
-        let ind = lines::indent(l);
-        if is_section_header(l) && ind <= level {
-            let t = lines::trim(l);
+    // The nearest section header above line `cur`.
+    let section_above = |cur: usize| {
+        let i = sections.partition_point(|&s| s < cur);
+        i.checked_sub(1).map(|i| sections[i])
+    };
+    let mut cur = idx;
+    loop {
+        // Nothing is less indented than column 0: there, only a section header encloses a line
+        // (and a flat file needs no outline).
+        let p = if level == 0 {
+            None
+        } else {
+            w.outline().parent(cur).filter(|&p| p >= stop)
+        };
+        let section = section_above(cur).filter(|&s| {
+            s >= stop && lines::indent(w.lines.line(w.text, s)) <= level && p.is_none_or(|p| s >= p)
+        });
+        if let Some(s) = section {
+            let t = lines::trim(w.lines.line(w.text, s));
             let inner = String::from_utf8_lossy(&t[1..t.len() - 1]);
             let key = inner
                 .trim_matches(|c| c == '[' || c == ']')
@@ -352,64 +723,190 @@ pub fn parents(text: &[u8], lines: &Lines, idx: usize) -> Vec<Parent> {
                 .map(|k| k.trim().to_string())
                 .filter(|k| !k.is_empty());
             out.push(Parent {
-                line: j,
+                line: s,
                 key,
                 opener: true,
+                shape: Shape::Section,
             });
             break;
         }
-        if ind < level {
-            let (key, opener) = parent_key(text, lines, j);
-            out.push(Parent {
-                line: j,
-                key,
-                opener,
-            });
-            level = ind;
-            if out.len() >= MAX_PARENTS {
-                break;
-            }
+        let Some(p) = p else { break };
+        let (key, opener, shape) = w.parent_key(p, || parent_key(w, p));
+        out.push(Parent {
+            line: p,
+            key,
+            opener,
+            shape,
+        });
+        level = w.outline().indent(p);
+        cur = p;
+        if out.len() >= MAX_PARENTS {
+            break;
         }
     }
     out
 }
 
-/// The key a block-opening line introduces, and whether the line does nothing but open a block.
-fn parent_key(text: &[u8], lines: &Lines, j: usize) -> (Option<String>, bool) {
-    let (s, e) = lines.bounds(text, j);
-    let line = &text[s..e];
-    let trimmed = lines::trim(line);
+/// What a value after a key's separator must be for the line to only open a block.
+fn opens_block(tail: &[u8]) -> bool {
+    tail.is_empty()
+        || matches!(
+            tail,
+            b"{" | b"[" | b"(" | b"|" | b">" | b"|-" | b">-" | b"[{" | b"[[" | b"array(" | b"dict("
+        )
+}
+
+/// The key a block-opening line introduces, whether the line does nothing but open a block, and
+/// what kind of block it is.
+fn parent_key(w: &Window<'_>, j: usize) -> (Option<String>, bool, Shape) {
+    let text = w.text;
+    let (s, e) = w.lines.bounds(text, j);
+    let trimmed = lines::trim(&text[s..e]);
+    // `<element attr="x">` with its content on the lines below.
+    if trimmed.len() > 2
+        && trimmed[0] == b'<'
+        && trimmed[1].is_ascii_alphabetic()
+        && trimmed.ends_with(b">")
+        && !trimmed.ends_with(b"/>")
+        && memchr::memmem::find(trimmed, b"</").is_none()
+    {
+        let name: Vec<u8> = trimmed[1..]
+            .iter()
+            .copied()
+            .take_while(|&b| is_name_byte(b) || b == b':')
+            .collect();
+        return (
+            Some(String::from_utf8_lossy(&name).into_owned()),
+            true,
+            Shape::Element,
+        );
+    }
     let toks = line_tokens(text, s, e);
-    let Some(first) = toks.first() else {
-        return (None, false);
+    let skip = |t: &Token| {
+        let b = &text[t.start..t.end];
+        w.kind.has_code()
+            && SKIP_DECLARATION_WORDS
+                .iter()
+                .any(|d| b.eq_ignore_ascii_case(d.as_bytes()))
     };
-    // `key:` / `"key":` / `key =` / `KEY = {`: the first token names the block.
+    let Some(first) = toks.iter().find(|t| !skip(t)) else {
+        return (None, false, Shape::Declaration);
+    };
+    // `key:` / `"key": {` / `key = {` / `'key' => [`: the first token names the block.
     let mut after = first.end;
-    while after < e && matches!(text[after], b'"' | b'\'' | b'`') {
+    while after < e && matches!(text[after], b'"' | b'\'' | b'`' | b']') {
         after += 1;
     }
     let mut k = after;
-    while k < e && text[k] == b' ' {
+    while k < e && matches!(text[k], b' ' | b'\t') {
         k += 1;
     }
-    let keyed = (after < e && text[after] == b':')
-        || (k < e && text[k] == b'=' && text.get(k + 1) != Some(&b'='));
-    if keyed {
-        let sep = if text[after] == b':' { after } else { k };
-        let tail = lines::trim(&text[sep + 1..e]);
-        let opener = tail.is_empty()
-            || matches!(
-                tail,
-                b"{" | b"[" | b"(" | b"|" | b">" | b"|-" | b">-" | b"[{"
-            );
-        return (Some(first.text(text).into_owned()), opener);
+    let colon = after < e && text[after] == b':' && text.get(after + 1) != Some(&b':');
+    let equals = k < e && text[k] == b'=' && text.get(k + 1) != Some(&b'=');
+    if colon || equals {
+        let mut sep = if colon { after + 1 } else { k + 1 };
+        if !colon && text.get(sep) == Some(&b'>') {
+            sep += 1;
+        }
+        let tail = lines::trim(&text[sep.min(e)..e]);
+        return (
+            Some(first.text(text).into_owned()),
+            opens_block(tail),
+            Shape::Keyed,
+        );
     }
     // `variable "lusha_api_key" {` / `config :app, App.Lusha,` / `class LushaClient:`
     let last = toks.iter().rev().find(|t| is_name_like(&t.text(text)));
     let opener = trimmed
         .last()
         .is_some_and(|c| matches!(c, b'{' | b'[' | b'(' | b':' | b','));
-    (last.map(|t| t.text(text).into_owned()), opener)
+    (
+        last.map(|t| t.text(text).into_owned()),
+        opener,
+        Shape::Declaration,
+    )
+}
+
+/// Declaration words before a key in code (`const partner = {`, `export let cfg = {`).
+const SKIP_DECLARATION_WORDS: &[&str] = &[
+    "const",
+    "let",
+    "var",
+    "val",
+    "export",
+    "static",
+    "final",
+    "private",
+    "public",
+    "protected",
+    "internal",
+    "readonly",
+    "pub",
+    "mut",
+    "my",
+    "our",
+    "local",
+    "global",
+];
+
+/// Does the block opened by `parent` belong to a service other than the one named by the rule's
+/// keywords? Only configuration blocks can: a section, key or element of a data file, or a block
+/// in code named after a service's settings (`class HubspotSettings`, `stripeConfig = {`).
+/// Calls, control flow, `const (` groups, class and function bodies and other code are syntax.
+pub fn claimed_by_another_service(parent: &Parent, kind: FileKind, vocab: &Vocabulary) -> bool {
+    let Some(key) = &parent.key else {
+        return false;
+    };
+    if !parent.opener {
+        return false;
+    }
+    let (names_something, suffixed) = names_a_service(key, vocab);
+    if !names_something {
+        return false;
+    }
+    match (kind, parent.shape) {
+        (FileKind::Data, _) => true,
+        (FileKind::Text, Shape::Keyed | Shape::Section | Shape::Element) => true,
+        // In code, an object or dictionary keyed by a plain name (`hubspot: {`,
+        // `"Segment" => [`) or a block named as a service's settings (`class HubspotSettings`,
+        // `stripeConfig = {`); not `CURLOPT_HTTPHEADER => [`, `searchParams: {`, `axios.create({`
+        // or `const (`.
+        (FileKind::Code | FileKind::Table(_), Shape::Keyed) => suffixed || plain_name(key),
+        _ => suffixed,
+    }
+}
+
+/// A single word written as a name (`hubspot`, `Hubspot`), not as a constant or an identifier
+/// made of several words (`CURLOPT_HTTPHEADER`, `searchParams`).
+fn plain_name(key: &str) -> bool {
+    let mut chars = key.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic()) && chars.all(|c| c.is_ascii_lowercase())
+}
+
+/// Does a block's key name something other than a container (`hubspot`, `hubspot_settings`,
+/// `partnerCrm`, rather than `config`, `headers`, `api`)? Also says whether a settings suffix
+/// (`_settings`, `Config`) had to be removed to tell.
+pub fn names_a_service(key: &str, vocab: &Vocabulary) -> (bool, bool) {
+    let words = &vocab.words;
+    let mut parts = split_words(key);
+    let mut suffixed = false;
+    while parts.len() > 1
+        && parts
+            .last()
+            .is_some_and(|p| words.config_suffixes.contains(p))
+    {
+        parts.pop();
+        suffixed = true;
+    }
+    let names_something = !parts.is_empty()
+        && parts.iter().all(|x| {
+            !(words.structural.contains(x)
+                || words.neutral.contains(x)
+                || words.credential.contains(x)
+                || words.field.contains(x)
+                || words.config_suffixes.contains(x))
+        });
+    (names_something, suffixed)
 }
 
 #[cfg(test)]
@@ -417,14 +914,22 @@ mod tests {
     use super::*;
     use crate::rules::RuleSet;
 
-    const KEY: &str = "58a24434-c15b-456e-adbb-1862d23d6486";
+    const KEY: &str = "58a24434-c15b-456e-adbb-1862d23d6486"; // lushaguard:allow (test key)
 
-    fn name_of(text: &str) -> Option<(String, Via)> {
+    fn window(text: &str, kind: FileKind) -> Window<'_> {
+        Window::new(text.as_bytes(), kind, &[], &[], true)
+    }
+
+    fn name_in(text: &str, kind: FileKind) -> Option<(String, Via)> {
         let vocab = RuleSet::builtin().unwrap().vocabulary;
         let pos = text.find(KEY).expect("example holds KEY");
-        let lines = Lines::new(text.as_bytes());
-        let idx = lines.index_of(pos);
-        find_name(text.as_bytes(), &lines, idx, pos, &vocab).map(|n| (n.text, n.via))
+        let w = window(text, kind);
+        let idx = w.lines.index_of(pos);
+        find_name(&w, idx, pos, &vocab, &["api_key".to_string()]).map(|n| (n.text, n.via))
+    }
+
+    fn name_of(text: &str) -> Option<(String, Via)> {
+        name_in(text, FileKind::Text)
     }
 
     fn direct(text: &str) -> String {
@@ -549,8 +1054,8 @@ mod tests {
     #[test]
     fn parents_follow_indentation_and_sections() {
         let text = "providers:\n  hubspot:\n    x: 1\n  lusha:\n    auth:\n      header: api_key\n      value: v\n";
-        let lines = Lines::new(text.as_bytes());
-        let p = parents(text.as_bytes(), &lines, 6);
+        let w = window(text, FileKind::Data);
+        let p = parents(&w, 6, w.lines.bounds(w.text, 6).0);
         let keys: Vec<_> = p
             .iter()
             .map(|p| p.key.clone().unwrap_or_default())
@@ -559,15 +1064,18 @@ mod tests {
         assert!(p.iter().all(|p| p.opener));
 
         let ini = "[general]\nx = 1\n\n[lusha]\ntimeout = 20\napikey = v\n";
-        let lines = Lines::new(ini.as_bytes());
-        let p = parents(ini.as_bytes(), &lines, 5);
+        let w = window(ini, FileKind::Data);
+        let p = parents(&w, 5, w.lines.bounds(w.text, 5).0);
         assert_eq!(p.len(), 1);
         assert_eq!(p[0].key.as_deref(), Some("lusha"));
 
         let reg = "[HKEY_CURRENT_USER\\Software\\Acme\\Providers\\Lusha]\n\"ApiKey\"=\"v\"\n";
-        let lines = Lines::new(reg.as_bytes());
         assert_eq!(
-            parents(reg.as_bytes(), &lines, 1)[0].key.as_deref(),
+            {
+                let w = window(reg, FileKind::Data);
+                parents(&w, 1, w.lines.bounds(w.text, 1).0)[0].key.clone()
+            }
+            .as_deref(),
             Some("Lusha")
         );
     }
@@ -575,18 +1083,18 @@ mod tests {
     #[test]
     fn parent_keys_and_openers() {
         let text = "- name: Enrich\n  config :app, App.Lusha,\n  \"hubspot\": {\n";
-        let lines = Lines::new(text.as_bytes());
+        let w = window(text, FileKind::Data);
         assert_eq!(
-            parent_key(text.as_bytes(), &lines, 0),
-            (Some("name".into()), false)
+            parent_key(&w, 0),
+            (Some("name".into()), false, Shape::Keyed)
         );
         assert_eq!(
-            parent_key(text.as_bytes(), &lines, 1),
-            (Some("App.Lusha".into()), true)
+            parent_key(&w, 1),
+            (Some("App.Lusha".into()), true, Shape::Declaration)
         );
         assert_eq!(
-            parent_key(text.as_bytes(), &lines, 2),
-            (Some("hubspot".into()), true)
+            parent_key(&w, 2),
+            (Some("hubspot".into()), true, Shape::Keyed)
         );
     }
 }

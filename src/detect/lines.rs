@@ -2,50 +2,115 @@
 //! dropped), indentation, and character columns. Columns count Unicode scalar values; in invalid
 //! UTF-8 every byte that is not a continuation byte counts as one.
 
-/// Line starts of a buffer, built once per window that has candidates.
-#[derive(Debug)]
-pub struct Lines {
-    starts: Vec<usize>,
-    len: usize,
+use std::cell::{Cell, OnceCell};
+
+/// The lines of a window. The index of line starts is built the first time something needs
+/// random access to lines (a parent block, a sibling, a neighbouring line); until then a
+/// candidate's line number is counted from the previous candidate's and its line is found by
+/// searching for the line breaks around it, so a window of ids needs no index at all.
+pub struct Lines<'t> {
+    text: &'t [u8],
+    starts: OnceCell<Vec<usize>>,
+    /// A buffer of an earlier window, reused so that a large file does not allocate fresh memory
+    /// for every window.
+    spare: Cell<Vec<usize>>,
+    /// The last line located without the index: (index, start, end).
+    near: Cell<Option<(usize, usize, usize)>>,
 }
 
-impl Lines {
-    pub fn new(text: &[u8]) -> Lines {
-        let mut starts = Vec::with_capacity(text.len() / 40 + 1);
-        starts.push(0);
-        starts.extend(memchr::memchr_iter(b'\n', text).map(|i| i + 1));
+impl<'t> Lines<'t> {
+    #[cfg(test)]
+    pub fn new(text: &'t [u8]) -> Lines<'t> {
+        Lines::in_buffer(text, Vec::new())
+    }
+
+    /// The lines of `text`; an index, if one is built, is kept in `buf`.
+    pub fn in_buffer(text: &'t [u8], buf: Vec<usize>) -> Lines<'t> {
         Lines {
-            starts,
-            len: text.len(),
+            text,
+            starts: OnceCell::new(),
+            spare: Cell::new(buf),
+            near: Cell::new(None),
         }
     }
 
+    fn starts(&self) -> &[usize] {
+        self.starts.get_or_init(|| {
+            let mut buf = self.spare.take();
+            buf.clear();
+            buf.reserve(self.text.len() / 40 + 1);
+            buf.push(0);
+            buf.extend(memchr::memchr_iter(b'\n', self.text).map(|i| i + 1));
+            buf
+        })
+    }
+
+    /// Gives the buffer back for the next window.
+    pub fn into_buffer(self) -> Vec<usize> {
+        self.starts
+            .into_inner()
+            .unwrap_or_else(|| self.spare.take())
+    }
+
     pub fn count(&self) -> usize {
-        self.starts.len()
+        self.starts().len()
     }
 
     /// 0-based index of the line holding byte `offset`.
     pub fn index_of(&self, offset: usize) -> usize {
-        self.starts
+        self.starts()
             .partition_point(|&s| s <= offset)
             .saturating_sub(1)
     }
 
-    /// Byte range of line `idx` without its line terminator.
-    pub fn bounds(&self, text: &[u8], idx: usize) -> (usize, usize) {
-        let start = self.starts.get(idx).copied().unwrap_or(self.len);
-        let mut end = self
-            .starts
-            .get(idx + 1)
-            .map(|next| next - 1)
-            .unwrap_or(self.len);
-        if end > start && text.get(end - 1) == Some(&b'\r') {
-            end -= 1;
+    /// How many lines start in `from + 1..=to` (the line breaks in `from..to`): the line of
+    /// `to` is the line of `from` plus this.
+    pub fn breaks(&self, from: usize, to: usize) -> usize {
+        let gap = &self.text[from..to];
+        // Candidates are often a line apart: a short gap is quicker counted byte by byte.
+        if gap.len() <= 64 {
+            gap.iter().filter(|&&b| b == b'\n').count()
+        } else {
+            memchr::memchr_iter(b'\n', gap).count()
         }
+    }
+
+    /// Byte range of line `idx` without its line terminator.
+    pub fn bounds(&self, _text: &[u8], idx: usize) -> (usize, usize) {
+        let starts = self.starts();
+        let len = self.text.len();
+        let start = starts.get(idx).copied().unwrap_or(len);
+        let end = starts.get(idx + 1).map(|next| next - 1).unwrap_or(len);
+        (start, self.without_cr(start, end))
+    }
+
+    /// Byte range of line `idx`, which holds `pos`, found without building the index when there
+    /// is none yet.
+    pub fn around(&self, idx: usize, pos: usize) -> (usize, usize) {
+        if self.starts.get().is_some() {
+            return self.bounds(self.text, idx);
+        }
+        if let Some((i, s, e)) = self.near.get() {
+            if i == idx {
+                return (s, e);
+            }
+        }
+        let start = memchr::memrchr(b'\n', &self.text[..pos]).map_or(0, |p| p + 1);
+        let end = memchr::memchr(b'\n', &self.text[pos..]).map_or(self.text.len(), |p| pos + p);
+        let end = self.without_cr(start, end);
+        self.near.set(Some((idx, start, end)));
         (start, end)
     }
 
-    pub fn line<'t>(&self, text: &'t [u8], idx: usize) -> &'t [u8] {
+    fn without_cr(&self, start: usize, end: usize) -> usize {
+        if end > start && self.text.get(end - 1) == Some(&b'\r') {
+            end - 1
+        } else {
+            end
+        }
+    }
+
+    pub fn line(&self, text: &'t [u8], idx: usize) -> &'t [u8] {
         let (s, e) = self.bounds(text, idx);
         &text[s..e]
     }
@@ -117,6 +182,10 @@ mod tests {
         assert_eq!(lines.index_of(0), 0);
         assert_eq!(lines.index_of(5), 1);
         assert_eq!(lines.index_of(text.len() - 1), 3);
+        assert_eq!(lines.breaks(0, 5), 1);
+        assert_eq!(Lines::new(text).around(1, 6), (5, 9));
+        assert_eq!(Lines::new(text).around(3, 12), (11, 15));
+        assert_eq!(lines.around(1, 6), lines.bounds(text, 1));
     }
 
     #[test]

@@ -1,31 +1,46 @@
 //! Detection: a pure function from rules and bytes to scored findings. No I/O happens here.
 //!
 //! For each rule: find candidates (pattern matches that are tokens of their own and pass the
-//! validator, `candidates`), drop placeholders (`placeholder`), then weigh the evidence around
-//! each one (`context` finds the name and parent keys, `evidence` scores them with the weights of
-//! `rules/vocabulary.toml`). Base64 runs are decoded and searched the same way (`encoded`); a
-//! decoded value inherits the slot of the run that held it. A document is one window of a file:
-//! only candidates starting in `owned` are reported, the rest is context.
+//! validator, `candidates`), then find the slot each one sits in (`context` reads its name from
+//! the line, a sibling, a parent block or a table column; `flow` says where a variable holding it
+//! is used). A candidate in no credential slot, or named as an identifier, stops there: it cannot
+//! be a finding at any level. The rest are checked against placeholders (`placeholder`) and
+//! weighed with all the evidence around them (`evidence`, with the weights of
+//! `rules/vocabulary.toml`). What a window knows about itself (lines, outline, tables, hosts, use
+//! sites: `window`) is computed once per window, when the first candidate needs it. Encoded
+//! regions (base64, URL encoding, backslash escapes, and layers of them) are decoded and searched
+//! the same way (`encoded`); a decoded value inherits the slot of the region that held it. A
+//! window holding zero bytes is searched once more without them, for wide text among binary data
+//! (`wide`). A document is one window of one view of a file (its bytes, or their UTF-16/UTF-32
+//! transcoding): only candidates starting in `owned` are reported, the rest is context.
 
 mod candidates;
 mod context;
 mod encoded;
 mod evidence;
+mod filekind;
+mod flow;
+mod hosts;
 mod keyword;
 mod lines;
+mod outline;
 mod placeholder;
+mod tables;
 mod wide;
+mod window;
 mod words;
 
-pub use evidence::Confidence;
+pub use evidence::{Confidence, Kind as ReasonKind, Reason};
 pub use lines::char_count;
+/// For the rule self-test, which says why an example is not found.
+pub use placeholder::placeholder_reason;
 
 use crate::rules::{Rule, RuleSet, Vocabulary};
 use crate::secret::{self, Secret};
-use evidence::{Evidence, Surroundings};
-use lines::Lines;
+use evidence::{Evidence, FileLevel};
 use serde::Serialize;
 use std::ops::Range;
+use window::Window;
 
 /// How a secret was encoded where it was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -78,7 +93,8 @@ pub struct Document<'a> {
     pub first_column: u64,
     /// Only candidates that start in this range are reported; the rest is context.
     pub owned: Range<usize>,
-    /// The file's text encoding, when it was transcoded to UTF-8 before the search.
+    /// The view of the file this is: `None` for its bytes as they are, the encoding for its
+    /// UTF-16/UTF-32 text transcoded to UTF-8, `Wide` for its bytes without their zero bytes.
     pub encoding: Option<Encoding>,
     /// Facts about the whole file when `text` is only one window of it.
     pub file: Option<&'a FileFacts>,
@@ -99,30 +115,13 @@ impl<'a> Document<'a> {
     }
 }
 
-/// Facts about a whole file, gathered window by window when a file is too large for one.
+/// Facts about a whole file: does it mention each rule's keywords and hosts, and how many values
+/// of each rule's shape does it hold? Gathered window by window.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FileFacts {
     pub keyword: Vec<bool>,
     pub host: Vec<bool>,
     pub shapes: Vec<usize>,
-}
-
-impl FileFacts {
-    pub fn merge(&mut self, other: &FileFacts) {
-        if self.keyword.is_empty() {
-            *self = other.clone();
-            return;
-        }
-        for (a, b) in self.keyword.iter_mut().zip(&other.keyword) {
-            *a |= *b;
-        }
-        for (a, b) in self.host.iter_mut().zip(&other.host) {
-            *a |= *b;
-        }
-        for (a, b) in self.shapes.iter_mut().zip(&other.shapes) {
-            *a += *b;
-        }
-    }
 }
 
 /// A secret found, with where, how sure, and why.
@@ -137,7 +136,7 @@ pub struct Detection {
     pub end_column: u64,
     pub score: i32,
     pub confidence: Confidence,
-    pub reasons: Vec<String>,
+    pub reasons: Vec<Reason>,
     pub encoding: Option<Encoding>,
     /// The line, excerpted around the match, with every secret-shaped value masked.
     pub snippet: String,
@@ -163,12 +162,204 @@ pub struct Detector {
     wide_hints: wide::WideHints,
 }
 
-/// Per-window lookups, built only when a window has something to assess.
-struct Window<'a> {
-    text: &'a [u8],
-    lines: Lines,
-    keyword_hits: Vec<Vec<usize>>,
-    host_hits: Vec<Vec<usize>>,
+/// A file being searched window by window. Each window's candidates are assessed as far as the
+/// window allows while it is in memory; the evidence about the whole file (does it mention the
+/// service anywhere, how dense is it with values of this shape, what does its path say) is added
+/// and the candidates are scored once the last window has been seen, so a file is read once.
+/// Every view of the file (its bytes, a transcoding, its wide text) goes through the same scan;
+/// a value of the rule's shape is counted in each view it shows in, so the file's density is
+/// that of the view holding the most.
+pub struct FileScan<'d> {
+    detector: &'d Detector,
+    path: String,
+    facts: FileFacts,
+    /// Values of each rule's shape, per view (`Document::encoding`).
+    shapes: Vec<(Option<Encoding>, Vec<usize>)>,
+    /// Whole-file facts handed in with a document, used instead of the windows' summary.
+    given: Option<FileFacts>,
+    /// Summarise every window, not only those with candidates (the file has several).
+    summarise_all: bool,
+    pending: Vec<Pending>,
+    /// Buffers reused from window to window.
+    candidates: Vec<candidates::Candidate>,
+    line_starts: Vec<usize>,
+}
+
+/// A candidate that passed its window's checks, waiting for the whole file's evidence.
+struct Pending {
+    rule: usize,
+    value: String,
+    first_line: u64,
+    line: u64,
+    column: u64,
+    end_column: u64,
+    snippet: String,
+    allowed: bool,
+    encoding: Option<Encoding>,
+    /// The view of the file it was found in.
+    view: Option<Encoding>,
+    evidence: Vec<Evidence>,
+    /// The layers decoded to find it, outermost first (none: found as written).
+    decoded: Vec<encoded::Layer>,
+}
+
+impl FileScan<'_> {
+    /// Searches the next window of the file.
+    pub fn window(&mut self, doc: &Document<'_>) {
+        let d = self.detector;
+        if let Some(f) = doc.file {
+            self.given = Some(f.clone());
+        }
+        let text = doc.text;
+        let mut found = std::mem::take(&mut self.candidates);
+        found.clear();
+        // Where each rule's candidates end in `found`.
+        let mut ends = Vec::with_capacity(d.set.rules.len());
+        let view = match self.shapes.iter().position(|(v, _)| *v == doc.encoding) {
+            Some(i) => i,
+            None => {
+                self.shapes.push((doc.encoding, vec![0; d.set.rules.len()]));
+                self.shapes.len() - 1
+            }
+        };
+        for (ri, rule) in d.set.rules.iter().enumerate() {
+            self.shapes[view].1[ri] +=
+                candidates::find_into(rule, text, doc.owned.clone(), &mut found);
+            ends.push(found.len());
+        }
+        let regions = if d.decode {
+            d.decoder.regions(text, doc.owned.clone())
+        } else {
+            Vec::new()
+        };
+        // A file in several windows (or views) needs every window's facts; a file in one needs
+        // them only if one of its candidates is still pending once the window is assessed.
+        let summarised = self.summarise_all || !self.pending.is_empty();
+        if summarised {
+            self.summarise(&text[doc.owned.clone()]);
+        }
+        if found.is_empty() && regions.is_empty() {
+            self.candidates = found;
+            return;
+        }
+        let window = d.window(doc, std::mem::take(&mut self.line_starts));
+        let mut from = 0;
+        for (ri, &end) in ends.iter().enumerate() {
+            // Candidates come in order: each one's line is counted on from the last one's.
+            let (mut line, mut at) = (0, 0);
+            for cand in &found[from..end] {
+                line = if cand.start >= at {
+                    line + window.lines.breaks(at, cand.start)
+                } else {
+                    window.lines.index_of(cand.start)
+                };
+                at = cand.start;
+                self.pending.extend(d.assess(doc, &window, ri, cand, line));
+            }
+            from = end;
+        }
+        for (region, decodings) in regions {
+            self.pending
+                .extend(d.assess_encoded(doc, &window, &region, decodings));
+        }
+        self.line_starts = window.into_buffer();
+        self.candidates = found;
+        if !summarised && !self.pending.is_empty() {
+            self.summarise(&text[doc.owned.clone()]);
+        }
+    }
+
+    /// Searches the wide text of a window holding zero bytes (see `wide`): the window again
+    /// without its zero bytes, each finding marked `wide`. Does nothing when the window holds no
+    /// zero bytes or nothing that could be a widened secret.
+    pub fn wide(&mut self, doc: &Document<'_>) {
+        let Some((text, owned)) =
+            wide::narrow(doc.text, doc.owned.clone(), &self.detector.wide_hints)
+        else {
+            return;
+        };
+        let from = self.pending.len();
+        self.window(&Document {
+            text: &text,
+            owned,
+            encoding: Some(Encoding::Wide),
+            ..doc.clone()
+        });
+        for p in &mut self.pending[from..] {
+            p.encoding = Some(Encoding::Wide);
+        }
+    }
+
+    /// Adds what `owned` (the new text of a window) says to the file's facts.
+    fn summarise(&mut self, owned: &[u8]) {
+        let d = self.detector;
+        for (ri, (k, h)) in d.keywords.iter().zip(&d.hosts).enumerate() {
+            self.facts.keyword[ri] |= !self.facts.keyword[ri] && k.is_match(owned);
+            self.facts.host[ri] |= !self.facts.host[ri] && h.is_match(owned);
+        }
+    }
+
+    /// Adds the whole file's evidence and scores every candidate; those that reach `low` are
+    /// detections.
+    pub fn finish(self) -> Vec<Detection> {
+        let d = self.detector;
+        let mut own = self.facts;
+        for (_, shapes) in &self.shapes {
+            for (n, &m) in own.shapes.iter_mut().zip(shapes) {
+                *n = (*n).max(m);
+            }
+        }
+        let facts = self.given.as_ref().unwrap_or(&own);
+        let vocab = &d.set.vocabulary;
+        let mut out = Vec::new();
+        // One finding per place and view: overlapping chunks and alternative decodings of a
+        // region report the same key at the same spot.
+        let mut seen = std::collections::BTreeSet::new();
+        for p in self.pending {
+            let rule = &d.set.rules[p.rule];
+            let file = FileLevel {
+                has_keyword: facts.keyword.get(p.rule).copied().unwrap_or(false),
+                has_host: facts.host.get(p.rule).copied().unwrap_or(false),
+                shape_count: facts.shapes.get(p.rule).copied().unwrap_or(0),
+                path: &self.path,
+            };
+            let mut ev = p.evidence;
+            ev.extend(evidence::file_evidence(&file, rule, vocab));
+            evidence::settle(&mut ev);
+            let first_line = p.first_line;
+            let scored = evidence::score(&ev, vocab, &|i| first_line + i as u64);
+            let Some(confidence) = scored.confidence else {
+                continue;
+            };
+            if !seen.insert((p.view, p.line, p.column, p.rule, p.value.clone())) {
+                continue;
+            }
+            let mut reasons = scored.reasons;
+            if !p.decoded.is_empty() {
+                let layers: Vec<&str> = p.decoded.iter().map(|l| l.name()).collect();
+                reasons.push(Reason {
+                    kind: evidence::Kind::Decoded,
+                    weight: 0,
+                    text: format!("decoded from {}", layers.join(", then ")),
+                    line: None,
+                });
+            }
+            out.push(Detection {
+                rule: p.rule,
+                secret: Secret::new(p.value),
+                line: p.line,
+                column: p.column,
+                end_column: p.end_column,
+                score: scored.score,
+                confidence,
+                reasons,
+                encoding: p.encoding,
+                snippet: p.snippet,
+                allowed: p.allowed,
+            });
+        }
+        out
+    }
 }
 
 impl Detector {
@@ -185,6 +376,8 @@ impl Detector {
             .collect();
         let anchors: Option<Vec<Vec<u8>>> = set.rules.iter().map(|r| r.anchor.clone()).collect();
         let decoder = encoded::Decoder::new(anchors.clone());
+        // Wide text is worth a search where a widened anchor, or a widened base64 image of one,
+        // shows.
         let wide_hints = wide::WideHints::new(anchors.map(|a| {
             let images = decoder.images().unwrap_or_default();
             a.into_iter()
@@ -215,116 +408,76 @@ impl Detector {
         &self.set.vocabulary
     }
 
-    /// Facts about `text` for a file searched in several windows.
-    pub fn facts(&self, text: &[u8]) -> FileFacts {
-        FileFacts {
-            keyword: self.keywords.iter().map(|k| k.is_match(text)).collect(),
-            host: self.hosts.iter().map(|h| h.is_match(text)).collect(),
-            shapes: self
-                .set
-                .rules
-                .iter()
-                .map(|r| candidates::find(r, text, 0..0).1)
-                .collect(),
-        }
-    }
-
+    /// Searches one standalone window: `start_file`, `window` and `finish` in one call. With
+    /// `doc.file`, the whole file's facts are the ones given.
     pub fn detect(&self, doc: &Document<'_>) -> Vec<Detection> {
+        let mut scan = self.start_file(doc.path, true);
+        scan.window(doc);
+        scan.finish()
+    }
+
+    /// Searches the wide text of one standalone window (see `FileScan::wide`).
+    pub fn detect_wide(&self, doc: &Document<'_>) -> Vec<Detection> {
+        let mut scan = self.start_file(doc.path, true);
+        scan.wide(doc);
+        scan.finish()
+    }
+
+    /// Starts searching one file (or stream) at `path`. `single_window` says the whole text
+    /// comes in one window, so that a window without candidates need not be summarised.
+    pub fn start_file(&self, path: &str, single_window: bool) -> FileScan<'_> {
+        let n = self.set.rules.len();
+        FileScan {
+            detector: self,
+            path: path.to_string(),
+            facts: FileFacts {
+                keyword: vec![false; n],
+                host: vec![false; n],
+                shapes: vec![0; n],
+            },
+            shapes: Vec::new(),
+            given: None,
+            summarise_all: !single_window,
+            pending: Vec::new(),
+            candidates: Vec::new(),
+            line_starts: Vec::new(),
+        }
+    }
+
+    fn window<'a>(&'a self, doc: &Document<'a>, line_starts: Vec<usize>) -> Window<'a> {
         let text = doc.text;
-        let mut found = Vec::new();
-        let mut shapes = Vec::with_capacity(self.set.rules.len());
-        for (ri, rule) in self.set.rules.iter().enumerate() {
-            let (cands, n) = candidates::find(rule, text, doc.owned.clone());
-            shapes.push(n);
-            found.extend(cands.into_iter().map(|c| (ri, c)));
-        }
-        let regions = if self.decode {
-            self.decoder.regions(text, doc.owned.clone())
-        } else {
-            Vec::new()
-        };
-        if found.is_empty() && regions.is_empty() {
-            return Vec::new();
-        }
-        let window = self.window(text);
-        let mut out = Vec::new();
-        for (ri, cand) in found {
-            if let Some(d) = self.assess(doc, &window, &shapes, ri, &cand) {
-                out.push(d);
-            }
-        }
-        for (region, decoded) in regions {
-            out.extend(self.assess_encoded(doc, &window, &shapes, &region, decoded));
-        }
-        // One finding per place: overlapping chunks and alternative decodings of a region
-        // report the same key at the same spot.
-        let mut seen = std::collections::BTreeSet::new();
-        out.retain(|d| seen.insert((d.line, d.column, d.rule, d.secret.clone())));
-        out
-    }
-
-    fn window<'t>(&self, text: &'t [u8]) -> Window<'t> {
-        Window {
+        let head = &text[..text.len().min(512)];
+        Window::in_buffer(
             text,
-            lines: Lines::new(text),
-            keyword_hits: self.keywords.iter().map(|k| k.find_all(text)).collect(),
-            host_hits: self.hosts.iter().map(|h| h.find_all(text)).collect(),
-        }
+            filekind::classify(doc.path, head),
+            &self.keywords,
+            &self.hosts,
+            doc.first_line == 1 && doc.first_column == 0,
+            line_starts,
+        )
     }
 
-    fn surroundings<'w>(
-        &self,
-        doc: &Document<'w>,
-        w: &'w Window<'_>,
-        shapes: &[usize],
-        ri: usize,
-    ) -> Surroundings<'w> {
-        let facts = doc.file;
-        Surroundings {
-            text: w.text,
-            lines: &w.lines,
-            keyword_hits: &w.keyword_hits[ri],
-            host_hits: &w.host_hits[ri],
-            file_has_keyword: facts.is_some_and(|f| f.keyword.get(ri).copied().unwrap_or(false)),
-            file_has_host: facts.is_some_and(|f| f.host.get(ri).copied().unwrap_or(false)),
-            shape_count: facts
-                .and_then(|f| f.shapes.get(ri).copied())
-                .unwrap_or(shapes[ri]),
-            path: doc.path,
-        }
-    }
-
+    /// Assesses a candidate as far as its window allows: its slot first (most candidates stop
+    /// there), then the pattern, the placeholders and the window's evidence.
     fn assess(
         &self,
         doc: &Document<'_>,
         w: &Window<'_>,
-        shapes: &[usize],
         ri: usize,
         cand: &candidates::Candidate,
-    ) -> Option<Detection> {
+        idx: usize,
+    ) -> Option<Pending> {
         let rule = &self.set.rules[ri];
         let vocab = &self.set.vocabulary;
-        if placeholder::placeholder_reason(&cand.value, &rule.placeholders).is_some() {
+        let slot = evidence::slot(w, ri, rule, vocab, idx, (cand.start, cand.end))?;
+        let found = candidates::confirm(rule, w.text, cand)?;
+        if placeholder::placeholder_reason(&found.value, &rule.placeholders).is_some() {
             return None;
         }
-        let s = self.surroundings(doc, w, shapes, ri);
-        let (name, mut ev) = evidence::gather(&s, rule, vocab, cand.start, cand.end, true);
-        if let Some(e) = name
-            .as_ref()
-            .and_then(|n| evidence::name_evidence(n, rule, vocab))
-        {
-            ev.push(e);
-        }
-        evidence::settle(&mut ev);
-        self.finish(
-            doc,
-            w,
-            ri,
-            cand.value.clone(),
-            (cand.start, cand.end),
-            &ev,
-            doc.encoding,
-        )
+        let span = (found.start, found.end);
+        let mut ev = evidence::gather(w, ri, rule, vocab, span, idx, slot.name.as_ref());
+        ev.extend(slot.evidence);
+        Some(self.pending(doc, w, ri, found.value, span, ev, doc.encoding))
     }
 
     /// Decodes an encoded region (base64, URL-encoded, escaped; layers inside it too) and
@@ -336,13 +489,13 @@ impl Detector {
         &self,
         doc: &Document<'_>,
         w: &Window<'_>,
-        shapes: &[usize],
         region: &encoded::Region,
         decodings: Vec<encoded::Decoded>,
-    ) -> Vec<Detection> {
+    ) -> Vec<Pending> {
         let vocab = &self.set.vocabulary;
         let (a, b) = (region.start, region.end);
         let mut out = Vec::new();
+        let outer_idx = w.lines.index_of(a);
         for encoded::Decoded {
             bytes: decoded,
             layers,
@@ -351,12 +504,23 @@ impl Detector {
             let mut inner_found = Vec::new();
             for (ri, rule) in self.set.rules.iter().enumerate() {
                 let (cands, _) = candidates::find(rule, &decoded, 0..decoded.len());
-                inner_found.extend(cands.into_iter().map(|c| (ri, c)));
+                inner_found.extend(
+                    cands
+                        .iter()
+                        .filter_map(|c| candidates::confirm(rule, &decoded, c))
+                        .map(|c| (ri, c)),
+                );
             }
             if inner_found.is_empty() {
                 continue;
             }
-            let inner = self.window(&decoded);
+            let inner = Window::new(
+                &decoded,
+                filekind::FileKind::Text,
+                &self.keywords,
+                &self.hosts,
+                true,
+            );
             for (ri, cand) in inner_found {
                 let rule = &self.set.rules[ri];
                 if placeholder::placeholder_reason(&cand.value, &rule.placeholders).is_some()
@@ -364,86 +528,91 @@ impl Detector {
                 {
                     continue;
                 }
-                let outer_s = self.surroundings(doc, w, shapes, ri);
-                let (outer_name, outer_ev) = evidence::gather(&outer_s, rule, vocab, a, b, true);
-                let inner_s = Surroundings {
-                    text: &decoded,
-                    lines: &inner.lines,
-                    keyword_hits: &inner.keyword_hits[ri],
-                    host_hits: &inner.host_hits[ri],
-                    file_has_keyword: false,
-                    file_has_host: false,
-                    shape_count: 0,
-                    path: "",
-                };
-                let (inner_name, inner_ev) =
-                    evidence::gather(&inner_s, rule, vocab, cand.start, cand.end, false);
-                let name_ev = inner_name
+                let headers = &rule.spec.headers;
+                let outer_name = context::find_name(w, outer_idx, a, vocab, headers);
+                let outer_ev =
+                    evidence::gather(w, ri, rule, vocab, (a, b), outer_idx, outer_name.as_ref());
+                let inner_idx = inner.lines.index_of(cand.start);
+                let inner_name = context::find_name(&inner, inner_idx, cand.start, vocab, headers);
+                let span = (cand.start, cand.end);
+                let mut inner_ev = evidence::gather(
+                    &inner,
+                    ri,
+                    rule,
+                    vocab,
+                    span,
+                    inner_idx,
+                    inner_name.as_ref(),
+                );
+                // Evidence from inside the decoded text comes from the line of the run.
+                for e in &mut inner_ev {
+                    e.line = Some(outer_idx);
+                }
+                let inner_name_ev = inner_name
                     .as_ref()
                     .and_then(|n| evidence::name_evidence(n, rule, vocab))
-                    .or_else(|| {
-                        outer_name
-                            .as_ref()
-                            .and_then(|n| evidence::name_evidence(n, rule, vocab))
+                    .map(|mut e| {
+                        e.line = Some(outer_idx);
+                        e
                     });
+                let name_ev = inner_name_ev.or_else(|| {
+                    outer_name
+                        .as_ref()
+                        .and_then(|n| evidence::name_evidence(n, rule, vocab))
+                        .map(|mut e| {
+                            e.line = e.line.or(Some(outer_idx));
+                            e
+                        })
+                });
                 let mut ev: Vec<Evidence> = evidence::merge(outer_ev, inner_ev);
                 ev.extend(name_ev);
-                evidence::settle(&mut ev);
-                if let Some(mut d) = self.finish(
-                    doc,
-                    w,
-                    ri,
-                    cand.value.clone(),
-                    (a, b),
-                    &ev,
-                    Some(region.layer.encoding()),
-                ) {
-                    let names: Vec<&str> = layers.iter().map(|l| l.name()).collect();
-                    d.reasons
-                        .push(format!("= decoded from {}", names.join(", then ")));
-                    out.push(d);
-                }
+                let encoding = Some(region.layer.encoding());
+                let mut p = self.pending(doc, w, ri, cand.value, (a, b), ev, encoding);
+                p.decoded.clone_from(&layers);
+                out.push(p);
             }
         }
         out
     }
 
+    /// What a candidate's report needs from its window: where it is, its line and the window's
+    /// evidence. The file's evidence and the score come when the file is done.
     #[allow(clippy::too_many_arguments)]
-    fn finish(
+    fn pending(
         &self,
         doc: &Document<'_>,
         w: &Window<'_>,
         ri: usize,
         value: String,
         (start, end): (usize, usize),
-        ev: &[Evidence],
+        evidence: Vec<Evidence>,
         encoding: Option<Encoding>,
-    ) -> Option<Detection> {
-        let scored = evidence::score(ev, &self.set.vocabulary);
-        let confidence = scored.confidence?;
+    ) -> Pending {
         let idx = w.lines.index_of(start);
         let (ls, le) = w.lines.bounds(w.text, idx);
         let base = if idx == 0 { doc.first_column } else { 0 };
         let column = base + lines::char_count(&w.text[ls..start]) + 1;
         let end_column = column + lines::char_count(&w.text[start..end.min(le.max(start))]);
-        Some(Detection {
+        Pending {
             rule: ri,
-            secret: Secret::new(value),
+            value,
+            first_line: doc.first_line,
             line: doc.first_line + idx as u64,
             column,
             end_column,
-            score: scored.score,
-            confidence,
-            reasons: scored.reasons,
-            encoding,
             snippet: self.snippet(w.text, (ls, le), (start, end), encoding),
             allowed: memchr::memmem::find(&w.text[ls..le], ALLOW_MARKER).is_some(),
-        })
+            encoding,
+            view: doc.encoding,
+            evidence,
+            decoded: Vec::new(),
+        }
     }
 
     /// The line around `start..end`, cut to a readable length, with every value that has the
     /// shape of any rule's secret, every long base64 run and every escaped token that decodes to
-    /// a secret masked; a decoded finding's own region too.
+    /// a secret masked, in the text and in wide text among binary data; a decoded finding's own
+    /// region too.
     fn snippet(
         &self,
         text: &[u8],

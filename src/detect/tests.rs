@@ -33,7 +33,7 @@ fn dotenv_assignment_is_high_with_location_and_reasons() {
     assert_eq!((d.line, d.column, d.end_column), (3, 15, 51));
     assert_eq!(d.secret.expose(), KEY);
     assert!(
-        d.reasons.iter().any(|r| r.contains("LUSHA_API_KEY")),
+        d.reasons.iter().any(|r| r.text.contains("LUSHA_API_KEY")),
         "{:?}",
         d.reasons
     );
@@ -216,14 +216,41 @@ fn every_secret_shape_on_the_line_is_masked_in_snippets() {
 }
 
 #[test]
-fn file_facts_merge() {
+fn a_file_in_several_windows_is_scored_with_the_whole_files_facts() {
     let d = detector();
-    let mut a = d.facts(b"nothing here");
-    let b = d.facts(format!("lusha {KEY}").as_bytes());
-    assert_eq!(a.keyword, vec![false]);
-    a.merge(&b);
-    assert_eq!(a.keyword, vec![true]);
-    assert_eq!(a.shapes, vec![1]);
+    // The service is named only in the first window, which has no candidate; the key, under a
+    // generic name, is in the second.
+    let first = "# lusha enrichment worker\nPORT=8080\n";
+    let second = format!("API_KEY={KEY}\n");
+    let window = |text: &'static str, first_line: u64| Document {
+        text: text.as_bytes(),
+        path: "worker.env",
+        first_line,
+        first_column: 0,
+        owned: 0..text.len(),
+        encoding: None,
+        file: None,
+    };
+    let second: &'static str = Box::leak(second.into_boxed_str());
+    let mut scan = d.start_file("worker.env", false);
+    scan.window(&window(first, 1));
+    scan.window(&window(second, 3));
+    let found = scan.finish();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].line, 3);
+    assert!(
+        found[0]
+            .reasons
+            .iter()
+            .any(|r| r.kind == ReasonKind::KeywordInFile),
+        "{:#?}",
+        found[0].reasons
+    );
+    // The same windows, each on its own, know nothing of the other.
+    assert!(d.detect(&window(second, 3)).iter().all(|d| d
+        .reasons
+        .iter()
+        .all(|r| r.kind != ReasonKind::KeywordInFile)));
 }
 
 #[test]
@@ -252,4 +279,332 @@ fn regression_a_quoted_project_path_is_not_a_name() {
 fn a_uuid_in_no_credential_slot_is_not_reported_at_any_level() {
     let text = format!("# lusha\ncontact_id,company\n{KEY},Acme\n");
     assert_eq!(confidence(&text, "exports/lusha-contacts.csv"), None);
+}
+
+/// A second random UUID, for decoys next to `KEY`.
+const OTHER: &str = "16e3d67a-4755-4915-88af-3b6bc6e7588c"; // lushaguard:allow (test key)
+
+fn reasons(text: &str, path: &str) -> Vec<Reason> {
+    detect_at(text, path)
+        .into_iter()
+        .max_by_key(|d| d.score)
+        .map(|d| d.reasons)
+        .unwrap_or_default()
+}
+
+#[test]
+fn http_client_options_in_code_are_not_another_services_block() {
+    for (text, path) in [
+        (
+            format!("export const api = axios.create({{\n  baseURL: \"https://api.lusha.com\",\n  headers: {{ \"api_key\": \"{KEY}\" }},\n}});\n"),
+            "src/api.ts",
+        ),
+        (
+            format!("const u = `${{BASE}}/v2/person`; // api.lusha.com\nconst res = await fetch(u, {{\n  method: \"GET\",\n  headers: {{ api_key: \"{KEY}\" }},\n}});\n"),
+            "src/lookup.js",
+        ),
+        (
+            format!("export const p = got.extend({{\n  prefixUrl: \"https://api.lusha.com/v2\",\n  headers: {{ \"api_key\": \"{KEY}\" }},\n}});\n"),
+            "src/http.mjs",
+        ),
+        (
+            format!("const (\n\tbaseURL = \"https://api.lusha.com\"\n\tdefaultAPIKey = \"{KEY}\"\n)\n"),
+            "config.go",
+        ),
+        (
+            format!("const url = \"https://api.lusha.com/v2/person\"\n\nfunc f() {{\n\tresp, err := c.Do(req)\n\tif err != nil {{\n\t\treq.Header.Set(\"api_key\", \"{KEY}\")\n\t}}\n}}\n"),
+            "request.go",
+        ),
+        (
+            format!("class Settings:\n    \"\"\"Worker defaults (api.lusha.com).\"\"\"\n\n    api_key = \"{KEY}\"\n"),
+            "settings.py",
+        ),
+        (
+            format!("curl_setopt_array($ch, [\n    CURLOPT_HTTPHEADER => [\n        'api_key: {KEY}',\n    ],\n]); // https://api.lusha.com\n"),
+            "lookup.php",
+        ),
+        (
+            format!("api.get(\"v2/person\", {{ // api.lusha.com\n  searchParams: {{\n    email,\n    api_key: \"{KEY}\",\n  }},\n}});\n"),
+            "person.ts",
+        ),
+    ] {
+        assert!(at_least_medium(&text, path), "{text}\n{:#?}", reasons(&text, path));
+    }
+}
+
+#[test]
+fn configuration_blocks_of_other_services_still_count_against() {
+    for (text, path) in [
+        (
+            format!("lusha:\n  api_key: ${{LUSHA_API_KEY}}\nhubspot:\n  api_key: {KEY}\n"),
+            "config/app.yaml",
+        ),
+        (
+            format!("[lusha]\nurl = \"https://api.lusha.com\"\n\n[pagerduty]\napi_key = \"{KEY}\"\n"),
+            "config/app.toml",
+        ),
+        (
+            format!("# Lusha settings live in LushaSettings.\nclass HubspotSettings:\n    api_key = \"{KEY}\"\n"),
+            "settings.py",
+        ),
+        (
+            format!("export const clients = {{\n  lusha: {{ apiKey: process.env.LUSHA_API_KEY }},\n  hubspot: {{\n    apiKey: '{KEY}',\n  }},\n}};\n"),
+            "clients.js",
+        ),
+        (
+            format!("<config>\n  <lusha><url>https://api.lusha.com</url></lusha>\n  <segment>\n    <api_key>{KEY}</api_key>\n  </segment>\n</config>\n"),
+            "app.xml",
+        ),
+    ] {
+        assert!(!at_least_medium(&text, path), "{text}\n{:#?}", reasons(&text, path));
+    }
+}
+
+#[test]
+fn names_pair_with_values_across_structure() {
+    for (text, path) in [
+        (
+            format!("<dict>\n\t<key>InstallationID</key>\n\t<string>{OTHER}</string>\n\t<key>LushaAPIKey</key>\n\t<string>{KEY}</string>\n</dict>\n"),
+            "Info.plist",
+        ),
+        (
+            format!("<header>\n  <name>api_key</name>\n  <value>{KEY}</value>\n</header>\n<endpoint>https://api.lusha.com</endpoint>\n"),
+            "connectors.xml",
+        ),
+        (
+            format!("\"url\": \"https://api.lusha.com/v2/person\",\n\"headers\": [\n  {{ \"value\": \"{KEY}\", \"name\": \"api_key\" }}\n]\n"),
+            "capture.har",
+        ),
+        (
+            format!("INSERT INTO credentials\n  (id, provider, api_key)\nVALUES\n  ('{OTHER}',\n   'lusha', '{KEY}');\n"),
+            "seed.sql",
+        ),
+        (
+            format!("provider,api_key,owner\nlusha,{KEY},data-eng\n"),
+            "exports/keys.csv",
+        ),
+        (
+            format!("service\tcredential\nlusha\t{KEY}\n"),
+            "inventory.tsv",
+        ),
+        (
+            format!("<resources>\n  <string name=\"install_id\">{OTHER}</string>\n  <string name=\"lusha_api_key\">{KEY}</string>\n</resources>\n"),
+            "res/values/secrets.xml",
+        ),
+        (
+            format!("UPDATE settings SET value = '{KEY}' WHERE key = 'lusha_api_key';\n"),
+            "migrate.sql",
+        ),
+        (
+            format!("request.setValue(\"{KEY}\", forHTTPHeaderField: \"api_key\") // https://api.lusha.com\n"),
+            "Api.swift",
+        ),
+        (
+            format!("resource \"aws_ssm_parameter\" \"k\" {{\n  name  = \"/prod/lusha/api_key\"\n  value = \"{KEY}\"\n}}\n"),
+            "ssm.tf",
+        ),
+    ] {
+        let found = detect_at(&text, path);
+        assert!(
+            found.iter().any(|d| d.secret.expose() == KEY && d.confidence >= Confidence::Medium),
+            "{text}\n{found:#?}"
+        );
+        assert!(
+            !found.iter().any(|d| d.secret.expose() == OTHER),
+            "{text}\n{found:#?}"
+        );
+    }
+}
+
+#[test]
+fn ids_and_other_services_in_rows_are_not_reported() {
+    for (text, path) in [
+        format!("INSERT INTO t (id, provider, api_key) VALUES\n  ('{OTHER}', 'lusha', NULL),\n  ('{OTHER}', 'hubspot', '{KEY}');\n"),
+        format!("provider,api_key\nlusha,\nhubspot,{KEY}\n"),
+        format!("contact_id,source\n{KEY},lusha\n"),
+        format!("UPDATE settings SET value = '{KEY}' WHERE key = 'lusha_default_list_id';\n"),
+    ]
+    .into_iter()
+    .zip(["a.sql", "keys.csv", "contacts.csv", "m.sql"])
+    {
+        assert!(!at_least_medium(&text, path), "{text}\n{:#?}", reasons(&text, path));
+    }
+}
+
+#[test]
+fn a_variable_used_as_the_header_or_passed_to_the_client_is_a_credential() {
+    for (text, path) in [
+        (
+            format!("token = \"{KEY}\"\n\ndef f(e):\n    return requests.get(f\"{{BASE}}/v2/person\", headers={{'api_key': token}})\n# api.lusha.com\n"),
+            "refresh.py",
+        ),
+        (
+            format!("var fallback = \"{KEY}\"\n\nfunc u() string {{\n\tq.Set(\"api_key\", fallback)\n\treturn \"https://api.lusha.com/v2/person?\" + q.Encode()\n}}\n"),
+            "query.go",
+        ),
+        (
+            format!("$auth = '{KEY}';\n$ch = curl_init('https://api.lusha.com/v2/person');\ncurl_setopt($ch, CURLOPT_HTTPHEADER, ['api_key: ' . $auth]);\n"),
+            "lookup.php",
+        ),
+        (
+            format!("v=\"{KEY}\"\ncurl -sS https://api.lusha.com/v3/account/usage -H \"api_key: ${{v}}\"\n"),
+            "usage.sh",
+        ),
+        (
+            format!("from lusha_sdk import LushaClient\n\nDEV_DEFAULT = \"{KEY}\"\n\nclient = LushaClient(DEV_DEFAULT, timeout=15)\n"),
+            "enrich.py",
+        ),
+        (
+            format!("class Enricher\n  def initialize\n    @client = Lusha::Client.new(\"{KEY}\")\n  end\nend\n"),
+            "enricher.rb",
+        ),
+    ] {
+        assert!(at_least_medium(&text, path), "{text}\n{:#?}", reasons(&text, path));
+    }
+}
+
+#[test]
+fn data_flow_needs_the_header_the_client_and_the_right_host() {
+    for (text, path) in [
+        // An id that travels in another header.
+        format!("request_id = \"{KEY}\"\nrequests.get(\"https://api.lusha.com/v2/person\", headers={{'api_key': token, 'X-Request-Id': request_id}})\n"),
+        // A value that is not the key argument of the client.
+        format!("DEFAULT = \"{KEY}\"\nclient = LushaClient(api_key=os.environ['LUSHA_API_KEY'], default_list=DEFAULT)\n"),
+        // The header sent to another service, in a file that mentions Lusha elsewhere.
+        format!("\"\"\"Weather (Lusha enrichment lives in enrich.py).\"\"\"\nk = \"{KEY}\"\nrequests.get(\"https://api.weather-vendor.io/v1\", params={{\"api_key\": k}})\n"),
+    ]
+    .into_iter()
+    .zip(["a.py", "b.py", "c.py"])
+    {
+        assert!(!at_least_medium(&text, path), "{text}\n{:#?}", reasons(&text, path));
+    }
+}
+
+#[test]
+fn typed_reasons_carry_kind_weight_and_line() {
+    let text = format!(
+        "# api.lusha.com\nk = \"{KEY}\"\n\n\n\nrequests.get(URL, headers={{\"api_key\": k}})\n"
+    );
+    let r = reasons(&text, "job.py");
+    let flow = r
+        .iter()
+        .find(|r| r.kind == ReasonKind::DataFlow)
+        .expect("a data flow reason");
+    assert_eq!(flow.line, Some(6), "the line of the use");
+    assert_eq!(flow.weight, 35);
+    assert_eq!(flow.to_string(), format!("+ {}", flow.text));
+    assert!(flow.text.contains("line 6"), "{}", flow.text);
+    let file = r
+        .iter()
+        .find(|r| r.kind == ReasonKind::KeywordInFile)
+        .unwrap();
+    assert_eq!(file.line, None);
+    let json = serde_json::to_value(flow).unwrap();
+    assert_eq!(json["kind"], "data_flow");
+    assert_eq!(json["line"], 6);
+}
+
+#[test]
+fn a_request_to_another_host_counts_against_a_generic_header() {
+    let text = format!("// Lusha: see lusha.ts\nexport const partner = axios.create({{\n  baseURL: \"https://api.partner-crm.io/v1\",\n  headers: {{ api_key: \"{KEY}\" }},\n}});\n");
+    assert!(!at_least_medium(&text, "clients.ts"));
+    let r = reasons(&text, "clients.ts");
+    assert!(
+        r.iter().any(|r| r.kind == ReasonKind::Host && r.weight < 0),
+        "{r:#?}"
+    );
+}
+
+#[test]
+fn regression_a_value_that_keys_a_block_is_not_a_credential() {
+    for text in [
+        format!("lusha:\n  {KEY}:\n    label: production\n"),
+        format!("{{\n  \"lusha\": {{\n    \"{KEY}\": {{ \"main\": [] }}\n  }}\n}}\n"),
+    ] {
+        assert_eq!(confidence(&text, "connections.yaml"), None, "{text}");
+    }
+}
+
+#[test]
+fn regression_a_header_in_a_file_whose_api_is_another_services() {
+    let text = format!("\"\"\"Forecasts (Lusha enrichment lives in enrich.py).\"\"\"\nBASE = \"https://api.weather-vendor.io/v1\"\n\n\ndef make_session():\n    s = requests.Session()\n    s.headers.update({{\"api_key\": \"{KEY}\"}})\n    return s\n");
+    assert!(
+        !at_least_medium(&text, "weather.py"),
+        "{:#?}",
+        reasons(&text, "weather.py")
+    );
+    // The same session for the Lusha API is a finding.
+    let text = text.replace("api.weather-vendor.io", "api.lusha.com");
+    assert!(
+        at_least_medium(&text, "weather.py"),
+        "{:#?}",
+        reasons(&text, "weather.py")
+    );
+}
+
+mod never_panics {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Pieces of the structures the detector parses (SQL, CSV, XML, calls, URLs, blocks), so
+    /// random inputs reach the deep paths.
+    fn structured_bytes() -> impl Strategy<Value = Vec<u8>> {
+        let piece = prop_oneof![
+            any::<u8>().prop_map(|b| vec![b]),
+            Just(KEY.as_bytes().to_vec()),
+            Just(b"-4".to_vec()),
+            Just(b"INSERT INTO t (id, api_key) VALUES ".to_vec()),
+            Just(b"('".to_vec()),
+            Just(b"', '".to_vec()),
+            Just(b"')".to_vec()),
+            Just(b"provider,api_key\n".to_vec()),
+            Just(b"<key>LushaAPIKey</key>".to_vec()),
+            Just(b"<string>".to_vec()),
+            Just(b"<value name=\"api_key\">".to_vec()),
+            Just(b"headers={'api_key': token}".to_vec()),
+            Just(b"token = \"".to_vec()),
+            Just(b"LushaClient(".to_vec()),
+            Just(b"Lusha::Client.new(".to_vec()),
+            Just(b"https://api.other.io/".to_vec()),
+            Just(b"https://api.lusha.com".to_vec()),
+            Just(b"hubspot: {".to_vec()),
+            Just(b"\": {".to_vec()),
+            Just(b"[section]\n".to_vec()),
+            Just(b"\n    ".to_vec()),
+            Just(b"\t".to_vec()),
+            Just(b"=>".to_vec()),
+            Just(b"%3A".to_vec()),
+            Just(b"\\\"".to_vec()),
+            Just(vec![0xE2, 0x82]),
+        ];
+        prop::collection::vec(piece, 0..160).prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn structured_bytes_never_panic_the_detector(
+            data in structured_bytes(),
+            path in prop_oneof![
+                Just("a.csv"), Just("a.sql"), Just("a.go"), Just("a.json"), Just("a.xml"),
+                Just("a.md"), Just("a.tsv"), Just("lusha/a.py"),
+            ],
+            start in 0usize..64,
+        ) {
+            let d = detector();
+            let _ = d.detect(&Document::whole(&data, path));
+            // As several windows of one file, split anywhere.
+            let cut = start.min(data.len());
+            let mut scan = d.start_file(path, false);
+            scan.window(&Document { owned: 0..cut, ..Document::whole(&data[..cut], path) });
+            scan.window(&Document {
+                owned: 0..data.len() - cut,
+                first_line: 2,
+                first_column: 1,
+                ..Document::whole(&data[cut..], path)
+            });
+            let _ = scan.finish();
+        }
+    }
 }

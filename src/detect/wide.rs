@@ -5,7 +5,6 @@
 //! base64 images likewise) is searched again without them. Line breaks survive (`\n\0` becomes
 //! `\n`), so line numbers stay those of the file.
 
-use super::{Detection, Document, Encoding};
 use aho_corasick::AhoCorasick;
 
 /// The literals whose wide forms (one or three zero bytes after each byte) make a window worth
@@ -110,25 +109,6 @@ impl super::Detector {
             .into_iter()
             .filter_map(|(a, b)| Some((*at.get(a)?, at.get(b.checked_sub(1)?)? + 1)))
             .collect()
-    }
-
-    /// Detections in the wide text of `doc` (see the module comment), each marked `wide`. Empty
-    /// when the window holds no zero bytes or nothing that could be a widened secret.
-    pub fn detect_wide(&self, doc: &Document<'_>) -> Vec<Detection> {
-        let Some((text, owned)) = narrow(doc.text, doc.owned.clone(), &self.wide_hints) else {
-            return Vec::new();
-        };
-        let narrowed = Document {
-            text: &text,
-            owned,
-            encoding: Some(Encoding::Wide),
-            ..doc.clone()
-        };
-        let mut found = self.detect(&narrowed);
-        for d in &mut found {
-            d.encoding = Some(Encoding::Wide);
-        }
-        found
     }
 }
 

@@ -66,6 +66,19 @@ pub fn split_words(name: &str) -> Vec<String> {
     words
 }
 
+/// Is `word`, lowercased, in `set`? (Without allocating: candidates' names are looked up by the
+/// million in dense files.)
+pub fn in_set(set: &std::collections::BTreeSet<String>, word: &[u8]) -> bool {
+    let mut buf = [0u8; 64];
+    if word.len() > buf.len() {
+        return set.contains(&String::from_utf8_lossy(word).to_ascii_lowercase());
+    }
+    for (b, w) in buf.iter_mut().zip(word) {
+        *b = w.to_ascii_lowercase();
+    }
+    std::str::from_utf8(&buf[..word.len()]).is_ok_and(|w| set.contains(w))
+}
+
 /// Does this name look like a name at all (rather than a value such as a number or a UUID)?
 pub fn is_name_like(token: &str) -> bool {
     let first = token.chars().next();

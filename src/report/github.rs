@@ -51,6 +51,14 @@ pub fn write(report: &Report, options: Options, out: &mut dyn Write) -> io::Resu
             escape_data(&message)
         )?;
     }
+    if let Some(changes) = &report.settings_changes {
+        writeln!(
+            out,
+            "::warning title={}::{}",
+            escape_property("lushaguard: this change edits suppression settings"),
+            escape_data(&changes.sentence())
+        )?;
+    }
     let (shown, more) = incomplete_shown(report);
     for i in shown {
         writeln!(
@@ -97,6 +105,14 @@ pub fn write(report: &Report, options: Options, out: &mut dyn Write) -> io::Resu
     let hidden = suppressed_total(report);
     if hidden > 0 {
         write!(out, "; {hidden} suppressed")?;
+    }
+    let excluded = s.suppressed.excluded;
+    if excluded > 0 {
+        write!(
+            out,
+            "; {excluded} {} left out by exclude",
+            plural(excluded, "path", "paths")
+        )?;
     }
     if !report.is_complete() {
         write!(out, "; INCOMPLETE: {} not scanned", report.incomplete.len())?;

@@ -1,13 +1,16 @@
 //! The report for people: one linter-style line per finding (`path:line:col: rule [confidence]
 //! key`), the line it was found on with every key masked, where it came from in history, what
 //! the Lusha API said about it, the reasons with `--explain`, and a closing summary with what to
-//! do next. Keys found live come first: they need rotating now.
+//! do next. Keys found live come first: they need rotating now. On a terminal it is coloured
+//! (`Options::color`, see `style`); the words are the same either way.
 
 use super::shared::{
     incomplete_headline, incomplete_line, incomplete_shown, key_text, plural, remediations,
-    short_id, suppressed_total,
+    short_id, suppressed_total, verification_sentence,
 };
-use super::{Finding, Options, Report, Summary, VerifyStatus};
+use super::style::{Role, Style};
+use super::{Account, Finding, Options, Report, Summary, VerifyStatus};
+use crate::detect::Confidence;
 use std::io::{self, Write};
 
 pub fn write(report: &Report, options: Options, out: &mut dyn Write) -> io::Result<()> {
@@ -26,34 +29,52 @@ pub fn write(report: &Report, options: Options, out: &mut dyn Write) -> io::Resu
     write_summary(report, options, out)
 }
 
+fn confidence_role(c: Confidence) -> Role {
+    match c {
+        Confidence::High => Role::High,
+        Confidence::Medium => Role::Medium,
+        Confidence::Low => Role::Low,
+    }
+}
+
 fn write_finding(f: &Finding, options: Options, out: &mut dyn Write) -> io::Result<()> {
+    let style = Style::new(options.color);
     let key = key_text(f, options);
-    let mut tags = vec![f.confidence.to_string()];
+    let mut tags = vec![style.show(confidence_role(f.confidence), f.confidence)];
     if let Some(e) = f.encoding {
         tags.push(e.as_str().to_string());
     }
     if let Some(v) = &f.verification {
-        tags.push(v.status.as_str().to_string());
+        let role = match v.status {
+            VerifyStatus::Live => Role::Live,
+            VerifyStatus::Restricted => Role::High,
+            VerifyStatus::Unknown => Role::Medium,
+            VerifyStatus::Invalid => Role::Dim,
+        };
+        tags.push(style.show(role, v.status.as_str()));
     }
+    let location = format!("{}:{}:{}:", f.path, f.line, f.column);
     writeln!(
         out,
-        "{}:{}:{}: {} [{}] {}",
-        f.path,
-        f.line,
-        f.column,
+        "{} {} [{}] {}",
+        style.paint(Role::Location, location),
         f.rule_id,
         tags.join(", "),
         key
     )?;
+    let context = |text: &str| style.paint(Role::Dim, text.to_string()).into_owned();
     if !f.snippet.is_empty() {
-        writeln!(out, "    | {}", f.snippet)?;
+        writeln!(out, "    {} {}", context("|"), f.snippet)?;
     }
     if let Some(c) = &f.commit {
         let short = short_id(&c.id);
         writeln!(
             out,
-            "    commit {short} by {} <{}> on {}: {}",
-            c.author, c.email, c.date, c.summary
+            "    {}",
+            context(&format!(
+                "commit {short} by {} <{}> on {}: {}",
+                c.author, c.email, c.date, c.summary
+            ))
         )?;
     }
     if f.present_in_head == Some(false) {
@@ -64,17 +85,8 @@ fn write_finding(f: &Finding, options: Options, out: &mut dyn Write) -> io::Resu
     }
     if let Some(v) = &f.verification {
         let mut line = format!("    verification: {}", v.detail);
-        if let Some(a) = &v.account {
-            let mut parts = Vec::new();
-            if let Some(p) = &a.plan {
-                parts.push(format!("plan {p}"));
-            }
-            if let Some(r) = a.credits_remaining {
-                parts.push(format!("{r} credits left"));
-            }
-            if !parts.is_empty() {
-                line.push_str(&format!(" ({})", parts.join(", ")));
-            }
+        if let Some(account) = v.account.as_ref().and_then(account_text) {
+            line.push_str(&format!(" ({account})"));
         }
         writeln!(out, "{line}")?;
     }
@@ -86,7 +98,22 @@ fn write_finding(f: &Finding, options: Options, out: &mut dyn Write) -> io::Resu
     Ok(())
 }
 
-fn write_summary(report: &Report, options: Options, out: &mut dyn Write) -> io::Result<()> {
+/// `plan Premium, 812 credits left`: what the usage endpoint said about a live key's account.
+pub fn account_text(a: &Account) -> Option<String> {
+    let mut parts = Vec::new();
+    if let Some(p) = &a.plan {
+        parts.push(format!("plan {p}"));
+    }
+    if let Some(r) = a.credits_remaining {
+        parts.push(format!("{r} {} left", plural(r, "credit", "credits")));
+    }
+    (!parts.is_empty()).then(|| parts.join(", "))
+}
+
+/// The first line of the summary: `3 findings (3 high) of 3 distinct keys; 69 files (211.1 KiB)
+/// scanned`, or `No secrets found at medium confidence or above; ...`. Also the one line printed
+/// on stderr when the report goes to a file.
+pub fn headline(report: &Report, style: Style) -> String {
     let s = &report.summary;
     let scanned = scanned(s);
     if report.findings.is_empty() {
@@ -95,47 +122,69 @@ fn write_summary(report: &Report, options: Options, out: &mut dyn Write) -> io::
         } else {
             " in what could be scanned"
         };
-        writeln!(
-            out,
-            "No secrets found{place} at {} confidence or above; {scanned}.",
+        let found = style.paint(Role::Clean, format!("No secrets found{place}"));
+        return format!(
+            "{found} at {} confidence or above; {scanned}",
             s.min_confidence
-        )?;
-    } else {
+        );
+    }
+    let c = &s.by_confidence;
+    let mut levels = Vec::new();
+    for (n, level) in [
+        (c.high, Confidence::High),
+        (c.medium, Confidence::Medium),
+        (c.low, Confidence::Low),
+    ] {
+        if n > 0 {
+            levels.push(style.show(confidence_role(level), format!("{n} {level}")));
+        }
+    }
+    let count = format!(
+        "{} {}",
+        s.findings,
+        plural(s.findings, "finding", "findings")
+    );
+    let top = if c.high > 0 { Role::High } else { Role::Medium };
+    format!(
+        "{} ({}) of {} {}; {scanned}",
+        style.paint(top, count),
+        levels.join(", "),
+        s.unique_secrets,
+        plural(s.unique_secrets, "distinct key", "distinct keys"),
+    )
+}
+
+fn write_summary(report: &Report, options: Options, out: &mut dyn Write) -> io::Result<()> {
+    let style = Style::new(options.color);
+    let s = &report.summary;
+    if !report.findings.is_empty() {
         writeln!(out)?;
-        let c = &s.by_confidence;
-        let mut levels = Vec::new();
-        for (n, name) in [(c.high, "high"), (c.medium, "medium"), (c.low, "low")] {
-            if n > 0 {
-                levels.push(format!("{n} {name}"));
-            }
-        }
-        writeln!(
-            out,
-            "{} {} ({}) of {} {}; {scanned}.",
-            s.findings,
-            plural(s.findings, "finding", "findings"),
-            levels.join(", "),
-            s.unique_secrets,
-            plural(s.unique_secrets, "distinct key", "distinct keys"),
-        )?;
+    }
+    writeln!(out, "{}.", headline(report, style))?;
+    if !report.findings.is_empty() {
         if let Some(v) = &s.verification {
-            writeln!(
-                out,
-                "Verified against the API: {} live, {} restricted, {} invalid, {} unknown.",
-                v.live, v.restricted, v.invalid, v.unknown
-            )?;
+            writeln!(out, "{}", verification_sentence(v))?;
             if v.live > 0 {
-                writeln!(out, "LIVE keys work right now: rotate them first.")?;
+                writeln!(
+                    out,
+                    "{}",
+                    style.paint(Role::Live, "LIVE keys work right now: rotate them first.")
+                )?;
             }
         }
-        for (description, remediation) in remediations(report) {
-            writeln!(out, "{description}: {remediation}")?;
-        }
-        if !options.explain {
-            writeln!(
-                out,
-                "Run with --explain to see the evidence behind each finding."
-            )?;
+        // A command with advice of its own (a blocked commit or push) prints it instead: the
+        // rules' remediation speaks of history and force-pushing, and a hook cannot be rerun
+        // with --explain.
+        if !options.own_advice {
+            for (description, remediation) in remediations(report) {
+                writeln!(out, "{description}: {remediation}")?;
+            }
+            if !options.explain {
+                writeln!(
+                    out,
+                    "Run with --explain to see the evidence behind each finding."
+                )?;
+            }
         }
     }
     let hidden = &s.suppressed;
@@ -147,6 +196,17 @@ fn write_summary(report: &Report, options: Options, out: &mut dyn Write) -> io::
             hidden.baseline, hidden.ignore_file, hidden.inline, hidden.config
         )?;
     }
+    if hidden.excluded > 0 {
+        writeln!(
+            out,
+            "{} {} left out by exclude.",
+            hidden.excluded,
+            plural(hidden.excluded, "path", "paths")
+        )?;
+    }
+    if let Some(changes) = &report.settings_changes {
+        writeln!(out, "{}", changes.sentence())?;
+    }
     if s.below_threshold > 0 {
         writeln!(
             out,
@@ -156,14 +216,14 @@ fn write_summary(report: &Report, options: Options, out: &mut dyn Write) -> io::
             s.min_confidence
         )?;
     }
-    write_incomplete(report, out)
+    write_incomplete(report, style, out)
 }
 
-fn write_incomplete(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+fn write_incomplete(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
     let Some(headline) = incomplete_headline(report) else {
         return Ok(());
     };
-    writeln!(out, "{headline}")?;
+    writeln!(out, "{}", style.paint(Role::Error, headline))?;
     let (shown, more) = incomplete_shown(report);
     for i in shown {
         writeln!(out, "    {}", incomplete_line(i))?;
@@ -177,14 +237,21 @@ fn write_incomplete(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-/// `17 files (20.0 KiB) scanned`.
+/// `17 files (20.0 KiB) scanned`; for history, `12 commits, 40 blobs (81.0 KiB) scanned`.
 pub fn scanned(s: &Summary) -> String {
-    format!(
-        "{} {} ({}) scanned",
-        s.files_scanned,
-        plural(s.files_scanned as usize, "file", "files"),
-        human_bytes(s.bytes_scanned)
-    )
+    let size = human_bytes(s.bytes_scanned);
+    let n = s.files_scanned;
+    match s.commits {
+        Some(commits) => format!(
+            "{commits} {}, {n} {} ({size}) scanned",
+            plural(commits as usize, "commit", "commits"),
+            plural(n as usize, "blob", "blobs"),
+        ),
+        None => format!(
+            "{n} {} ({size}) scanned",
+            plural(n as usize, "file", "files")
+        ),
+    }
 }
 
 pub fn human_bytes(n: u64) -> String {

@@ -2,10 +2,10 @@
 //! `docs/report-format.md`; fields are only ever added.
 
 use super::{
-    CommitInfo, Finding, Incomplete, Options, Report, Summary, Verification, TOOL_NAME,
-    TOOL_VERSION,
+    CommitInfo, Finding, Incomplete, Options, Report, SettingsChanges, Summary, Verification,
+    TOOL_NAME, TOOL_VERSION,
 };
-use crate::detect::{Confidence, Encoding};
+use crate::detect::{Confidence, Encoding, Reason};
 use serde::Serialize;
 use std::io::{self, Write};
 
@@ -24,7 +24,7 @@ pub struct JsonFinding<'a> {
     end_column: u64,
     confidence: Confidence,
     score: i32,
-    reasons: &'a [String],
+    reasons: &'a [Reason],
     encoding: Option<Encoding>,
     redacted: String,
     fingerprint: String,
@@ -67,6 +67,9 @@ struct Document<'a> {
     /// What should have been scanned and was not; empty for a complete scan.
     incomplete: &'a [Incomplete],
     warnings: &'a [String],
+    /// Range scans: suppression settings the change edits (read from the base instead).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    settings_changes: Option<&'a SettingsChanges>,
 }
 
 /// A JSON Lines record for something not scanned: it has no `rule_id`, so a reader of findings
@@ -94,6 +97,7 @@ pub fn write(report: &Report, options: Options, out: &mut dyn Write) -> io::Resu
         summary: &report.summary,
         incomplete: &report.incomplete,
         warnings: &report.warnings,
+        settings_changes: report.settings_changes.as_ref(),
     };
     serde_json::to_writer_pretty(&mut *out, &doc).map_err(to_io)?;
     out.write_all(b"\n")

@@ -75,6 +75,7 @@ pub fn write(report: &Report, options: Options, out: &mut dyn Write) -> io::Resu
         "suppressed",
         &suppressed_total(report).to_string(),
     );
+    property(&mut xml, "excluded", &s.suppressed.excluded.to_string());
     if let Some(h) = &report.head_commit {
         property(&mut xml, "commit", &h.id);
     }

@@ -7,7 +7,7 @@
 use super::human::scanned;
 use super::shared::{
     incomplete_headline, incomplete_line, incomplete_shown, key_text, plural, remediations,
-    short_id, suppressed_total,
+    short_id, suppressed_total, verification_sentence,
 };
 use super::{Options, Report};
 use std::io::{self, Write};
@@ -91,12 +91,19 @@ pub fn write(report: &Report, options: Options, out: &mut dyn Write) -> io::Resu
             hidden.config
         )?;
     }
-    if let Some(v) = &s.verification {
+    if hidden.excluded > 0 {
         writeln!(
             out,
-            "\nVerified against the Lusha API: {} live, {} restricted, {} invalid, {} unknown.",
-            v.live, v.restricted, v.invalid, v.unknown
+            "\n{} {} left out by exclude.",
+            hidden.excluded,
+            plural(hidden.excluded, "path", "paths")
         )?;
+    }
+    if let Some(changes) = &report.settings_changes {
+        writeln!(out, "\n**Warning:** {}", cell(&changes.sentence()))?;
+    }
+    if let Some(v) = &s.verification {
+        writeln!(out, "\n{}", verification_sentence(v))?;
     }
     if let Some(headline) = incomplete_headline(report) {
         writeln!(out, "\n**{}**\n", cell(&headline))?;

@@ -12,8 +12,11 @@ pub mod junit;
 pub mod markdown;
 pub mod sarif;
 mod shared;
+pub mod style;
 
-use crate::detect::{Confidence, Encoding};
+pub use shared::plural;
+
+use crate::detect::{Confidence, Encoding, Reason};
 use crate::rules::Severity;
 use crate::secret::Secret;
 use serde::Serialize;
@@ -31,7 +34,8 @@ pub struct Finding {
     pub end_column: u64,
     pub confidence: Confidence,
     pub score: i32,
-    pub reasons: Vec<String>,
+    /// The evidence for and against the finding, in report order.
+    pub reasons: Vec<Reason>,
     pub encoding: Option<Encoding>,
     pub secret: Secret,
     pub snippet: String,
@@ -83,13 +87,30 @@ impl VerifyStatus {
     }
 }
 
-/// What a live key's account looks like, as far as the usage endpoint tells.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
+/// What a live key's account looks like, as far as the usage endpoint tells. Credits are whole
+/// numbers (`812`, never `812.0`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Account {
     pub plan: Option<String>,
-    pub credits_total: Option<f64>,
-    pub credits_used: Option<f64>,
-    pub credits_remaining: Option<f64>,
+    #[serde(default, deserialize_with = "whole_credits")]
+    pub credits_total: Option<i64>,
+    #[serde(default, deserialize_with = "whole_credits")]
+    pub credits_used: Option<i64>,
+    #[serde(default, deserialize_with = "whole_credits")]
+    pub credits_remaining: Option<i64>,
+}
+
+/// A credit count as a whole number, rounded: verification caches written before counts were
+/// whole hold `812.0`.
+pub fn credits(value: f64) -> Option<i64> {
+    let rounded = value.round();
+    // `as` saturates; the range check keeps a huge or non-finite value out instead.
+    (rounded.is_finite() && rounded.abs() < 9.0e15).then_some(rounded as i64)
+}
+
+fn whole_credits<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    let value: Option<f64> = serde::Deserialize::deserialize(d)?;
+    Ok(value.and_then(credits))
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
@@ -154,6 +175,46 @@ pub struct Suppressed {
     pub inline: usize,
     /// Allowed by `.lushaguard.toml` (an allowed value).
     pub config: usize,
+    /// Paths left out by `exclude` (settings files or `--exclude`), not findings: an excluded
+    /// directory counts once, and in history each path once.
+    pub excluded: usize,
+}
+
+/// Suppression settings that the scanned change edits. A range scan reads them from its base
+/// (`base`), so these edits had no effect on it; reviewers should look at them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SettingsChanges {
+    /// Where the settings were read from instead: `base commit 1a2b3c4d5e6f`.
+    pub base: String,
+    pub files: Vec<SettingsChange>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SettingsChange {
+    pub path: String,
+    /// `added`, `modified` or `deleted`.
+    pub change: String,
+}
+
+impl SettingsChanges {
+    /// `.lushaguardignore (modified), .lushaguard.toml (added)`.
+    pub fn list(&self) -> String {
+        self.files
+            .iter()
+            .map(|f| format!("{} ({})", f.path, f.change))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The sentence every report for people shows.
+    pub fn sentence(&self) -> String {
+        format!(
+            "This change edits suppression settings: {}. They were read from the {} instead, \
+             so the edits did not hide anything in this scan; review them.",
+            self.list(),
+            self.base
+        )
+    }
 }
 
 /// What kind of thing could not be scanned.
@@ -206,12 +267,15 @@ impl Incomplete {
 }
 
 /// How the verified keys came out (present only with `--verify`).
+/// Counts distinct keys, not findings: one key in three places is one answer from the API.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct VerificationSummary {
     pub live: usize,
     pub restricted: usize,
     pub unknown: usize,
     pub invalid: usize,
+    /// Keys found by rules that name no verifier: never sent anywhere, so never confirmed.
+    pub not_verifiable: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -222,8 +286,12 @@ pub struct Summary {
     /// Candidates found but scored under `min_confidence`.
     pub below_threshold: usize,
     pub min_confidence: Confidence,
+    /// Files read; in a history scan, distinct blobs.
     pub files_scanned: u64,
     pub bytes_scanned: u64,
+    /// History scans (`git` and the push hooks): the commits walked. Absent in JSON otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commits: Option<u64>,
     pub skipped: Skipped,
     pub suppressed: Suppressed,
     pub verification: Option<VerificationSummary>,
@@ -231,6 +299,11 @@ pub struct Summary {
     /// How many things that should have been scanned were not (`Report::incomplete`). Non-zero
     /// means the result is incomplete: exit status 2 unless there are findings.
     pub incomplete: usize,
+    /// A history scan of a shallow clone: history before the boundary was not there to scan.
+    /// A warning, not an incomplete scan (the clone was made shallow on purpose); present in
+    /// JSON only when true.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub shallow: bool,
 }
 
 /// The commit the scanned tree is at: HEAD of the repository holding the scan root.
@@ -255,6 +328,8 @@ pub struct Report {
     /// Warnings met on the way (sorted), such as a shallow history: the report keeps them so that
     /// a report read later says what the scan did not cover.
     pub warnings: Vec<String>,
+    /// Range scans: the suppression settings the scanned change edits, if any.
+    pub settings_changes: Option<SettingsChanges>,
 }
 
 impl Report {
@@ -299,6 +374,11 @@ pub struct Options {
     pub reveal: bool,
     /// Show why each finding was reported (`--explain`).
     pub explain: bool,
+    /// Colour the report for people (`--color`; the human format only, never a file).
+    pub color: bool,
+    /// The command prints advice of its own after the report (a blocked commit or push): the
+    /// human report leaves out the rules' remediation and the `--explain` hint.
+    pub own_advice: bool,
 }
 
 pub const TOOL_NAME: &str = env!("CARGO_PKG_NAME");

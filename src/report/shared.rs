@@ -2,7 +2,7 @@
 //! one-line headline of a finding, the rule behind it, the commit and time a report names. Kept
 //! here so that every format words a finding alike and none can show more of a key than another.
 
-use super::{Finding, Incomplete, Options, Report, RuleInfo};
+use super::{Finding, Incomplete, Options, Report, RuleInfo, VerificationSummary};
 use crate::detect::Encoding;
 
 /// The project's home page, for formats that link to the tool.
@@ -104,9 +104,24 @@ pub fn remediations(report: &Report) -> Vec<(&str, &str)> {
         .collect()
 }
 
-/// `one` or `many` by `n`.
-pub fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
-    if n == 1 {
+/// `Verified 2 distinct keys against the Lusha API: 1 live, 0 restricted, 1 invalid, 0 unknown.`
+/// Keys, not findings: one key in three files is one answer from the API.
+pub fn verification_sentence(v: &VerificationSummary) -> String {
+    let keys = v.live + v.restricted + v.invalid + v.unknown;
+    format!(
+        "Verified {keys} distinct {} against the Lusha API: {} live, {} restricted, {} invalid, \
+         {} unknown.",
+        plural(keys, "key", "keys"),
+        v.live,
+        v.restricted,
+        v.invalid,
+        v.unknown
+    )
+}
+
+/// `one` or `many` by `n`: "1 rule", "2 rules", "0 rules".
+pub fn plural<'a, N: PartialEq + From<u8>>(n: N, one: &'a str, many: &'a str) -> &'a str {
+    if n == N::from(1) {
         one
     } else {
         many

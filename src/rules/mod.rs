@@ -26,12 +26,18 @@ pub enum RuleError {
     },
     #[error("{path}: {message}")]
     Parse { path: String, message: String },
+    /// Not TOML, or not the rules' schema: in the parser's layout, values masked (a rule's
+    /// examples hold keys).
+    #[error(transparent)]
+    Toml(#[from] crate::toml_error::TomlError),
     #[error("{path}: rule `{id}`: {message}")]
     Invalid {
         path: String,
         id: String,
         message: String,
     },
+    #[error(transparent)]
+    File(#[from] crate::files::FileError),
     #[error("{path}: no rules in this file (expected one or more [[rules]] tables)")]
     Empty { path: String },
     #[error("rule id `{id}` is defined twice ({first} and {second})")]
@@ -80,6 +86,10 @@ pub struct RuleSpec {
     pub remediation: String,
     #[serde(default)]
     pub tags: Vec<String>,
+    /// The verifier that may check this rule's findings (`"lusha"`); none: they are never sent
+    /// anywhere. Only the verifier registry (`crate::verify::Verifier`) knows endpoints.
+    #[serde(default)]
+    pub verify: Option<String>,
     #[serde(default)]
     pub examples: Vec<Example>,
     #[serde(default)]
@@ -174,6 +184,17 @@ pub struct Rule {
     pub hosts: Vec<String>,
     pub headers: Vec<String>,
     pub placeholders: BTreeSet<String>,
+    /// Who may check this rule's findings; `None`: nobody, they are never sent.
+    pub verifier: Option<crate::verify::Verifier>,
+}
+
+/// A rule file's text, where it came from, and whether its rules may name a verifier (rules
+/// found in the scanned tree may not: what they match would be sent wherever they said).
+#[derive(Debug, Clone)]
+pub struct RuleText {
+    pub origin: String,
+    pub text: String,
+    pub may_verify: bool,
 }
 
 impl Rule {
@@ -212,6 +233,9 @@ pub struct Words {
     pub field: BTreeSet<String>,
     pub skip: BTreeSet<String>,
     pub structural: BTreeSet<String>,
+    pub config_suffixes: BTreeSet<String>,
+    pub service_fields: BTreeSet<String>,
+    pub neutral_hosts: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -233,6 +257,13 @@ pub struct Weights {
     pub keyword_in_file_name: i32,
     pub keyword_in_path: i32,
     pub dense_file: i32,
+    pub used_as_header: i32,
+    pub passed_to_client: i32,
+    pub row_names_service: i32,
+    pub row_names_other: i32,
+    pub host_in_block: i32,
+    pub other_host: i32,
+    pub other_api_in_file: i32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -258,28 +289,51 @@ impl RuleSet {
         RuleSet::load(&[])
     }
 
-    /// The built-in rules plus every rule file named (a directory contributes its `*.toml` files,
-    /// in name order).
+    /// The built-in rules plus every rule file named on disk (a directory contributes its
+    /// `*.toml` files, in name order). The user named them, so their rules may name verifiers.
     pub fn load(extra: &[PathBuf]) -> Result<RuleSet, RuleError> {
+        let mut texts = Vec::new();
+        for path in extra {
+            for file in rule_files(path)? {
+                let origin = file.display().to_string();
+                let bytes = crate::files::read_bounded(&file, &origin)?;
+                texts.push(RuleText {
+                    text: crate::files::text(bytes, &origin)?,
+                    origin,
+                    may_verify: true,
+                });
+            }
+        }
+        RuleSet::from_texts(texts, &mut Vec::new())
+    }
+
+    /// The built-in rules plus the rules of these texts. A `verify` in a text that may not name
+    /// one is dropped with a note.
+    pub fn from_texts(extra: Vec<RuleText>, notes: &mut Vec<String>) -> Result<RuleSet, RuleError> {
         let vocabulary: Vocabulary =
             toml::from_str(BUILTIN_VOCABULARY).map_err(|e| RuleError::Parse {
                 path: "built-in rules/vocabulary.toml".into(),
                 message: e.to_string(),
             })?;
         let mut rules = parse_rules(BUILTIN_RULES, BUILTIN_ORIGIN)?;
-        for path in extra {
-            for file in rule_files(path)? {
-                let origin = file.display().to_string();
-                let text = std::fs::read_to_string(&file).map_err(|source| RuleError::Io {
-                    path: origin.clone(),
-                    source,
-                })?;
-                let parsed = parse_rules(&text, &origin)?;
-                if parsed.is_empty() {
-                    return Err(RuleError::Empty { path: origin });
-                }
-                rules.extend(parsed);
+        for t in extra {
+            let mut parsed = parse_rules(&t.text, &t.origin)?;
+            if parsed.is_empty() {
+                return Err(RuleError::Empty { path: t.origin });
             }
+            if !t.may_verify {
+                for rule in parsed.iter_mut().filter(|r| r.verifier.is_some()) {
+                    rule.verifier = None;
+                    rule.spec.verify = None;
+                    notes.push(format!(
+                        "{}: rule `{}`: `verify` ignored: a rule file found in the scanned tree \
+                         cannot have what it finds sent anywhere (name the file with --rules)",
+                        t.origin,
+                        rule.id()
+                    ));
+                }
+            }
+            rules.extend(parsed);
         }
         for (i, rule) in rules.iter().enumerate() {
             if let Some(first) = rules[..i].iter().find(|r| r.id() == rule.id()) {
@@ -330,10 +384,8 @@ fn rule_files(path: &Path) -> Result<Vec<PathBuf>, RuleError> {
 
 /// Parses and compiles the rules of one TOML document.
 pub fn parse_rules(text: &str, origin: &str) -> Result<Vec<Rule>, RuleError> {
-    let file: RuleFile = toml::from_str(text).map_err(|e| RuleError::Parse {
-        path: origin.to_string(),
-        message: e.to_string().trim_end().replace('\n', " "),
-    })?;
+    let file: RuleFile =
+        toml::from_str(text).map_err(|e| crate::toml_error::describe(origin, text, &e))?;
     file.rules
         .into_iter()
         .map(|spec| compile(spec, origin))
@@ -381,7 +433,17 @@ fn compile(spec: RuleSpec, origin: &str) -> Result<Rule, RuleError> {
     let hosts = lower(&spec.hosts);
     let headers = lower(&spec.headers);
     let placeholders = lower(&spec.placeholders).into_iter().collect();
+    let verifier = match &spec.verify {
+        None => None,
+        Some(name) => Some(crate::verify::Verifier::by_name(name).ok_or_else(|| {
+            invalid(format!(
+                "unknown verifier `{name}` (known: {})",
+                crate::verify::Verifier::names().join(", ")
+            ))
+        })?),
+    };
     Ok(Rule {
+        verifier,
         origin: origin.to_string(),
         regex,
         anchor_finder: anchor

@@ -26,8 +26,8 @@ pub struct WalkOptions {
     pub respect_ignore: bool,
     pub follow_links: bool,
     pub threads: usize,
-    /// Glob patterns (gitignore syntax, relative to each root) of paths to leave out.
-    pub exclude: Vec<String>,
+    /// Paths to leave out (each left out is counted there).
+    pub exclude: crate::suppress::Exclusions,
 }
 
 /// What the walk hands to the visitor.
@@ -157,7 +157,7 @@ where
     F: Fn() -> V + Sync,
     V: FnMut(Result<Item, Warning>) + Send,
 {
-    let excludes = exclude_matcher(root, &options.exclude)?;
+    let excludes = options.exclude.clone();
     let rules = options
         .respect_ignore
         .then(|| Arc::new(IgnoreRules::new(root)));
@@ -181,13 +181,8 @@ where
                 return true;
             };
             let is_dir = e.file_type().is_some_and(|t| t.is_dir());
-            if let Some(ex) = &excludes {
-                if ex
-                    .matched_path_or_any_parents(bytes_path(rel), is_dir)
-                    .is_ignore()
-                {
-                    return false;
-                }
+            if excludes.walk_filter(e.path(), is_dir) {
+                return false;
             }
             rules.as_ref().is_none_or(|r| r.keeps(rel, is_dir))
         });
@@ -241,18 +236,6 @@ where
         })
     });
     Ok(())
-}
-
-/// The `exclude` globs as one gitignore-syntax matcher relative to `root`.
-fn exclude_matcher(root: &Path, globs: &[String]) -> Result<Option<Gitignore>, ignore::Error> {
-    if globs.is_empty() {
-        return Ok(None);
-    }
-    let mut b = GitignoreBuilder::new(root);
-    for glob in globs {
-        b.add_line(None, glob)?;
-    }
-    Ok(Some(b.build()?))
 }
 
 /// The ignore files of one directory, and those of the directories above it.
@@ -762,7 +745,7 @@ mod tests {
             respect_ignore: true,
             follow_links: false,
             threads: 2,
-            exclude: vec![],
+            exclude: Default::default(),
         }
     }
 
@@ -798,8 +781,10 @@ mod tests {
         std::fs::write(dir.path().join("fixtures/a.env"), "x").unwrap();
         std::fs::write(dir.path().join("b.env"), "x").unwrap();
         let mut o = options(dir.path());
-        o.exclude = vec!["fixtures/**".into()];
+        o.exclude.relative(&["fixtures/**".into()]);
+        o.exclude.set_roots(&o.roots).unwrap();
         let (files, _) = collect(&o);
+        assert_eq!(o.exclude.count(), 1);
         assert_eq!(files.len(), 1, "{files:?}");
         assert!(files[0].ends_with("b.env"));
     }

@@ -9,11 +9,16 @@
 //! not recorded again. Blobs are read on worker threads, each with its own `Repository`
 //! (libgit2 handles are not `Sync`), while the walk goes on, and handed to a visitor.
 //!
+//! Commit messages and annotated-tag messages are scanned too, as text at the paths
+//! `<commit message>` and `<tag message>`. A ref that ends at a tree or a blob instead of a commit
+//! (directly or through tags) has that tree or blob scanned, under the paths `REF:PATH` and `REF`.
+//!
 //! Problems (a missing or corrupt object, a shallow boundary, a submodule, an LFS pointer) are
-//! notes: counted, named by object id, and the walk goes on.
+//! notes: counted, named by object id, and the walk goes on. A missing commit does not stop the
+//! walk: what can be read is still scanned, and what cannot is listed as not scanned.
 
 use crate::report::{Incomplete, IncompleteKind};
-use git2::{Delta, ObjectType, Oid, Repository, Sort, Tree};
+use git2::{Delta, ErrorCode, ObjectType, Oid, Repository, Sort, Tree};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -26,6 +31,14 @@ const MODE_GITLINK: i32 = 0o160000;
 /// Trees kept between commits (the parent's trees are usually the ones the previous commit
 /// loaded). Cleared whole when full: simple, and the next commit refills what it needs.
 const TREE_CACHE: usize = 4096;
+
+/// The path shown for a finding in a commit message.
+pub const COMMIT_MESSAGE: &str = "<commit message>";
+/// The path shown for a finding in an annotated tag's message.
+pub const TAG_MESSAGE: &str = "<tag message>";
+
+/// Tags of tags followed before giving up (git itself stops at a few thousand).
+const TAG_CHAIN_MAX: usize = 64;
 
 /// The first line of every Git LFS pointer file.
 const LFS_POINTER: &[u8] = b"version https://git-lfs.github.com/spec/v1";
@@ -124,6 +137,8 @@ pub struct Notes {
     pub unreadable: u64,
     /// What should have been scanned and was not: missing or corrupt objects, unreadable refs.
     pub incomplete: Vec<Incomplete>,
+    /// The repository is a shallow clone: history before its boundary was not scanned.
+    pub shallow: bool,
 }
 
 impl Notes {
@@ -157,10 +172,12 @@ impl Notes {
         self.lfs_pointers += other.lfs_pointers;
         self.unreadable += other.unreadable;
         self.incomplete.extend(other.incomplete);
+        self.shallow |= other.shallow;
     }
 }
 
-/// Which commits to walk: everything reachable from `include` and not from `exclude`.
+/// Which commits to walk: everything reachable from `include` and not from `exclude`; and the
+/// objects refs lead to that are not commits.
 #[derive(Debug, Clone, Default)]
 pub struct Selection {
     pub include: Vec<Oid>,
@@ -169,13 +186,19 @@ pub struct Selection {
     pub since: Option<i64>,
     /// True when the selection is everything: every blob of HEAD is then in the walk.
     pub everything: bool,
+    /// Annotated tag objects on the way from a selected ref to its target: their messages are
+    /// scanned.
+    pub tags: Vec<Oid>,
+    /// Refs that end at a tree or a blob rather than a commit, with that object: scanned whole.
+    pub objects: Vec<(String, Oid)>,
 }
 
 impl Selection {
     /// Every commit reachable from any ref (branches, tags, remote-tracking refs, notes, the
-    /// stash and its older entries) and from HEAD.
+    /// stash and its older entries) and from HEAD, every annotated tag on the way, and every
+    /// tree or blob a ref points to.
     pub fn all_refs(repo: &Repository, notes: &mut Notes) -> Result<Selection, GitError> {
-        let mut include = Vec::new();
+        let mut sel = Selection::default();
         let refs = repo.references().map_err(git_err("listing refs"))?;
         for r in refs {
             let r = match r {
@@ -190,13 +213,15 @@ impl Selection {
                 }
             };
             let name = String::from_utf8_lossy(r.name_bytes()).into_owned();
-            match r.peel(ObjectType::Any) {
-                Ok(obj) if obj.kind() == Some(ObjectType::Commit) => include.push(obj.id()),
-                Ok(obj) => notes.warn(format!(
-                    "ref {name} points to a {} ({}), not a commit: not scanned",
-                    obj.kind().map_or("object", |k| k.str()),
-                    obj.id()
-                )),
+            match r.resolve() {
+                Ok(direct) => match direct.target() {
+                    Some(id) => sel.add_ref(repo, &name, id, notes),
+                    None => notes.not_scanned(
+                        IncompleteKind::Ref,
+                        name,
+                        "cannot resolve: it names no object".into(),
+                    ),
+                },
                 Err(e) => notes.not_scanned(
                     IncompleteKind::Ref,
                     name,
@@ -204,22 +229,90 @@ impl Selection {
                 ),
             }
         }
-        if let Ok(head) = repo.head() {
-            if let Ok(c) = head.peel_to_commit() {
-                include.push(c.id());
+        // A detached HEAD is a ref of its own; an unborn branch has nothing to scan yet.
+        match repo.head() {
+            Ok(head) => {
+                if let Some(id) = head.target() {
+                    sel.add_ref(repo, "HEAD", id, notes);
+                }
             }
+            Err(e) if matches!(e.code(), ErrorCode::UnbornBranch | ErrorCode::NotFound) => {}
+            Err(e) => notes.not_scanned(
+                IncompleteKind::Ref,
+                "HEAD".into(),
+                format!("cannot resolve: {}", e.message()),
+            ),
         }
         // `git stash` keeps older stashes only in the reflog of refs/stash.
         if let Ok(log) = repo.reflog("refs/stash") {
-            include.extend(log.iter().map(|e| e.id_new()).filter(|id| !id.is_zero()));
+            sel.include
+                .extend(log.iter().map(|e| e.id_new()).filter(|id| !id.is_zero()));
         }
-        include.sort();
-        include.dedup();
-        Ok(Selection {
-            include,
-            everything: true,
-            ..Selection::default()
-        })
+        sel.everything = true;
+        sel.normalize();
+        Ok(sel)
+    }
+
+    /// Follows the value `id` of ref `name` through annotated tags (whose messages are scanned)
+    /// to a commit (walked), a tree or a blob (scanned whole). An object that cannot be read
+    /// leaves the ref not scanned.
+    fn add_ref(&mut self, repo: &Repository, name: &str, id: Oid, notes: &mut Notes) {
+        let mut id = id;
+        for _ in 0..TAG_CHAIN_MAX {
+            let obj = match repo.find_object(id, None) {
+                Ok(obj) => obj,
+                Err(e) => {
+                    notes.not_scanned(
+                        IncompleteKind::Ref,
+                        name.to_string(),
+                        format!("cannot resolve: object {id}: {}", missing_reason(repo, &e)),
+                    );
+                    return;
+                }
+            };
+            match obj.kind() {
+                Some(ObjectType::Tag) => {
+                    self.tags.push(id);
+                    match obj.as_tag() {
+                        Some(tag) => id = tag.target_id(),
+                        None => return,
+                    }
+                }
+                Some(ObjectType::Commit) => {
+                    self.include.push(id);
+                    return;
+                }
+                Some(ObjectType::Tree | ObjectType::Blob) => {
+                    self.objects.push((name.to_string(), id));
+                    return;
+                }
+                _ => {
+                    notes.not_scanned(
+                        IncompleteKind::Ref,
+                        name.to_string(),
+                        format!("object {id} is of an unknown type"),
+                    );
+                    return;
+                }
+            }
+        }
+        notes.not_scanned(
+            IncompleteKind::Ref,
+            name.to_string(),
+            format!("more than {TAG_CHAIN_MAX} tags of tags"),
+        );
+    }
+
+    /// Sorted and without duplicates, so that the walk is the same however refs were listed.
+    fn normalize(&mut self) {
+        self.include.sort();
+        self.include.dedup();
+        self.exclude.sort();
+        self.exclude.dedup();
+        self.tags.sort();
+        self.tags.dedup();
+        self.objects.sort();
+        self.objects.dedup();
     }
 
     /// A revision (`main`: it and its ancestors), a range (`A..B`) or a symmetric difference
@@ -259,35 +352,103 @@ impl Selection {
         Ok(sel)
     }
 
-    /// The commits a `git push` would send: what the pushed local commits reach that neither
-    /// the remote's current value nor any remote-tracking ref reaches. Deletions send nothing.
-    pub fn pushed(repo: &Repository, updates: &[PushUpdate]) -> Result<Selection, GitError> {
+    /// What a `git push` sends to `destination`: everything the pushed values reach (commits,
+    /// tags, trees, blobs) that neither the remote's current value of each ref nor
+    /// `destination`'s remote-tracking refs reach. Commits that only *another* remote has are
+    /// still sent, so they are scanned. Deletions send nothing.
+    pub fn pushed(
+        repo: &Repository,
+        updates: &[PushUpdate],
+        destination: &Destination,
+        notes: &mut Notes,
+    ) -> Result<Selection, GitError> {
         let mut sel = Selection::default();
         for u in updates {
-            if u.local_oid.is_zero() {
+            if u.local_oid.is_zero() || u.local_oid == u.remote_oid {
                 continue;
             }
-            sel.include.push(u.local_oid);
-            if !u.remote_oid.is_zero() && repo.find_commit(u.remote_oid).is_ok() {
-                sel.exclude.push(u.remote_oid);
+            sel.add_ref(repo, &u.local_ref, u.local_oid, notes);
+            if !u.remote_oid.is_zero() {
+                // The remote's value, if this repository has it, and what it reaches.
+                if let Ok(c) = repo
+                    .find_object(u.remote_oid, None)
+                    .and_then(|o| o.peel_to_commit())
+                {
+                    sel.exclude.push(c.id());
+                }
             }
         }
-        sel.exclude.extend(ref_tips(repo, Some("refs/remotes/"))?);
+        for prefix in &destination.tracking {
+            sel.exclude.extend(ref_tips(repo, Some(prefix))?);
+        }
+        sel.normalize();
         Ok(sel)
     }
 
     /// The commits a push brings to this (server) repository: reachable from the new values
-    /// and from no existing ref. Run before the refs are updated, so existing refs are the old
-    /// state. Deletions bring nothing.
-    pub fn received(repo: &Repository, updates: &[RefUpdate]) -> Result<Selection, GitError> {
+    /// and from no existing ref, with the tags, trees and blobs pushed refs lead to. Run before
+    /// the refs are updated, so existing refs are the old state. Deletions bring nothing.
+    pub fn received(
+        repo: &Repository,
+        updates: &[RefUpdate],
+        notes: &mut Notes,
+    ) -> Result<Selection, GitError> {
         let mut sel = Selection::default();
         for u in updates {
-            if !u.new.is_zero() {
-                sel.include.push(u.new);
+            if !u.new.is_zero() && u.new != u.old {
+                sel.add_ref(repo, &u.name, u.new, notes);
             }
         }
         sel.exclude.extend(ref_tips(repo, None)?);
+        sel.normalize();
         Ok(sel)
+    }
+}
+
+/// Where a push goes, as far as this repository knows it: the ref prefixes under which it keeps
+/// that remote's branches (`refs/remotes/origin/` for `origin`, from the remote's fetch
+/// refspecs). Empty for a URL that is no configured remote: then only the remote's own values
+/// of the pushed refs count as already there.
+#[derive(Debug, Clone, Default)]
+pub struct Destination {
+    pub tracking: Vec<String>,
+}
+
+impl Destination {
+    /// The destination named `remote` (a remote name, or a URL as git passes it when the push
+    /// names no remote).
+    pub fn of_remote(repo: &Repository, remote: &str) -> Destination {
+        let mut tracking = Vec::new();
+        let found = repo.find_remote(remote).ok().or_else(|| {
+            // `git push URL` passes the URL twice; a configured remote with that URL is the same
+            // destination.
+            let names = repo.remotes().ok()?;
+            names
+                .iter()
+                .flatten()
+                .filter_map(|n| repo.find_remote(n).ok())
+                .find(|r| r.url() == Some(remote) || r.pushurl() == Some(remote))
+        });
+        if let Some(r) = found {
+            if let Ok(specs) = r.fetch_refspecs() {
+                for spec in specs.iter().flatten() {
+                    // `+refs/heads/*:refs/remotes/origin/*` keeps the remote's branches under
+                    // `refs/remotes/origin/`.
+                    let Some((_, dst)) = spec.trim_start_matches('+').split_once(':') else {
+                        continue;
+                    };
+                    let prefix = dst.split('*').next().unwrap_or(dst);
+                    if prefix.starts_with("refs/") && prefix.ends_with('/') {
+                        tracking.push(prefix.to_string());
+                    } else if !dst.contains('*') && dst.starts_with("refs/") {
+                        tracking.push(dst.to_string());
+                    }
+                }
+            }
+        }
+        tracking.sort();
+        tracking.dedup();
+        Destination { tracking }
     }
 }
 
@@ -385,24 +546,47 @@ pub fn parse_pre_receive(input: &str) -> Result<Vec<RefUpdate>, GitError> {
     Ok(out)
 }
 
-/// Where a blob first appeared.
+/// Where scanned content came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// A commit of the walk: the blobs it introduced, and its message.
+    Commit(Oid),
+    /// An annotated tag object: its message.
+    Tag(Oid),
+    /// A ref that ends at a tree or a blob rather than a commit.
+    Ref(String),
+}
+
+/// Where a blob (or a message) first appeared.
 #[derive(Debug, Clone)]
 pub struct Introduction {
+    /// The blob; for a message, the commit or tag object holding it.
     pub blob: Oid,
-    /// Path in the commit's tree, `/`-separated, raw bytes.
+    /// Path in the commit's tree, `/`-separated, raw bytes; `<commit message>`,
+    /// `<tag message>`, `REF` or `REF:PATH` for what is not a file of a commit.
     pub path: Vec<u8>,
-    /// Index into `History::commits`.
-    pub commit: usize,
+    /// Index into `History::origins`.
+    pub origin: usize,
 }
 
 /// What a walk found.
 #[derive(Debug, Default)]
 pub struct History {
-    /// The commits walked, oldest first.
-    pub commits: Vec<Oid>,
-    /// Every blob, once, in the order the walk met them.
+    /// The commits walked, oldest first, then the tags and refs whose content was scanned.
+    pub origins: Vec<Origin>,
+    /// Every blob and message, once, in the order the walk met them.
     pub introductions: Vec<Introduction>,
     pub notes: Notes,
+}
+
+impl History {
+    /// The commit an introduction belongs to, if it belongs to one.
+    pub fn commit_of(&self, intro: &Introduction) -> Option<Oid> {
+        match self.origins.get(intro.origin) {
+            Some(Origin::Commit(id)) => Some(*id),
+            _ => None,
+        }
+    }
 }
 
 /// Receives the blobs read by one worker thread.
@@ -416,12 +600,16 @@ pub struct BlobItem<'a> {
     pub index: usize,
     pub path: &'a [u8],
     pub content: &'a [u8],
+    /// A commit or tag message rather than a file.
+    pub message: bool,
 }
 
 struct Job {
     index: usize,
     blob: Oid,
     path: Vec<u8>,
+    /// Content already in hand (a message); otherwise the blob is read by id.
+    text: Option<Vec<u8>>,
 }
 
 /// Walks the selected history and hands each new blob's content to a visitor on one of
@@ -441,13 +629,14 @@ where
     V: BlobVisitor + Send,
 {
     let worker_opener = opener.for_workers(repo);
+    let partial = is_partial_clone(repo);
     let (tx, rx) = mpsc::channel::<Job>();
     let rx = Mutex::new(rx);
     std::thread::scope(|s| {
         let workers: Vec<_> = (0..threads.max(1))
             .map(|_| {
                 let (rx, opener, make_visitor) = (&rx, &worker_opener, &make_visitor);
-                s.spawn(move || read_blobs(opener, rx, make_visitor))
+                s.spawn(move || read_blobs(opener, rx, make_visitor, partial))
             })
             .collect();
         let mut history = History::default();
@@ -481,6 +670,7 @@ fn read_blobs<F, V>(
     opener: &Opener,
     rx: &Mutex<mpsc::Receiver<Job>>,
     make_visitor: &F,
+    partial: bool,
 ) -> Result<(V, Notes), GitError>
 where
     F: Fn() -> V,
@@ -494,6 +684,15 @@ where
             Ok(job) => job,
             Err(_) => break,
         };
+        if let Some(text) = &job.text {
+            visit.visit(BlobItem {
+                index: job.index,
+                path: &job.path,
+                content: text,
+                message: true,
+            });
+            continue;
+        }
         match repo.find_blob(job.blob) {
             Ok(blob) => {
                 let content = blob.content();
@@ -505,16 +704,114 @@ where
                     index: job.index,
                     path: &job.path,
                     content,
+                    message: false,
                 });
             }
             Err(e) => notes.not_scanned(
                 IncompleteKind::Object,
                 format!("blob {} ({})", job.blob, String::from_utf8_lossy(&job.path)),
-                format!("cannot read: {}", e.message()),
+                unreadable(partial, &e),
             ),
         }
     }
     Ok((visit, notes))
+}
+
+/// Is this a partial clone (`git clone --filter`)? It lacks, by design, the objects it never
+/// fetched from its promisor remote; lushaguard reads only what is on disk.
+pub fn is_partial_clone(repo: &Repository) -> bool {
+    let Ok(config) = repo.config() else {
+        return false;
+    };
+    if config.get_string("extensions.partialclone").is_ok() {
+        return true;
+    }
+    let Ok(remotes) = repo.remotes() else {
+        return false;
+    };
+    let promisor = remotes
+        .iter()
+        .flatten()
+        .any(|name| config.get_bool(&format!("remote.{name}.promisor")) == Ok(true));
+    promisor
+}
+
+/// Why an object could not be read, in words; in a partial clone a missing object is one the
+/// clone never fetched.
+fn unreadable(partial: bool, e: &git2::Error) -> String {
+    if partial && e.code() == ErrorCode::NotFound {
+        format!(
+            "not in this partial clone (a promisor object that was never fetched; scan a full \
+             clone): {}",
+            e.message()
+        )
+    } else {
+        format!("cannot read: {}", e.message())
+    }
+}
+
+/// `unreadable`, finding out first whether `repo` is a partial clone.
+fn missing_reason(repo: &Repository, e: &git2::Error) -> String {
+    unreadable(e.code() == ErrorCode::NotFound && is_partial_clone(repo), e)
+}
+
+/// Packs whose data does not end with the checksum their index records: truncated or
+/// overwritten, so that every object in them is unreadable. Named here because the error git
+/// gives for each of their objects does not say where the problem is.
+fn broken_packs(repo: &Repository, notes: &mut Notes) {
+    let hash_len = match repo
+        .config()
+        .and_then(|c| c.get_string("extensions.objectformat"))
+    {
+        Ok(f) if f.eq_ignore_ascii_case("sha256") => 32,
+        _ => 20,
+    };
+    let dir = repo.commondir().join("objects").join("pack");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return;
+    };
+    let mut packs: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "pack"))
+        .collect();
+    packs.sort();
+    for pack in packs {
+        // An index ends with the pack's checksum, then its own.
+        let Some(idx_tail) = tail(&pack.with_extension("idx"), 2 * hash_len) else {
+            continue;
+        };
+        let expected = &idx_tail[..hash_len];
+        if tail(&pack, hash_len).as_deref() != Some(expected) {
+            notes.not_scanned(
+                IncompleteKind::Object,
+                format!(
+                    "pack {}",
+                    pack.strip_prefix(repo.commondir())
+                        .unwrap_or(&pack)
+                        .display()
+                ),
+                "truncated or corrupt: its data does not end with the checksum its index \
+                 records, so none of its objects can be read"
+                    .into(),
+            );
+        }
+    }
+}
+
+/// The last `n` bytes of a file.
+fn tail(path: &Path, n: usize) -> Option<Vec<u8>> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = std::fs::File::open(path).ok()?;
+    let len = f.metadata().ok()?.len();
+    let n64 = u64::try_from(n).ok()?;
+    if len < n64 {
+        return None;
+    }
+    f.seek(SeekFrom::Start(len - n64)).ok()?;
+    let mut buf = vec![0; n];
+    f.read_exact(&mut buf).ok()?;
+    Some(buf)
 }
 
 /// Is this blob a Git LFS pointer rather than content?
@@ -542,7 +839,8 @@ impl<'r> TreeCache<'r> {
     }
 }
 
-/// The sequential part: commits oldest first, each compared with its parents.
+/// The sequential part: commits oldest first, each compared with its parents, then the tags
+/// and the refs to trees and blobs.
 fn walk(
     repo: &Repository,
     selection: &Selection,
@@ -550,55 +848,38 @@ fn walk(
     history: &mut History,
     mut send: impl FnMut(Job),
 ) -> Result<(), GitError> {
-    let notes = &mut history.notes;
-    if repo.is_shallow() {
-        notes.warn(
-            "shallow clone: history before the shallow boundary is not in this repository and \
-             was not scanned (`git fetch --unshallow` to scan all of it)"
-                .into(),
-        );
-    }
-    let mut rw = repo.revwalk().map_err(git_err("walking history"))?;
-    rw.set_sorting(Sort::TOPOLOGICAL | Sort::TIME | Sort::REVERSE)
-        .map_err(git_err("walking history"))?;
-    for &id in &selection.include {
-        if let Err(e) = rw.push(id) {
-            notes.not_scanned(
-                IncompleteKind::Object,
-                format!("commit {id}"),
-                format!("cannot walk from it: {}", e.message()),
+    let partial = is_partial_clone(repo);
+    let boundary = shallow_boundary(repo);
+    {
+        let notes = &mut history.notes;
+        if repo.is_shallow() {
+            notes.shallow = true;
+            notes.warn(
+                "shallow clone: history before the shallow boundary is not in this repository \
+                 and was not scanned (`git fetch --unshallow` to scan all of it)"
+                    .into(),
             );
         }
+        broken_packs(repo, notes);
     }
-    for &id in &selection.exclude {
-        // An excluded commit this repository lacks hides nothing.
-        let _ = rw.hide(id);
-    }
-    let mut seen: HashSet<Oid> = HashSet::new();
+    let order = commit_order(repo, selection, &mut history.notes)?;
+    let mut rec = Recorder {
+        seen: HashSet::new(),
+        send: &mut send,
+    };
     let mut trees = TreeCache {
         repo,
         trees: HashMap::new(),
     };
-    let mut prefix = Vec::new();
-    for next in rw {
-        let id = match next {
-            Ok(id) => id,
-            Err(e) => {
-                notes.not_scanned(
-                    IncompleteKind::Object,
-                    "history walk".into(),
-                    e.message().to_string(),
-                );
-                continue;
-            }
-        };
+    for id in order {
+        let notes = &mut history.notes;
         let commit = match repo.find_commit(id) {
             Ok(c) => c,
             Err(e) => {
                 notes.not_scanned(
                     IncompleteKind::Object,
                     format!("commit {id}"),
-                    format!("cannot read: {}", e.message()),
+                    unreadable(partial, &e),
                 );
                 continue;
             }
@@ -615,7 +896,7 @@ fn walk(
                 notes.not_scanned(
                     IncompleteKind::Object,
                     format!("tree {} of commit {id}", commit.tree_id()),
-                    format!("cannot read: {}", e.message()),
+                    unreadable(partial, &e),
                 );
                 continue;
             }
@@ -628,48 +909,248 @@ fn walk(
                     Err(e) => notes.not_scanned(
                         IncompleteKind::Object,
                         format!("tree {tid}"),
-                        format!("cannot read: {}", e.message()),
+                        unreadable(partial, &e),
                     ),
                 },
                 // A shallow boundary: the parent is not here, the commit counts as a root.
-                Err(_) if repo.is_shallow() => {}
+                Err(_) if boundary.contains(&id) => {}
+                // Anything else is a hole in the history: the commit is still scanned, as if
+                // it were a root, and the missing commit is named.
                 Err(e) => notes.not_scanned(
                     IncompleteKind::Object,
                     format!("commit {pid} (parent of {id})"),
-                    format!("cannot read: {}", e.message()),
+                    unreadable(partial, &e),
                 ),
             }
         }
-        let index = history.commits.len();
-        history.commits.push(id);
-        let mut on_entry = |path: &[u8], blob: Oid, mode: i32, notes: &mut Notes| match mode {
-            _ if notes.skip_special(mode) || !keep(path) => {}
-            _ if seen.insert(blob) => {
-                let intro = Introduction {
-                    blob,
-                    path: path.to_vec(),
-                    commit: index,
-                };
-                send(Job {
-                    index: history.introductions.len(),
-                    blob,
-                    path: intro.path.clone(),
-                });
-                history.introductions.push(intro);
-            }
-            _ => {}
-        };
-        prefix.clear();
-        added_entries(
+        let index = history.origins.len();
+        history.origins.push(Origin::Commit(id));
+        rec.text(
+            history,
+            COMMIT_MESSAGE,
+            id,
+            index,
+            commit.message_raw_bytes(),
+        );
+        let added = files_added(
             &mut trees,
             &tree,
             &parents,
-            &mut prefix,
-            &mut on_entry,
-            notes,
+            keep,
+            &mut history.notes,
+            partial,
+        );
+        for (path, blob) in added {
+            rec.blob(history, path, blob, index);
+        }
+    }
+    for &id in &selection.tags {
+        let tag = match repo.find_tag(id) {
+            Ok(t) => t,
+            Err(e) => {
+                history.notes.not_scanned(
+                    IncompleteKind::Object,
+                    format!("tag {id}"),
+                    unreadable(partial, &e),
+                );
+                continue;
+            }
+        };
+        let index = history.origins.len();
+        history.origins.push(Origin::Tag(id));
+        rec.text(
+            history,
+            TAG_MESSAGE,
+            id,
+            index,
+            tag.message_bytes().unwrap_or_default(),
         );
     }
+    for (name, id) in &selection.objects {
+        let index = history.origins.len();
+        history.origins.push(Origin::Ref(name.clone()));
+        let obj = match repo.find_object(*id, None) {
+            Ok(o) => o,
+            Err(e) => {
+                history.notes.not_scanned(
+                    IncompleteKind::Object,
+                    format!("object {id} ({name})"),
+                    unreadable(partial, &e),
+                );
+                continue;
+            }
+        };
+        if let Some(tree) = obj.as_tree() {
+            // Every file of the tree, as `REF:PATH` (how `git show` names it).
+            let added = files_added(&mut trees, tree, &[], keep, &mut history.notes, partial);
+            for (path, blob) in added {
+                let mut shown = format!("{name}:").into_bytes();
+                shown.extend_from_slice(&path);
+                rec.blob(history, shown, blob, index);
+            }
+        } else {
+            rec.blob(history, name.as_bytes().to_vec(), *id, index);
+        }
+    }
     Ok(())
+}
+
+/// Hands blobs and messages to the readers, each blob once, and records where each appeared.
+struct Recorder<'s, S: FnMut(Job)> {
+    seen: HashSet<Oid>,
+    send: &'s mut S,
+}
+
+impl<S: FnMut(Job)> Recorder<'_, S> {
+    /// A blob at a path, the first time the walk meets it.
+    fn blob(&mut self, history: &mut History, path: Vec<u8>, blob: Oid, origin: usize) {
+        if self.seen.insert(blob) {
+            self.push(history, path, blob, origin, None);
+        }
+    }
+
+    /// A message of the commit or tag `id`.
+    fn text(&mut self, history: &mut History, path: &str, id: Oid, origin: usize, text: &[u8]) {
+        self.push(
+            history,
+            path.as_bytes().to_vec(),
+            id,
+            origin,
+            Some(text.to_vec()),
+        );
+    }
+
+    fn push(
+        &mut self,
+        history: &mut History,
+        path: Vec<u8>,
+        blob: Oid,
+        origin: usize,
+        text: Option<Vec<u8>>,
+    ) {
+        (self.send)(Job {
+            index: history.introductions.len(),
+            blob,
+            path: path.clone(),
+            text,
+        });
+        history
+            .introductions
+            .push(Introduction { blob, path, origin });
+    }
+}
+
+/// The commits of the shallow boundary: their parents are missing on purpose.
+fn shallow_boundary(repo: &Repository) -> HashSet<Oid> {
+    let Ok(text) = std::fs::read_to_string(repo.commondir().join("shallow")) else {
+        return HashSet::new();
+    };
+    text.lines()
+        .filter_map(|l| Oid::from_str(l.trim()).ok())
+        .collect()
+}
+
+/// The selected commits, oldest first (parents before children, then by time). libgit2's walk
+/// stops at the first commit it cannot read; then the history is walked again by hand, reading
+/// what can be read, so that one missing commit does not hide all the others.
+fn commit_order(
+    repo: &Repository,
+    selection: &Selection,
+    notes: &mut Notes,
+) -> Result<Vec<Oid>, GitError> {
+    let mut rw = repo.revwalk().map_err(git_err("walking history"))?;
+    rw.set_sorting(Sort::TOPOLOGICAL | Sort::TIME | Sort::REVERSE)
+        .map_err(git_err("walking history"))?;
+    let mut tips = Vec::new();
+    for &id in &selection.include {
+        match rw.push(id) {
+            Ok(()) => tips.push(id),
+            Err(e) => notes.not_scanned(
+                IncompleteKind::Object,
+                format!("commit {id}"),
+                format!("cannot walk from it: {}", missing_reason(repo, &e)),
+            ),
+        }
+    }
+    for &id in &selection.exclude {
+        // An excluded commit this repository lacks hides nothing.
+        let _ = rw.hide(id);
+    }
+    match rw.collect::<Result<Vec<Oid>, git2::Error>>() {
+        Ok(order) => Ok(order),
+        Err(_) => Ok(tolerant_order(repo, &tips, &selection.exclude)),
+    }
+}
+
+/// Commits reachable from `tips` and not from `exclude`, parents before children, reading
+/// commit by commit and going around those that cannot be read (the walk reports them).
+fn tolerant_order(repo: &Repository, tips: &[Oid], exclude: &[Oid]) -> Vec<Oid> {
+    let parents_of = |id: Oid| -> Option<Vec<Oid>> {
+        repo.find_commit(id).ok().map(|c| c.parent_ids().collect())
+    };
+    let mut hidden: HashSet<Oid> = HashSet::new();
+    let mut stack: Vec<Oid> = exclude.to_vec();
+    while let Some(id) = stack.pop() {
+        if hidden.insert(id) {
+            stack.extend(parents_of(id).unwrap_or_default());
+        }
+    }
+    // Depth first, a commit after all its parents (iteratively: histories are deep).
+    let mut order = Vec::new();
+    let mut visited: HashSet<Oid> = HashSet::new();
+    let mut sorted_tips = tips.to_vec();
+    sorted_tips.sort();
+    for tip in sorted_tips {
+        let mut stack: Vec<(Oid, bool)> = vec![(tip, false)];
+        while let Some((id, parents_done)) = stack.pop() {
+            if parents_done {
+                order.push(id);
+                continue;
+            }
+            if hidden.contains(&id) || !visited.insert(id) {
+                continue;
+            }
+            let Some(parents) = parents_of(id) else {
+                // Unreadable: the walk names it where a readable commit refers to it.
+                continue;
+            };
+            stack.push((id, true));
+            for p in parents.into_iter().rev() {
+                if !visited.contains(&p) && !hidden.contains(&p) {
+                    stack.push((p, false));
+                }
+            }
+        }
+    }
+    order
+}
+
+/// The files (path and blob) under `new` that differ from every one of `olds`, skipping special
+/// entries and paths `keep` refuses.
+fn files_added<'r>(
+    trees: &mut TreeCache<'r>,
+    new: &Tree<'r>,
+    olds: &[Tree<'r>],
+    keep: &dyn Fn(&[u8]) -> bool,
+    notes: &mut Notes,
+    partial: bool,
+) -> Vec<(Vec<u8>, Oid)> {
+    let mut found = Vec::new();
+    let mut on_entry = |path: &[u8], blob: Oid, mode: i32, notes: &mut Notes| {
+        if !notes.skip_special(mode) && keep(path) {
+            found.push((path.to_vec(), blob));
+        }
+    };
+    added_entries(
+        trees,
+        new,
+        olds,
+        &mut Vec::new(),
+        &mut on_entry,
+        notes,
+        partial,
+    );
+    found
 }
 
 type EntryVisitor<'a> = dyn FnMut(&[u8], Oid, i32, &mut Notes) + 'a;
@@ -684,6 +1165,7 @@ fn added_entries<'r>(
     prefix: &mut Vec<u8>,
     visit: &mut EntryVisitor<'_>,
     notes: &mut Notes,
+    partial: bool,
 ) {
     for entry in new.iter() {
         let name = entry.name_bytes();
@@ -718,12 +1200,12 @@ fn added_entries<'r>(
                         }
                     }
                     prefix.push(b'/');
-                    added_entries(trees, &sub, &sub_olds, prefix, visit, notes);
+                    added_entries(trees, &sub, &sub_olds, prefix, visit, notes, partial);
                 }
                 Err(e) => notes.not_scanned(
                     IncompleteKind::Object,
                     format!("tree {id} ({})", String::from_utf8_lossy(prefix)),
-                    format!("cannot read: {}", e.message()),
+                    unreadable(partial, &e),
                 ),
             }
         } else {
@@ -824,6 +1306,38 @@ pub fn commit_meta(repo: &Repository, id: Oid) -> Result<CommitMeta, GitError> {
             .summary_bytes()
             .map(|s| String::from_utf8_lossy(s).into_owned())
             .unwrap_or_default(),
+    })
+}
+
+/// An annotated tag as reports show it, in the fields of a commit: the tag object's id, the
+/// tagger, the tag date, and `tag NAME: ` before the first line of its message.
+pub fn tag_meta(repo: &Repository, id: Oid) -> Result<CommitMeta, GitError> {
+    let t = repo
+        .find_tag(id)
+        .map_err(git_err(format!("tag {id}: cannot read")))?;
+    let name = String::from_utf8_lossy(t.name_bytes()).into_owned();
+    let first = t
+        .message_bytes()
+        .and_then(|m| {
+            m.split(|&b| b == b'\n')
+                .find(|l| !l.trim_ascii().is_empty())
+        })
+        .map(|l| String::from_utf8_lossy(l.trim_ascii()).into_owned())
+        .unwrap_or_default();
+    let (author, email, date) = match t.tagger() {
+        Some(s) => (
+            String::from_utf8_lossy(s.name_bytes()).into_owned(),
+            String::from_utf8_lossy(s.email_bytes()).into_owned(),
+            rfc3339(s.when().seconds(), s.when().offset_minutes()),
+        ),
+        None => (String::new(), String::new(), String::new()),
+    };
+    Ok(CommitMeta {
+        id: id.to_string(),
+        author,
+        email,
+        date,
+        summary: format!("tag {name}: {first}"),
     })
 }
 

@@ -3,6 +3,7 @@
 //! index, once each, with the commit and path that introduced them. Sources know nothing of rules
 //! or findings.
 
+pub mod commit_files;
 pub mod fs;
 pub mod git;
 pub mod reader;

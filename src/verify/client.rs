@@ -1,7 +1,9 @@
-//! One key, one question to the Lusha API: `GET <base>/v3/account/usage` with the `api_key` header.
+//! The Lusha verifier (`Verifier::Lusha`), the only code that knows the Lusha API's endpoint,
+//! header and answers. One key, one question to the Lusha API: `GET <base>/v3/account/usage` with the `api_key` header.
 //! The endpoint spends no credits. Redirects are never followed (the key must not reach another
 //! host), bodies are read with a size limit, and a 429 is retried after `Retry-After` (or the
-//! rate-limit reset headers) with bounded exponential backoff inside the run's deadline.
+//! rate-limit reset headers) with bounded exponential backoff. Nothing outlasts the run's
+//! deadline: not a request, not a retry, not a wait.
 //!
 //! | answer | status |
 //! |---|---|
@@ -28,46 +30,80 @@ pub struct Client {
     agent: ureq::Agent,
     url: String,
     user_agent: String,
+    /// The longest one request may take (`--verify-timeout`); less when the deadline is nearer.
+    timeout: Duration,
     max_attempts: u32,
     max_wait: Duration,
 }
 
+/// The URL asked for a key, below `base`: what the cache records as an entry's endpoint.
+pub fn endpoint(base: &url::Url) -> String {
+    format!("{}{USAGE_PATH}", base.as_str().trim_end_matches('/'))
+}
+
 impl Client {
     pub fn new(settings: &VerifySettings) -> Client {
+        let https = settings.base.scheme() == "https";
+        // ureq would take a proxy from any of HTTP_PROXY, HTTPS_PROXY and ALL_PROXY by itself;
+        // plain HTTP (loopback only) must never go through one, where the key would travel in
+        // clear text, so the proxy is always set here: the HTTPS proxy the settings chose, or
+        // none.
+        let proxy = match (&settings.proxy, https) {
+            (Some(p), true) => ureq::Proxy::new(p).ok(),
+            _ => None,
+        };
         let config = ureq::Agent::config_builder()
             .timeout_global(Some(settings.timeout))
             .max_redirects(0)
             .http_status_as_error(false)
-            .https_only(settings.base.scheme() == "https")
+            .https_only(https)
+            .proxy(proxy)
             .user_agent(format!("lushaguard/{}", env!("CARGO_PKG_VERSION")))
             .build();
-        let base = settings.base.as_str().trim_end_matches('/');
         Client {
             agent: config.into(),
-            url: format!("{base}{USAGE_PATH}"),
+            url: endpoint(&settings.base),
             user_agent: format!("lushaguard/{}", env!("CARGO_PKG_VERSION")),
+            timeout: settings.timeout,
             max_attempts: settings.max_attempts.max(1),
             max_wait: settings.max_wait,
         }
     }
 
-    /// Asks about one key, retrying rate limits until `deadline`.
+    /// Asks about one key, retrying rate limits, and returns by `deadline` whatever happens:
+    /// each request (connection, answer and body) gets the time left when it is less than the
+    /// per-request timeout, and a wait for a rate limit to lift that would end after the
+    /// deadline is not started.
     pub fn check(&self, secret: &Secret, deadline: Instant) -> Verification {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            if Instant::now() >= deadline {
-                return unknown(None, "not checked: the verification deadline passed");
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return unknown(
+                    None,
+                    "not checked: the verification deadline (--verify-deadline) passed",
+                );
             }
+            let budget = self.timeout.min(left);
             let response = self
                 .agent
                 .get(&self.url)
+                .config()
+                .timeout_global(Some(budget))
+                .build()
                 .header(KEY_HEADER, secret.expose())
                 .header("User-Agent", &self.user_agent)
                 .header("Accept", "application/json")
                 .call();
             let mut response = match response {
                 Ok(r) => r,
+                Err(ureq::Error::Timeout(_)) if budget < self.timeout => {
+                    return unknown(
+                        None,
+                        "timed out at the verification deadline (--verify-deadline)",
+                    )
+                }
                 Err(e) => return unknown(None, &describe_error(&e)),
             };
             let status = response.status().as_u16();
@@ -173,10 +209,12 @@ pub fn account_from(body: &[u8]) -> Option<Account> {
         .or_else(|| obj.get("planName").and_then(text))
         .or_else(|| obj.get("plan_name").and_then(text));
     let credits = obj.get("credits").or_else(|| obj.get("usage"));
+    // Whole numbers, as the dashboard shows them, whatever number format the answer uses.
     let num = |k: &str| {
         credits
             .and_then(|c| c.get(k))
             .and_then(serde_json::Value::as_f64)
+            .and_then(crate::report::credits)
     };
     let account = Account {
         plan,
@@ -254,7 +292,7 @@ mod tests {
         assert_eq!(a.plan.as_deref(), Some("Premium"));
         assert_eq!(
             (a.credits_total, a.credits_used, a.credits_remaining),
-            (Some(1200.0), Some(388.0), Some(812.0))
+            (Some(1200), Some(388), Some(812))
         );
         assert_eq!(classify(401, body("")).status, VerifyStatus::Invalid);
         assert_eq!(classify(403, body("")).status, VerifyStatus::Restricted);

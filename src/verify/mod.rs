@@ -1,14 +1,20 @@
-//! Verification: an optional stage between detection and reporting that asks the Lusha API
-//! whether each found key is live. Each distinct key is asked about once per run however many
-//! findings share it, with bounded concurrency, a per-request timeout and an overall deadline;
-//! an optional cache keyed by fingerprint spares repeated runs the API's 5-requests-per-minute
-//! limit. Keys go only to the configured base (HTTPS, or plain HTTP to a loopback address for
-//! tests), never after a redirect.
+//! Verification: an optional stage between detection and reporting that asks a service whether
+//! each found key is live. A rule names its verifier (`verify = "lusha"`); `Verifier` is the
+//! registry, and each verifier's module (`client`, the Lusha API) is the only code that knows its
+//! endpoint, header and what each answer means. Findings of a rule without a verifier are never
+//! sent anywhere. Each distinct key is asked about once per run however many findings share it,
+//! with bounded concurrency, a per-request timeout and an overall deadline that bounds the whole
+//! stage (requests, retries, rate-limit waits; a key not answered by then is `unknown`); a cache keyed by
+//! fingerprint (in the user's cache directory) spares repeated runs the API's
+//! 5-requests-per-minute limit. Keys go only to the verifier's own base
+//! (`https://api.lusha.com`) unless the user named another: HTTPS, or plain HTTP to a loopback
+//! address, never after a redirect, and plain HTTP never through a proxy.
 
 pub mod cache;
 pub mod client;
 
 use crate::report::{Finding, Verification, VerificationSummary, VerifyStatus};
+use crate::rules::Rule;
 use crate::secret::Secret;
 use std::collections::{BTreeMap, VecDeque};
 use std::path::PathBuf;
@@ -17,6 +23,39 @@ use std::time::{Duration, Instant};
 use url::Url;
 
 pub const DEFAULT_BASE: &str = "https://api.lusha.com";
+
+/// The verifiers a rule may name: the registry. Adding a service means adding a variant here and
+/// a module that knows its API; nothing else learns endpoints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Verifier {
+    /// The Lusha API: `GET /v3/account/usage` with the `api_key` header (`client`).
+    Lusha,
+}
+
+impl Verifier {
+    const ALL: [Verifier; 1] = [Verifier::Lusha];
+
+    pub fn by_name(name: &str) -> Option<Verifier> {
+        Verifier::ALL.into_iter().find(|v| v.name() == name)
+    }
+
+    pub fn names() -> Vec<&'static str> {
+        Verifier::ALL.iter().map(|v| v.name()).collect()
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Verifier::Lusha => "lusha",
+        }
+    }
+
+    /// Where keys go unless the user names another base.
+    pub fn default_base(self) -> &'static str {
+        match self {
+            Verifier::Lusha => DEFAULT_BASE,
+        }
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum VerifyError {
@@ -36,6 +75,9 @@ pub struct VerifySettings {
     pub max_attempts: u32,
     /// The longest single wait for a rate limit to lift.
     pub max_wait: Duration,
+    /// The HTTPS proxy for requests to an HTTPS base (`HTTPS_PROXY`, `ALL_PROXY`); never used
+    /// for plain HTTP, which is for loopback only.
+    pub proxy: Option<String>,
 }
 
 impl VerifySettings {
@@ -49,8 +91,40 @@ impl VerifySettings {
             cache_ttl: Duration::from_secs(3600),
             max_attempts: 3,
             max_wait: Duration::from_secs(65),
+            proxy: None,
         }
     }
+
+    /// The endpoint results come from, as the cache records it.
+    pub fn endpoint(&self) -> String {
+        client::endpoint(&self.base)
+    }
+}
+
+/// The proxy for an HTTPS request to `host` from the environment, as curl reads it:
+/// `HTTPS_PROXY` (or `https_proxy`), else `ALL_PROXY` (or `all_proxy`), unless `NO_PROXY` (or
+/// `no_proxy`) names the host. `HTTP_PROXY` is for plain-HTTP URLs and is never used.
+pub fn https_proxy_from_env(host: &str) -> Option<String> {
+    let var = |names: &[&str]| {
+        names
+            .iter()
+            .find_map(|n| std::env::var(n).ok().filter(|v| !v.trim().is_empty()))
+    };
+    let proxy =
+        var(&["HTTPS_PROXY", "https_proxy"]).or_else(|| var(&["ALL_PROXY", "all_proxy"]))?;
+    let bypass = var(&["NO_PROXY", "no_proxy"]).unwrap_or_default();
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    let skipped = bypass
+        .split(',')
+        .map(|e| e.trim().to_ascii_lowercase())
+        .any(|entry| {
+            if entry == "*" {
+                return true;
+            }
+            let suffix = entry.trim_start_matches('*').trim_start_matches('.');
+            !suffix.is_empty() && (host == suffix || host.ends_with(&format!(".{suffix}")))
+        });
+    (!skipped).then_some(proxy)
 }
 
 /// Parses a base URL: HTTPS anywhere, plain HTTP only to a loopback address.
@@ -93,14 +167,17 @@ pub fn verify_all(
     secrets: &[&Secret],
     settings: &VerifySettings,
 ) -> (BTreeMap<String, Verification>, Vec<String>) {
+    // Everything below, the cache included, counts against the deadline.
+    let deadline = Instant::now() + settings.deadline;
     let mut warnings = Vec::new();
     let mut distinct: BTreeMap<String, &Secret> = BTreeMap::new();
     for s in secrets {
         distinct.entry(s.fingerprint()).or_insert(s);
     }
+    let endpoint = settings.endpoint();
     let (mut cache, warning) = match &settings.cache {
         Some(path) => {
-            let (c, w) = cache::Cache::load(path);
+            let (c, w) = cache::Cache::load(path, settings.cache_ttl);
             (Some(c), w)
         }
         None => (None, None),
@@ -110,7 +187,10 @@ pub fn verify_all(
     let mut results = BTreeMap::new();
     let mut todo = VecDeque::new();
     for (fp, secret) in &distinct {
-        match cache.as_ref().and_then(|c| c.get(fp, settings.cache_ttl)) {
+        match cache
+            .as_ref()
+            .and_then(|c| c.get(fp, &endpoint, settings.cache_ttl))
+        {
             Some(mut hit) => {
                 hit.detail.push_str(" (cached)");
                 results.insert(fp.clone(), hit);
@@ -119,7 +199,6 @@ pub fn verify_all(
         }
     }
 
-    let deadline = Instant::now() + settings.deadline;
     let client = client::Client::new(settings);
     let queue = Mutex::new(todo);
     let answers = Mutex::new(Vec::new());
@@ -137,14 +216,18 @@ pub fn verify_all(
             });
         }
     });
-    for (fp, v) in answers.into_inner().unwrap_or_else(|p| p.into_inner()) {
+    let answers = answers.into_inner().unwrap_or_else(|p| p.into_inner());
+    let asked = !answers.is_empty();
+    for (fp, v) in answers {
         if let Some(c) = cache.as_mut() {
-            c.put(&fp, &v);
+            c.put(&fp, &endpoint, &v);
         }
         results.insert(fp, v);
     }
-    if let (Some(c), Some(path)) = (cache.as_mut(), &settings.cache) {
-        if let Err(e) = c.save(path, settings.cache_ttl) {
+    if let (Some(c), Some(path), true) = (cache.as_mut(), &settings.cache, asked) {
+        // Another run holding the cache's lock may delay the save by a moment, never more.
+        let lock_until = deadline.max(Instant::now() + cache::LOCK_GRACE);
+        if let Err(e) = c.save(path, settings.cache_ttl, lock_until) {
             warnings.push(format!(
                 "{}: cannot write the verification cache: {e}",
                 path.display()
@@ -154,22 +237,50 @@ pub fn verify_all(
     (results, warnings)
 }
 
-/// Verifies the findings' keys and records the outcome on each finding.
+/// Verifies the keys of findings whose rule names a verifier, and records the outcome on each
+/// finding. Findings of other rules are not sent anywhere; they keep `verification: None`.
 pub fn annotate(
     findings: &mut [Finding],
+    rules: &[Rule],
     settings: &VerifySettings,
 ) -> (VerificationSummary, Vec<String>) {
-    let secrets: Vec<&Secret> = findings.iter().map(|f| &f.secret).collect();
-    let (results, warnings) = verify_all(&secrets, settings);
+    let verifiable = |f: &Finding| {
+        rules
+            .iter()
+            .find(|r| r.id() == f.rule_id)
+            .and_then(|r| r.verifier)
+            == Some(Verifier::Lusha)
+    };
+    let secrets: Vec<&Secret> = findings
+        .iter()
+        .filter(|f| verifiable(f))
+        .map(|f| &f.secret)
+        .collect();
+    let (results, warnings) = if secrets.is_empty() {
+        (BTreeMap::new(), Vec::new())
+    } else {
+        verify_all(&secrets, settings)
+    };
+    // Counted by distinct key: one key in three files is one answer, and one key to rotate.
     let mut summary = VerificationSummary::default();
+    let mut counted = std::collections::BTreeSet::new();
     for f in findings.iter_mut() {
-        let v = results.get(&f.secret.fingerprint()).cloned();
+        let fingerprint = f.secret.fingerprint();
+        if !verifiable(f) {
+            if counted.insert((false, fingerprint)) {
+                summary.not_verifiable += 1;
+            }
+            continue;
+        }
+        let v = results.get(&fingerprint).cloned();
         if let Some(v) = &v {
-            match v.status {
-                VerifyStatus::Live => summary.live += 1,
-                VerifyStatus::Restricted => summary.restricted += 1,
-                VerifyStatus::Unknown => summary.unknown += 1,
-                VerifyStatus::Invalid => summary.invalid += 1,
+            if counted.insert((true, fingerprint)) {
+                match v.status {
+                    VerifyStatus::Live => summary.live += 1,
+                    VerifyStatus::Restricted => summary.restricted += 1,
+                    VerifyStatus::Unknown => summary.unknown += 1,
+                    VerifyStatus::Invalid => summary.invalid += 1,
+                }
             }
         }
         f.verification = v;

@@ -26,8 +26,12 @@ impl Output {
     }
 }
 
+/// The binary under test: this build's, or `LUSHAGUARD_TEST_BIN` (to check that a regression
+/// test fails on an older build).
 pub fn bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_lushaguard"))
+    std::env::var_os("LUSHAGUARD_TEST_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_lushaguard")))
 }
 
 pub fn repo_root() -> PathBuf {
@@ -40,12 +44,26 @@ pub fn run_in(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
     run_with(dir, args, stdin, &[])
 }
 
-/// `run_in` with extra environment variables.
+/// `run_in` with extra environment variables. Each run gets its own empty user config and cache
+/// directories (unless `env` names others), so that no run sees the user's settings or another
+/// run's cached verification results; proxies and `LUSHAGUARD_*` variables of the environment
+/// the tests run in are removed.
 pub fn run_with(dir: &Path, args: &[&str], stdin: Option<&[u8]>, env: &[(&str, &str)]) -> Output {
-    let mut child = Command::new(bin())
+    let home = tempfile::tempdir().expect("tempdir");
+    let mut command = Command::new(bin());
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy().to_ascii_uppercase();
+        if name.starts_with("LUSHAGUARD_") || name.ends_with("_PROXY") {
+            command.env_remove(&name);
+            command.env_remove(name.to_ascii_lowercase());
+        }
+    }
+    let mut child = command
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .env("XDG_CACHE_HOME", home.path().join("cache"))
         .envs(env.iter().copied())
         .stdin(if stdin.is_some() {
             Stdio::piped()
@@ -118,6 +136,21 @@ pub fn tree(files: &[(&str, &[u8])]) -> tempfile::TempDir {
         std::fs::write(&p, content).expect("write");
     }
     dir
+}
+
+/// A tree with one `.env` holding `KEY`.
+pub fn leak_tree() -> tempfile::TempDir {
+    tree(&[(".env", format!("LUSHA_API_KEY={KEY}\n").as_bytes())])
+}
+
+/// `scan --format json --verify --verify-url URL EXTRA... .` in `dir`: the output and the report.
+pub fn verify_json(dir: &Path, url: &str, extra: &[&str]) -> (Output, serde_json::Value) {
+    let mut args = vec!["scan", "--format", "json", "--verify", "--verify-url", url];
+    args.extend_from_slice(extra);
+    args.push(".");
+    let out = run(dir, &args);
+    let v = serde_json::from_str(&out.stdout).unwrap_or(serde_json::Value::Null);
+    (out, v)
 }
 
 /// The findings of a JSON report as (path, line, confidence).
