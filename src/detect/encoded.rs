@@ -411,7 +411,7 @@ impl Decoder {
         let from = owned.start.min(text.len());
         let to = owned.end.saturating_add(MAX_TOKEN).min(text.len());
         let mut covered = 0;
-        for i in memchr::memchr2_iter(b'%', b'\\', &text[from..to]).map(|i| from + i) {
+        for i in escape_starts(&text[from..to]).into_iter().map(|i| from + i) {
             if i < covered {
                 continue;
             }
@@ -566,12 +566,19 @@ fn base64_block_at_or_after(text: &[u8], origin: usize, at: usize, to: usize) ->
     const _: () = assert!(MIN_RUN >= 3 * BLOCK - 1);
     let stride = 2 * BLOCK;
     let start = origin + (at.saturating_sub(origin)).div_ceil(stride) * stride;
-    let region = text.get(start..to.min(text.len()))?;
-    region
-        .chunks_exact(BLOCK)
-        .step_by(2)
-        .position(all_b64)
-        .map(|i| start + i * stride)
+    let end = to.min(text.len());
+    let mut p = start;
+    // A plain loop over fixed-size blocks: each test is a handful of vector instructions.
+    while p + BLOCK <= end {
+        let block = text
+            .get(p..p + BLOCK)
+            .and_then(|b| <&[u8; BLOCK]>::try_from(b).ok())?;
+        if block_b64(block) {
+            return Some(p);
+        }
+        p += stride;
+    }
+    None
 }
 
 /// Could a piece shorter than a run be part of a wrapped one? It must end its line with a whole
@@ -592,6 +599,15 @@ fn may_wrap(text: &[u8], (a, b): (usize, usize), floor: usize) -> bool {
 /// Is every byte of `block` base64?
 #[inline(always)]
 fn all_b64(block: &[u8]) -> bool {
+    match <&[u8; BLOCK]>::try_from(block) {
+        Ok(b) => block_b64(b),
+        Err(_) => block.iter().fold(0u8, |bad, &c| bad | not_b64(c)) == 0,
+    }
+}
+
+/// `all_b64` for a block of known size, which compiles to straight-line vector code.
+#[inline(always)]
+fn block_b64(block: &[u8; BLOCK]) -> bool {
     block.iter().fold(0u8, |bad, &c| bad | not_b64(c)) == 0
 }
 
@@ -758,30 +774,57 @@ fn variants<'t>(text: &'t [u8], pieces: &[(usize, usize)]) -> Vec<std::borrow::C
 }
 
 /// Pure hex (digests), pure letters (identifiers) and paths (both alphabets' punctuation, as in
-/// `/providers/Microsoft.Web/sites-x`) are not base64 payloads. Stops looking at letters as soon
-/// as it has seen what it needs; the punctuation is searched with memchr.
+/// `/providers/Microsoft.Web/sites-x`) are not base64 payloads.
 fn worth_decoding(text: &[u8], pieces: &[(usize, usize)]) -> bool {
-    let (mut url_safe, mut standard) = (false, false);
-    let (mut hex, mut digit, mut upper, mut lower) = (true, false, false, false);
+    // One table lookup per byte: runs are many (ids, paths, hashes) and most are short.
+    let mut seen = 0u8;
     for &(a, b) in pieces {
-        let piece = &text[a..b];
-        url_safe |= memchr::memchr2(b'-', b'_', piece).is_some();
-        standard |= memchr::memchr2(b'+', b'/', piece).is_some();
-        if hex || !(digit && upper && lower) {
-            for &c in piece {
-                hex &= c.is_ascii_hexdigit();
-                digit |= c.is_ascii_digit();
-                upper |= c.is_ascii_uppercase();
-                lower |= c.is_ascii_lowercase();
-                if !hex && digit && upper && lower {
-                    break;
-                }
-            }
-        }
+        seen = text[a..b]
+            .iter()
+            .fold(seen, |acc, &c| acc | CLASS[usize::from(c)]);
     }
-    let mixed_alphabets = url_safe && standard;
-    !mixed_alphabets && !hex && digit && upper && lower
+    let has = |bit: u8| seen & bit != 0;
+    let mixed_alphabets = has(URL_SAFE) && has(STANDARD_SIGN);
+    !mixed_alphabets && has(NOT_HEX) && has(DIGIT) && has(UPPER) && has(LOWER)
 }
+
+/// Character classes of `worth_decoding`, one bit each.
+const DIGIT: u8 = 1;
+const UPPER: u8 = 2;
+const LOWER: u8 = 4;
+const NOT_HEX: u8 = 8;
+const URL_SAFE: u8 = 16;
+const STANDARD_SIGN: u8 = 32;
+
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        let mut bits = 0;
+        if c.is_ascii_digit() {
+            bits |= DIGIT;
+        }
+        if c.is_ascii_uppercase() {
+            bits |= UPPER;
+        }
+        if c.is_ascii_lowercase() {
+            bits |= LOWER;
+        }
+        if !c.is_ascii_hexdigit() {
+            bits |= NOT_HEX;
+        }
+        if c == b'-' || c == b'_' {
+            bits |= URL_SAFE;
+        }
+        if c == b'+' || c == b'/' {
+            bits |= STANDARD_SIGN;
+        }
+        t[i] = bits;
+        i += 1;
+    }
+    t
+};
 
 /// Byte ranges of base64-alphabet runs of at least `MIN_RUN` characters on one line, starting
 /// in `owned` (for masking them in snippets).
@@ -860,6 +903,30 @@ fn hex_at(text: &[u8], i: usize, n: usize) -> Option<u32> {
 }
 
 /// The escape that starts at `i`, if any: `%XX`, `\uXXXX`, `\xXX` or `\/`.
+/// Where an escape may start, in order: `%`, `\\u`, `\\x` or `\\/`. A search for every backslash
+/// would stop at each `\\n` and `\\"` of a JSON file; one vector search for the three two-byte
+/// starts does not.
+fn escape_starts(text: &[u8]) -> Vec<usize> {
+    static STARTS: std::sync::OnceLock<Option<aho_corasick::packed::Searcher>> =
+        std::sync::OnceLock::new();
+    let searcher = STARTS.get_or_init(|| {
+        aho_corasick::packed::Config::new()
+            .builder()
+            .extend([&b"\\u"[..], b"\\x", b"\\/"])
+            .build()
+    });
+    let mut out: Vec<usize> = memchr::memchr_iter(b'%', text).collect();
+    let percents = out.len();
+    match searcher {
+        Some(s) => out.extend(s.find_iter(text).map(|m| m.start())),
+        None => out.extend(memchr::memchr_iter(b'\\', text)),
+    }
+    if percents > 0 && percents < out.len() {
+        out.sort_unstable();
+    }
+    out
+}
+
 fn escape_at(text: &[u8], i: usize) -> Option<Layer> {
     match (text.get(i), text.get(i + 1)) {
         (Some(b'%'), _) => hex_at(text, i + 1, 2).map(|_| Layer::Url),
