@@ -410,6 +410,109 @@ fn output_is_identical_at_any_thread_count() {
 }
 
 #[test]
+fn history_is_identical_at_any_thread_count_across_walkers_packs_and_renames() {
+    // Enough commits for several walker chunks, renames and copies (a blob met again at another
+    // path), blobs stored as deltas in a pack, and keys that come and go: whichever thread walks
+    // or reads what, the report is the same.
+    let r = Repo::new();
+    for i in 0..150 {
+        let key = [KEY, KEY2, KEY3][i % 3];
+        let svc = i % 7;
+        r.write(
+            &format!("svc{svc}/settings.env"),
+            &format!("# revision {i}\n{}", env_with(key)),
+        )
+        .write(&format!("svc{svc}/log.txt"), &"line\n".repeat(i + 1));
+        if i % 10 == 9 {
+            r.git(&["mv", &format!("svc{svc}"), &format!("moved{i}")]);
+        }
+        if i % 25 == 0 {
+            std::fs::remove_dir_all(r.path.join(format!("svc{}", (svc + 1) % 7))).ok();
+        }
+        r.commit(&format!("Revision {i}"));
+    }
+    r.git(&["gc", "-q"]);
+    let one = lg(&r.path, &["git", "--format", "json", "--threads", "1"]);
+    assert_eq!(one.code, 1, "{}", one.all());
+    assert!(findings(&one.json()).len() >= 3, "{}", one.stdout);
+    for threads in ["2", "3", "8"] {
+        let other = lg(&r.path, &["git", "--format", "json", "--threads", threads]);
+        assert_eq!(one.stdout, other.stdout, "--threads {threads}");
+        assert_eq!(one.stderr, other.stderr, "--threads {threads}");
+    }
+}
+
+/// A text blob larger than the size over which blobs stored whole are streamed (32 MiB), with
+/// `key` on its last line.
+fn large_text_with(key: &str) -> String {
+    let mut text = String::with_capacity(34 << 20);
+    let mut n = 0u64;
+    while text.len() < 33 << 20 {
+        text.push_str(&format!("row {n} of generated data, nothing to see\n"));
+        n += 1;
+    }
+    text.push_str(&env_with(key));
+    text
+}
+
+#[test]
+fn a_large_blob_is_streamed_from_its_pack_and_a_damaged_one_is_incomplete() {
+    let r = Repo::new();
+    let text = large_text_with(KEY);
+    let last_line = text.lines().count() as u64;
+    r.write("big.env", &text).commit("Large settings");
+    r.git(&["gc", "-q"]);
+    let out = r.scan(&[]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert_eq!(summary(&out.json())[0].0, "big.env");
+    assert_eq!(summary(&out.json())[0].1, last_line);
+
+    // Damage the middle of the blob's deflated data: the stream must fail, and the blob is
+    // named as not scanned rather than scanned as whatever it inflates to.
+    let blob = r.git(&["rev-parse", "HEAD:big.env"]);
+    let pack = std::fs::read_dir(r.path.join(".git/objects/pack"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "pack"))
+        .unwrap();
+    let listing = r.git(&[
+        "verify-pack",
+        "-v",
+        pack.with_extension("idx").to_str().unwrap(),
+    ]);
+    let entry: Vec<u64> = listing
+        .lines()
+        .find(|l| l.starts_with(&blob))
+        .unwrap()
+        .split_whitespace()
+        .skip(3)
+        .take(2)
+        .map(|n| n.parse().unwrap())
+        .collect();
+    let (packed, offset) = (entry[0], entry[1]);
+    let mut bytes = std::fs::read(&pack).unwrap();
+    let at = usize::try_from(offset + packed / 2).unwrap();
+    bytes[at] ^= 0x5a;
+    bytes[at + 1] ^= 0xa5;
+    let mut perms = std::fs::metadata(&pack).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    std::fs::set_permissions(&pack, perms).unwrap();
+    std::fs::write(&pack, bytes).unwrap();
+
+    let out = r.scan(&[]);
+    assert_eq!(out.code, 2, "{}", out.all());
+    let items = incomplete(&out.json());
+    assert!(
+        items
+            .iter()
+            .any(|(kind, what, _)| kind == "object" && what.contains("big.env")),
+        "{items:?}"
+    );
+}
+
+#[test]
 fn a_missing_object_is_a_warning_naming_it_and_the_scan_goes_on() {
     let r = Repo::new();
     r.write("a.env", &env_with(KEY))

@@ -17,18 +17,17 @@ use crate::settings::{self, Lookup, ReportSettings, CONFIG_FILE};
 use crate::source::commit_files::{self, CommitFiles};
 use crate::source::fs::Warning;
 use crate::source::git::{
-    self as git_source, BlobItem, BlobVisitor, Notes, Opener, Origin, Selection,
+    self as git_source, BlobItem, BlobVisitor, Content, Notes, Opener, Origin, Selection,
 };
 use crate::source::reader;
 use crate::suppress::{Exclusions, IGNORE_FILE};
 use anyhow::Result;
 use git2::{Oid, Repository};
-use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io::Cursor;
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// Everything a git scan needs, validated.
 pub struct GitScan {
@@ -254,7 +253,13 @@ fn scan_blob(
 impl BlobVisitor for BlobScanner<'_> {
     fn visit(&mut self, item: BlobItem<'_>) {
         let path = shown(item.path);
-        match scan_blob(&self.scan.detector, &path, item.content, &mut self.buf) {
+        let scanned = match item.content {
+            Content::Bytes(bytes) => scan_blob(&self.scan.detector, &path, bytes, &mut self.buf),
+            Content::Stream { reader, len } => {
+                scan_file(&self.scan.detector, &path, reader, len, &mut self.buf)
+            }
+        };
+        match scanned {
             Ok((bytes, detections)) => {
                 // Messages are scanned, but "files scanned" counts files.
                 if !item.message {
@@ -267,7 +272,7 @@ impl BlobVisitor for BlobScanner<'_> {
                     self.found.push((item.index, detections));
                 }
             }
-            // Reading from memory fails only on a bug; keep it visible.
+            // A streamed blob that does not inflate, or a bug: either way it was not scanned.
             Err(e) => self.unreadable.push(Warning {
                 path,
                 message: format!("cannot scan: {e}"),
@@ -333,11 +338,15 @@ pub fn scan_commits(
     head_presence: bool,
 ) -> Result<Collected> {
     let progress = Progress::start(scan.report.progress, "scanning history");
-    let left_out: RefCell<BTreeSet<Vec<u8>>> = RefCell::new(BTreeSet::new());
+    // Filled by the walker threads.
+    let left_out: Mutex<BTreeSet<Vec<u8>>> = Mutex::new(BTreeSet::new());
     let keep = |path: &[u8]| {
         let out = scan.excluded(path);
         if out {
-            left_out.borrow_mut().insert(path.to_vec());
+            left_out
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .insert(path.to_vec());
         }
         !out
     };
@@ -364,7 +373,10 @@ pub fn scan_commits(
         commits: Some(walked as u64),
         ..Collected::default()
     };
-    c.suppressed.excluded += left_out.into_inner().len();
+    c.suppressed.excluded += left_out
+        .into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .len();
     absorb_notes(&mut c, notes);
     let walk_notes = std::mem::take(&mut history.notes);
     absorb_notes(&mut c, walk_notes);
@@ -473,7 +485,7 @@ pub fn scan_commits(
         Some(keys_in_head(
             repo,
             scan,
-            introductions,
+            &history,
             &keys_in_blob,
             selection,
         )?)
@@ -518,29 +530,58 @@ pub fn scan_commits(
     Ok(c)
 }
 
-/// The fingerprints of every key anywhere in HEAD's tree (none when HEAD has no commit). Blobs
-/// the walk did not cover (a range scan) are scanned now.
+/// The fingerprints of every key anywhere in HEAD's tree (none when HEAD has no commit). When
+/// the walk covered every commit, HEAD's blobs are among those it recorded: a blob with keys is
+/// in HEAD when HEAD's tree holds it at one of the paths the walk met it at, which reads only the
+/// trees along those paths. Otherwise (a range, `--since`) HEAD's tree is read whole and the
+/// blobs the walk did not cover are scanned now.
 fn keys_in_head(
     repo: &Repository,
     scan: &GitScan,
-    introductions: &[git_source::Introduction],
+    history: &git_source::History,
     keys_in_blob: &HashMap<Oid, HashSet<String>>,
     selection: &Selection,
 ) -> Result<HashSet<String>> {
     let mut keys = HashSet::new();
+    if selection.everything {
+        let Some(head) = repo.head().ok().and_then(|h| h.peel_to_tree().ok()) else {
+            return Ok(keys);
+        };
+        let with_keys = |i: usize| {
+            history
+                .introductions
+                .get(i)
+                .filter(|intro| history.commit_of(intro).is_some())
+                .and_then(|intro| Some((intro.blob, keys_in_blob.get(&intro.blob)?)))
+        };
+        let places = history
+            .introductions
+            .iter()
+            .enumerate()
+            .map(|(i, intro)| (i, intro.path.as_slice()))
+            .chain(history.also_at.iter().map(|(i, p)| (*i, p.as_slice())));
+        for (i, path) in places {
+            let Some((blob, found)) = with_keys(i) else {
+                continue;
+            };
+            let here = head
+                .get_path(&bytes_to_path(path))
+                .is_ok_and(|e| e.id() == blob && is_file_mode(e.filemode()));
+            if here {
+                keys.extend(found.iter().cloned());
+            }
+        }
+        return Ok(keys);
+    }
     let Some(blobs) = git_source::head_blobs(repo)? else {
         return Ok(keys);
     };
-    let walked: HashSet<Oid> = if selection.everything {
-        HashSet::new()
-    } else {
-        introductions.iter().map(|i| i.blob).collect()
-    };
+    let walked: HashSet<Oid> = history.introductions.iter().map(|i| i.blob).collect();
     let mut buf = Vec::new();
     for blob in blobs {
         if let Some(k) = keys_in_blob.get(&blob) {
             keys.extend(k.iter().cloned());
-        } else if !selection.everything && !walked.contains(&blob) {
+        } else if !walked.contains(&blob) {
             let Ok(content) = git_source::read_blob(repo, blob) else {
                 continue;
             };
@@ -550,6 +591,11 @@ fn keys_in_head(
         }
     }
     Ok(keys)
+}
+
+/// A regular or executable file's mode (not a symbolic link, a submodule or a directory).
+fn is_file_mode(mode: i32) -> bool {
+    mode & 0o170000 == 0o100000
 }
 
 /// `--staged`: the index blobs that differ from HEAD, findings on added lines only.

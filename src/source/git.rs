@@ -17,20 +17,21 @@
 //! notes: counted, named by object id, and the walk goes on. A missing commit does not stop the
 //! walk: what can be read is still scanned, and what cannot is listed as not scanned.
 
+use super::budget::Budget;
+use super::packs::{Location, Packs, Peeker, Stored};
 use crate::report::{Incomplete, IncompleteKind};
 use git2::{Delta, ErrorCode, ObjectType, Oid, Repository, Sort, Tree};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
-use std::sync::Mutex;
 
 const MODE_TREE: i32 = 0o040000;
 const MODE_LINK: i32 = 0o120000;
 const MODE_GITLINK: i32 = 0o160000;
 
-/// Trees kept between commits (the parent's trees are usually the ones the previous commit
-/// loaded). Cleared whole when full: simple, and the next commit refills what it needs.
-const TREE_CACHE: usize = 4096;
+/// Tree entries kept in memory between commits, in the two generations of `TreeCache`.
+const TREE_CACHE_ENTRIES: usize = 1 << 18;
 
 /// The path shown for a finding in a commit message.
 pub const COMMIT_MESSAGE: &str = "<commit message>";
@@ -73,6 +74,22 @@ fn git_err(what: impl Into<String>) -> impl FnOnce(git2::Error) -> GitError {
     }
 }
 
+/// Sets libgit2's process-wide options, once, when a repository is first opened here.
+///
+/// Its object cache is off: it keeps every commit and tree read, up to 256 MiB, where the
+/// history walk keeps its own bounded cache of trees and reads each commit once. Hash
+/// verification of each object read is off: it computed SHA-1 (with collision detection) over
+/// every byte inflated, a third of a history scan's time, and git's own readers (`git log`,
+/// `git cat-file`) do not do it either; a damaged object still fails to inflate (zlib checks
+/// every stream) and is reported as not scanned.
+fn tune_libgit2() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        git2::opts::enable_caching(false);
+        git2::opts::strict_hash_verification(false);
+    });
+}
+
 /// How to open the repository, again, on every worker thread.
 #[derive(Debug, Clone)]
 pub enum Opener {
@@ -86,6 +103,7 @@ pub enum Opener {
 
 impl Opener {
     pub fn open(&self) -> Result<Repository, GitError> {
+        tune_libgit2();
         let (shown, result) = match self {
             Opener::Path(p) => {
                 if std::fs::metadata(p).is_err() {
@@ -576,6 +594,9 @@ pub struct History {
     pub origins: Vec<Origin>,
     /// Every blob and message, once, in the order the walk met them.
     pub introductions: Vec<Introduction>,
+    /// Other paths a commit of the walk put a recorded blob at, later (renames, copies,
+    /// reverts elsewhere): the index of its introduction, and the path.
+    pub also_at: Vec<(usize, Vec<u8>)>,
     pub notes: Notes,
 }
 
@@ -594,127 +615,267 @@ pub trait BlobVisitor {
     fn visit(&mut self, item: BlobItem<'_>);
 }
 
+/// A reader that can go back to its start (a large blob is read twice: once for whole-file facts,
+/// once to search it).
+pub trait ReadSeek: std::io::Read + std::io::Seek {}
+impl<T: std::io::Read + std::io::Seek> ReadSeek for T {}
+
+/// A blob's content: in memory, or, for a large blob stored whole, a stream inflated as it is
+/// read, so that it never is in memory all at once.
+pub enum Content<'a> {
+    Bytes(&'a [u8]),
+    Stream {
+        reader: &'a mut dyn ReadSeek,
+        len: u64,
+    },
+}
+
 /// A blob handed to the visitor.
 pub struct BlobItem<'a> {
     /// Index into `History::introductions`.
     pub index: usize,
     pub path: &'a [u8],
-    pub content: &'a [u8],
+    pub content: Content<'a>,
     /// A commit or tag message rather than a file.
     pub message: bool,
 }
 
-struct Job {
-    index: usize,
-    blob: Oid,
-    path: Vec<u8>,
-    /// Content already in hand (a message); otherwise the blob is read by id.
-    text: Option<Vec<u8>>,
+/// Blobs larger than this that are stored whole (in a pack or loose) are streamed rather than
+/// read into memory.
+const STREAM_OVER: u64 = 32 << 20;
+
+/// Bytes of blob content the readers may hold in memory at once, shared by all of them: a blob
+/// this large or larger is read alone. (libgit2 needs about twice a blob's size while it applies
+/// a delta: the base and the result.)
+pub const BLOB_BUDGET: u64 = 64 << 20;
+
+/// Work items a reader claims at a time: few, so that neighbours in a pack are read close
+/// together in time, whichever reader reads them.
+const CLAIM: usize = 4;
+
+/// What the readers do, in order: every message, then every blob in the order it is stored.
+enum Work {
+    Text { index: usize, text: Vec<u8> },
+    Blob { index: usize, at: Option<Location> },
 }
 
-/// Walks the selected history and hands each new blob's content to a visitor on one of
-/// `threads` worker threads, while the walk goes on. Blobs at paths `keep` refuses are neither
-/// read nor recorded. `make_visitor` is called once per worker; the visitors are returned when
-/// the walk and the reads are done.
+/// Walks the selected history, then hands each new blob's content to a visitor on one of
+/// `threads` worker threads. Blobs at paths `keep` refuses are neither read nor recorded.
+/// `make_visitor` is called once per worker; the visitors are returned when the reads are done.
+///
+/// The walk reads commits and trees only, on this thread; the workers then read the blobs in
+/// the order of their offsets in the pack files (see `packs`), each with its own `Repository`
+/// (libgit2 handles are not `Sync`), taking a few at a time from one shared list. Which worker
+/// reads which blob varies from run to run; what is found is keyed by introduction, so the
+/// results do not.
 pub fn scan_history<F, V>(
     opener: &Opener,
     repo: &Repository,
     selection: &Selection,
     threads: usize,
-    keep: &dyn Fn(&[u8]) -> bool,
+    keep: &(dyn Fn(&[u8]) -> bool + Sync),
     make_visitor: F,
 ) -> Result<(History, Vec<V>), GitError>
 where
     F: Fn() -> V + Sync,
     V: BlobVisitor + Send,
 {
+    let mut history = History::default();
+    let mut texts = Vec::new();
     let worker_opener = opener.for_workers(repo);
+    walk(
+        &worker_opener,
+        repo,
+        selection,
+        threads,
+        keep,
+        &mut history,
+        &mut texts,
+    )?;
+    let packs = Packs::of(repo, matches!(opener, Opener::Env));
+    let work = plan(&packs, &history.introductions, texts);
     let partial = is_partial_clone(repo);
-    let (tx, rx) = mpsc::channel::<Job>();
-    let rx = Mutex::new(rx);
-    std::thread::scope(|s| {
+    let budget = Budget::new(BLOB_BUDGET);
+    let next = AtomicUsize::new(0);
+    let introductions = &history.introductions;
+    let joined = std::thread::scope(|s| {
         let workers: Vec<_> = (0..threads.max(1))
             .map(|_| {
-                let (rx, opener, make_visitor) = (&rx, &worker_opener, &make_visitor);
-                s.spawn(move || read_blobs(opener, rx, make_visitor, partial))
+                let reader = Reader {
+                    work: &work,
+                    next: &next,
+                    introductions,
+                    packs: &packs,
+                    budget: &budget,
+                    partial,
+                };
+                let (opener, make_visitor) = (&worker_opener, &make_visitor);
+                s.spawn(move || reader.run(opener, make_visitor))
             })
             .collect();
-        let mut history = History::default();
-        let walked = walk(repo, selection, keep, &mut history, |job| {
-            // A send fails only when every worker is gone; their error is reported below.
-            let _ = tx.send(job);
-        });
-        drop(tx);
-        let mut visitors = Vec::new();
-        let mut first_error = walked.err();
-        for w in workers {
-            match w.join() {
-                Ok(Ok((visitor, notes))) => {
-                    history.notes.absorb(notes);
-                    visitors.push(visitor);
-                }
-                Ok(Err(e)) => {
-                    first_error.get_or_insert(e);
-                }
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-        match first_error {
-            Some(e) => Err(e),
-            None => Ok((history, visitors)),
-        }
-    })
+        workers
+            .into_iter()
+            .map(|w| {
+                w.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect::<Vec<_>>()
+    });
+    let mut visitors = Vec::new();
+    for result in joined {
+        let (visitor, notes) = result?;
+        history.notes.absorb(notes);
+        visitors.push(visitor);
+    }
+    Ok((history, visitors))
 }
 
-fn read_blobs<F, V>(
-    opener: &Opener,
-    rx: &Mutex<mpsc::Receiver<Job>>,
-    make_visitor: &F,
-    partial: bool,
-) -> Result<(V, Notes), GitError>
-where
-    F: Fn() -> V,
-    V: BlobVisitor,
-{
-    let repo = opener.open()?;
-    let mut visit = make_visitor();
-    let mut notes = Notes::default();
-    loop {
-        let job = match rx.lock().unwrap_or_else(|p| p.into_inner()).recv() {
-            Ok(job) => job,
-            Err(_) => break,
-        };
-        if let Some(text) = &job.text {
-            visit.visit(BlobItem {
-                index: job.index,
-                path: &job.path,
-                content: text,
-                message: true,
-            });
-            continue;
+/// The messages first (they are in hand), then the blobs by pack and offset; blobs in no pack
+/// index (loose objects) last, by id.
+fn plan(packs: &Packs, introductions: &[Introduction], texts: Vec<(usize, Vec<u8>)>) -> Vec<Work> {
+    let mut is_text = vec![false; introductions.len()];
+    for (index, _) in &texts {
+        if let Some(t) = is_text.get_mut(*index) {
+            *t = true;
         }
-        match repo.find_blob(job.blob) {
+    }
+    let blobs: Vec<usize> = (0..introductions.len()).filter(|&i| !is_text[i]).collect();
+    let ids: Vec<Oid> = blobs.iter().map(|&i| introductions[i].blob).collect();
+    let locations = packs.locate(&ids);
+    let mut located: Vec<(Option<Location>, Oid, usize)> = locations
+        .into_iter()
+        .zip(ids)
+        .zip(blobs)
+        .map(|((at, id), index)| (at, id, index))
+        .collect();
+    located.sort_unstable_by_key(|&(at, id, _)| (at.is_none(), at, id));
+    let mut work: Vec<Work> = texts
+        .into_iter()
+        .map(|(index, text)| Work::Text { index, text })
+        .collect();
+    work.extend(
+        located
+            .into_iter()
+            .map(|(at, _, index)| Work::Blob { index, at }),
+    );
+    work
+}
+
+/// A reader thread's own ways into the repository.
+struct Handles<'r, 'p> {
+    repo: &'r Repository,
+    odb: git2::Odb<'r>,
+    peeker: Peeker<'p>,
+}
+
+/// One worker's view of the shared work.
+struct Reader<'a> {
+    work: &'a [Work],
+    next: &'a AtomicUsize,
+    introductions: &'a [Introduction],
+    packs: &'a Packs,
+    budget: &'a Budget,
+    partial: bool,
+}
+
+impl Reader<'_> {
+    fn run<F, V>(&self, opener: &Opener, make_visitor: &F) -> Result<(V, Notes), GitError>
+    where
+        F: Fn() -> V,
+        V: BlobVisitor,
+    {
+        let repo = opener.open()?;
+        let mut handles = Handles {
+            odb: repo.odb().map_err(git_err("opening the object database"))?,
+            repo: &repo,
+            peeker: Peeker::new(self.packs),
+        };
+        let mut visit = make_visitor();
+        let mut notes = Notes::default();
+        loop {
+            let start = self.next.fetch_add(CLAIM, Ordering::Relaxed);
+            let claimed = self.work.get(start..).unwrap_or_default();
+            if claimed.is_empty() {
+                break;
+            }
+            for item in claimed.iter().take(CLAIM) {
+                match item {
+                    Work::Text { index, text } => {
+                        let Some(intro) = self.introductions.get(*index) else {
+                            continue;
+                        };
+                        visit.visit(BlobItem {
+                            index: *index,
+                            path: &intro.path,
+                            content: Content::Bytes(text),
+                            message: true,
+                        });
+                    }
+                    Work::Blob { index, at } => {
+                        self.blob(&mut handles, *index, *at, &mut visit, &mut notes);
+                    }
+                }
+            }
+        }
+        Ok((visit, notes))
+    }
+
+    /// Reads one blob and hands it to the visitor: streamed if it is large and stored whole,
+    /// else whole, within the shared budget.
+    fn blob<V: BlobVisitor>(
+        &self,
+        handles: &mut Handles<'_, '_>,
+        index: usize,
+        at: Option<Location>,
+        visit: &mut V,
+        notes: &mut Notes,
+    ) {
+        let Some(intro) = self.introductions.get(index) else {
+            return;
+        };
+        let id = intro.blob;
+        // The size, from the entry's header in its pack, else from libgit2; an error here
+        // shows again, with its reason, when the blob is read below.
+        let size = match at.and_then(|at| handles.peeker.stored(at)) {
+            Some(Stored::Whole { size, .. } | Stored::Delta { size }) => Some(size),
+            None => handles.odb.read_header(id).ok().map(|(n, _)| n as u64),
+        };
+        if let Some(len) = size.filter(|&n| n > STREAM_OVER) {
+            if let Some(mut stream) = self.packs.open_whole(id, at, len) {
+                visit.visit(BlobItem {
+                    index,
+                    path: &intro.path,
+                    content: Content::Stream {
+                        reader: &mut stream,
+                        len,
+                    },
+                    message: false,
+                });
+                return;
+            }
+        }
+        let _permit = self.budget.take(size.unwrap_or(0));
+        match handles.repo.find_blob(id) {
             Ok(blob) => {
                 let content = blob.content();
                 if is_lfs_pointer(content) {
                     notes.lfs_pointers += 1;
-                    continue;
+                    return;
                 }
                 visit.visit(BlobItem {
-                    index: job.index,
-                    path: &job.path,
-                    content,
+                    index,
+                    path: &intro.path,
+                    content: Content::Bytes(content),
                     message: false,
                 });
             }
             Err(e) => notes.not_scanned(
                 IncompleteKind::Object,
-                format!("blob {} ({})", job.blob, String::from_utf8_lossy(&job.path)),
-                unreadable(partial, &e),
+                format!("blob {id} ({})", String::from_utf8_lossy(&intro.path)),
+                unreadable(self.partial, &e),
             ),
         }
     }
-    Ok((visit, notes))
 }
 
 /// Is this a partial clone (`git clone --filter`)? It lacks, by design, the objects it never
@@ -819,34 +980,83 @@ pub fn is_lfs_pointer(content: &[u8]) -> bool {
     content.len() <= LFS_POINTER_MAX && content.starts_with(LFS_POINTER)
 }
 
-/// Trees by id, kept from one commit to the next.
+/// Trees by id, kept from one commit to the next: a commit's parents' trees are usually the
+/// ones the commits before it read. Two generations, bounded by their number of entries (a
+/// tree's memory grows with them): when the new one is full it becomes the old one, and what
+/// is used again moves back to the new one.
 struct TreeCache<'r> {
     repo: &'r Repository,
-    trees: HashMap<Oid, Tree<'r>>,
+    new: HashMap<Oid, Tree<'r>>,
+    old: HashMap<Oid, Tree<'r>>,
+    new_entries: usize,
+    /// Entries in a generation.
+    generation: usize,
 }
 
 impl<'r> TreeCache<'r> {
+    fn new(repo: &'r Repository, entries: usize) -> TreeCache<'r> {
+        TreeCache {
+            repo,
+            new: HashMap::new(),
+            old: HashMap::new(),
+            new_entries: 0,
+            generation: (entries / 2).max(1),
+        }
+    }
+
     fn get(&mut self, id: Oid) -> Result<Tree<'r>, git2::Error> {
-        if let Some(t) = self.trees.get(&id) {
+        if let Some(t) = self.new.get(&id) {
             return Ok(t.clone());
         }
-        let t = self.repo.find_tree(id)?;
-        if self.trees.len() >= TREE_CACHE {
-            self.trees.clear();
+        let t = match self.old.remove(&id) {
+            Some(t) => t,
+            None => self.repo.find_tree(id)?,
+        };
+        self.new_entries += t.len().max(1);
+        self.new.insert(id, t.clone());
+        if self.new_entries > self.generation {
+            self.old = std::mem::take(&mut self.new);
+            self.new_entries = 0;
         }
-        self.trees.insert(id, t.clone());
         Ok(t)
     }
 }
 
-/// The sequential part: commits oldest first, each compared with its parents, then the tags
-/// and the refs to trees and blobs.
+/// The files a commit adds: each path, and its blob.
+type Added = Vec<(Vec<u8>, Oid)>;
+
+/// What the walk learned from one commit, merged into the history in walk order.
+struct CommitWalk {
+    id: Oid,
+    /// Its message and the files it adds; `None` when it, or its tree, could not be read, or
+    /// when it is older than `--since`.
+    found: Option<(Vec<u8>, Added)>,
+    notes: Notes,
+}
+
+/// What every walker needs to know.
+struct CommitContext<'a> {
+    since: Option<i64>,
+    keep: &'a (dyn Fn(&[u8]) -> bool + Sync),
+    boundary: &'a HashSet<Oid>,
+    partial: bool,
+}
+
+/// Consecutive commits a walker claims at a time: they share most of their trees, which it
+/// keeps in its cache.
+const WALK_CHUNK: usize = 64;
+
+/// Commits oldest first, each compared with its parents, on `threads` walker threads (each with
+/// its own `Repository` and tree cache), merged here in walk order; then the tags and the refs
+/// to trees and blobs. Records blobs and keeps messages for the readers.
 fn walk(
+    opener: &Opener,
     repo: &Repository,
     selection: &Selection,
-    keep: &dyn Fn(&[u8]) -> bool,
+    threads: usize,
+    keep: &(dyn Fn(&[u8]) -> bool + Sync),
     history: &mut History,
-    mut send: impl FnMut(Job),
+    texts: &mut Vec<(usize, Vec<u8>)>,
 ) -> Result<(), GitError> {
     let partial = is_partial_clone(repo);
     let boundary = shallow_boundary(repo);
@@ -864,86 +1074,28 @@ fn walk(
     }
     let order = commit_order(repo, selection, &mut history.notes)?;
     let mut rec = Recorder {
-        seen: HashSet::new(),
-        send: &mut send,
+        seen: HashMap::new(),
+        texts,
     };
-    let mut trees = TreeCache {
-        repo,
-        trees: HashMap::new(),
+    let context = CommitContext {
+        since: selection.since,
+        keep,
+        boundary: &boundary,
+        partial,
     };
-    for id in order {
-        let notes = &mut history.notes;
-        let commit = match repo.find_commit(id) {
-            Ok(c) => c,
-            Err(e) => {
-                notes.not_scanned(
-                    IncompleteKind::Object,
-                    format!("commit {id}"),
-                    unreadable(partial, &e),
-                );
-                continue;
-            }
+    walk_commits(opener, threads, &order, &context, |walked| {
+        history.notes.absorb(walked.notes);
+        let Some((message, added)) = walked.found else {
+            return;
         };
-        if selection
-            .since
-            .is_some_and(|since| commit.committer().when().seconds() < since)
-        {
-            continue;
-        }
-        let tree = match trees.get(commit.tree_id()) {
-            Ok(t) => t,
-            Err(e) => {
-                notes.not_scanned(
-                    IncompleteKind::Object,
-                    format!("tree {} of commit {id}", commit.tree_id()),
-                    unreadable(partial, &e),
-                );
-                continue;
-            }
-        };
-        let mut parents = Vec::new();
-        for pid in commit.parent_ids() {
-            match repo.find_commit(pid).map(|p| p.tree_id()) {
-                Ok(tid) => match trees.get(tid) {
-                    Ok(t) => parents.push(t),
-                    Err(e) => notes.not_scanned(
-                        IncompleteKind::Object,
-                        format!("tree {tid}"),
-                        unreadable(partial, &e),
-                    ),
-                },
-                // A shallow boundary: the parent is not here, the commit counts as a root.
-                Err(_) if boundary.contains(&id) => {}
-                // Anything else is a hole in the history: the commit is still scanned, as if
-                // it were a root, and the missing commit is named.
-                Err(e) => notes.not_scanned(
-                    IncompleteKind::Object,
-                    format!("commit {pid} (parent of {id})"),
-                    unreadable(partial, &e),
-                ),
-            }
-        }
         let index = history.origins.len();
-        history.origins.push(Origin::Commit(id));
-        rec.text(
-            history,
-            COMMIT_MESSAGE,
-            id,
-            index,
-            commit.message_raw_bytes(),
-        );
-        let added = files_added(
-            &mut trees,
-            &tree,
-            &parents,
-            keep,
-            &mut history.notes,
-            partial,
-        );
+        history.origins.push(Origin::Commit(walked.id));
+        rec.text(history, COMMIT_MESSAGE, walked.id, index, message);
         for (path, blob) in added {
-            rec.blob(history, path, blob, index);
+            rec.blob(history, path, blob, index, true);
         }
-    }
+    })?;
+    let mut trees = TreeCache::new(repo, TREE_CACHE_ENTRIES);
     for &id in &selection.tags {
         let tag = match repo.find_tag(id) {
             Ok(t) => t,
@@ -963,7 +1115,7 @@ fn walk(
             TAG_MESSAGE,
             id,
             index,
-            tag.message_bytes().unwrap_or_default(),
+            tag.message_bytes().unwrap_or_default().to_vec(),
         );
     }
     for (name, id) in &selection.objects {
@@ -986,57 +1138,222 @@ fn walk(
             for (path, blob) in added {
                 let mut shown = format!("{name}:").into_bytes();
                 shown.extend_from_slice(&path);
-                rec.blob(history, shown, blob, index);
+                rec.blob(history, shown, blob, index, false);
             }
         } else {
-            rec.blob(history, name.as_bytes().to_vec(), *id, index);
+            rec.blob(history, name.as_bytes().to_vec(), *id, index, false);
         }
     }
     Ok(())
 }
 
-/// Hands blobs and messages to the readers, each blob once, and records where each appeared.
-struct Recorder<'s, S: FnMut(Job)> {
-    seen: HashSet<Oid>,
-    send: &'s mut S,
+/// Walks the commits of `order` on `threads` threads, a chunk of consecutive commits at a
+/// time, and hands what each commit adds to `merge`, in the order of `order`.
+fn walk_commits(
+    opener: &Opener,
+    threads: usize,
+    order: &[Oid],
+    context: &CommitContext<'_>,
+    mut merge: impl FnMut(CommitWalk),
+) -> Result<(), GitError> {
+    let threads = threads.max(1);
+    let chunks = order.len().div_ceil(WALK_CHUNK);
+    let next = AtomicUsize::new(0);
+    let (tx, rx) = mpsc::channel::<(usize, Vec<CommitWalk>)>();
+    std::thread::scope(|s| {
+        let walkers: Vec<_> = (0..threads)
+            .map(|_| {
+                let (tx, next) = (tx.clone(), &next);
+                s.spawn(move || -> Result<(), GitError> {
+                    let repo = opener.open()?;
+                    let mut trees = TreeCache::new(&repo, TREE_CACHE_ENTRIES / threads);
+                    // The tree of each commit this walker read: parents come before their
+                    // children, so a parent's tree is usually found here rather than by
+                    // reading the parent again.
+                    let mut tree_of: HashMap<Oid, Oid> = HashMap::new();
+                    loop {
+                        let chunk = next.fetch_add(1, Ordering::Relaxed);
+                        let start = chunk.saturating_mul(WALK_CHUNK);
+                        let end = start.saturating_add(WALK_CHUNK).min(order.len());
+                        let Some(ids) = order.get(start..end).filter(|ids| !ids.is_empty()) else {
+                            break;
+                        };
+                        let walked = ids
+                            .iter()
+                            .map(|&id| walk_commit(&repo, &mut trees, &mut tree_of, id, context))
+                            .collect();
+                        if tx.send((chunk, walked)).is_err() {
+                            break;
+                        }
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        drop(tx);
+        // Chunks arrive in any order; they are merged in walk order.
+        let mut pending: BTreeMap<usize, Vec<CommitWalk>> = BTreeMap::new();
+        let mut due = 0;
+        for (chunk, walked) in rx {
+            pending.insert(chunk, walked);
+            while let Some(walked) = pending.remove(&due) {
+                walked.into_iter().for_each(&mut merge);
+                due += 1;
+            }
+        }
+        let mut first_error = None;
+        for w in walkers {
+            match w.join() {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => {
+                    first_error.get_or_insert(e);
+                }
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        match first_error {
+            Some(e) => Err(e),
+            None if due < chunks => Err(GitError::Git {
+                what: "walking history".into(),
+                message: "a walker thread stopped before the end".into(),
+            }),
+            None => Ok(()),
+        }
+    })
 }
 
-impl<S: FnMut(Job)> Recorder<'_, S> {
-    /// A blob at a path, the first time the walk meets it.
-    fn blob(&mut self, history: &mut History, path: Vec<u8>, blob: Oid, origin: usize) {
-        if self.seen.insert(blob) {
-            self.push(history, path, blob, origin, None);
+/// Reads commit `id` and finds what it adds: its message, and the files that differ from the
+/// same path in every parent.
+fn walk_commit<'r>(
+    repo: &'r Repository,
+    trees: &mut TreeCache<'r>,
+    tree_of: &mut HashMap<Oid, Oid>,
+    id: Oid,
+    cx: &CommitContext<'_>,
+) -> CommitWalk {
+    let mut notes = Notes::default();
+    let found = commit_adds(repo, trees, tree_of, id, cx, &mut notes);
+    CommitWalk { id, found, notes }
+}
+
+fn commit_adds<'r>(
+    repo: &'r Repository,
+    trees: &mut TreeCache<'r>,
+    tree_of: &mut HashMap<Oid, Oid>,
+    id: Oid,
+    cx: &CommitContext<'_>,
+    notes: &mut Notes,
+) -> Option<(Vec<u8>, Added)> {
+    let partial = cx.partial;
+    let commit = match repo.find_commit(id) {
+        Ok(c) => c,
+        Err(e) => {
+            notes.not_scanned(
+                IncompleteKind::Object,
+                format!("commit {id}"),
+                unreadable(partial, &e),
+            );
+            return None;
+        }
+    };
+    tree_of.insert(id, commit.tree_id());
+    if cx
+        .since
+        .is_some_and(|since| commit.committer().when().seconds() < since)
+    {
+        return None;
+    }
+    let tree = match trees.get(commit.tree_id()) {
+        Ok(t) => t,
+        Err(e) => {
+            notes.not_scanned(
+                IncompleteKind::Object,
+                format!("tree {} of commit {id}", commit.tree_id()),
+                unreadable(partial, &e),
+            );
+            return None;
+        }
+    };
+    let mut parents = Vec::new();
+    for pid in commit.parent_ids() {
+        // A parent another walker read, or outside the walk (a range's base), is read here.
+        let parent_tree = match tree_of.get(&pid) {
+            Some(&tid) => Ok(tid),
+            None => repo.find_commit(pid).map(|p| p.tree_id()),
+        };
+        match parent_tree {
+            Ok(tid) => match trees.get(tid) {
+                Ok(t) => parents.push(t),
+                Err(e) => notes.not_scanned(
+                    IncompleteKind::Object,
+                    format!("tree {tid}"),
+                    unreadable(partial, &e),
+                ),
+            },
+            // A shallow boundary: the parent is not here, the commit counts as a root.
+            Err(_) if cx.boundary.contains(&id) => {}
+            // Anything else is a hole in the history: the commit is still scanned, as if it
+            // were a root, and the missing commit is named.
+            Err(e) => notes.not_scanned(
+                IncompleteKind::Object,
+                format!("commit {pid} (parent of {id})"),
+                unreadable(partial, &e),
+            ),
         }
     }
+    let added = files_added(trees, &tree, &parents, cx.keep, notes, partial);
+    Some((commit.message_raw_bytes().to_vec(), added))
+}
 
-    /// A message of the commit or tag `id`.
-    fn text(&mut self, history: &mut History, path: &str, id: Oid, origin: usize, text: &[u8]) {
-        self.push(
-            history,
-            path.as_bytes().to_vec(),
-            id,
-            origin,
-            Some(text.to_vec()),
-        );
-    }
+/// Records where each blob and message appeared, each blob once, and keeps the messages for
+/// the readers.
+struct Recorder<'t> {
+    /// Each blob recorded, with its index in `History::introductions`.
+    seen: HashMap<Oid, usize>,
+    texts: &'t mut Vec<(usize, Vec<u8>)>,
+}
 
-    fn push(
+impl Recorder<'_> {
+    /// A blob at a path. The first time the walk meets it, it is an introduction; when a
+    /// commit puts it at another path later (a rename, a copy), that path is noted in
+    /// `History::also_at` (with `in_commit`), so that whether it is in HEAD can be answered
+    /// without reading HEAD's tree whole.
+    fn blob(
         &mut self,
         history: &mut History,
         path: Vec<u8>,
         blob: Oid,
         origin: usize,
-        text: Option<Vec<u8>>,
+        in_commit: bool,
     ) {
-        (self.send)(Job {
-            index: history.introductions.len(),
-            blob,
-            path: path.clone(),
-            text,
+        match self.seen.get(&blob) {
+            Some(&index) => {
+                if in_commit
+                    && history
+                        .introductions
+                        .get(index)
+                        .is_some_and(|i| i.path != path)
+                {
+                    history.also_at.push((index, path));
+                }
+            }
+            None => {
+                self.seen.insert(blob, history.introductions.len());
+                history
+                    .introductions
+                    .push(Introduction { blob, path, origin });
+            }
+        }
+    }
+
+    /// A message of the commit or tag `id`.
+    fn text(&mut self, history: &mut History, path: &str, id: Oid, origin: usize, text: Vec<u8>) {
+        self.texts.push((history.introductions.len(), text));
+        history.introductions.push(Introduction {
+            blob: id,
+            path: path.as_bytes().to_vec(),
+            origin,
         });
-        history
-            .introductions
-            .push(Introduction { blob, path, origin });
     }
 }
 
@@ -1134,7 +1451,7 @@ fn files_added<'r>(
     keep: &dyn Fn(&[u8]) -> bool,
     notes: &mut Notes,
     partial: bool,
-) -> Vec<(Vec<u8>, Oid)> {
+) -> Added {
     let mut found = Vec::new();
     let mut on_entry = |path: &[u8], blob: Oid, mode: i32, notes: &mut Notes| {
         if !notes.skip_special(mode) && keep(path) {

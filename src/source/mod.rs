@@ -3,7 +3,9 @@
 //! index, once each, with the commit and path that introduced them. Sources know nothing of rules
 //! or findings.
 
+pub mod budget;
 pub mod commit_files;
 pub mod fs;
 pub mod git;
+pub mod packs;
 pub mod reader;
