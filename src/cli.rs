@@ -230,10 +230,6 @@ pub struct ScanOptions {
     #[command(flatten)]
     pub suppress: SuppressArgs,
 
-    /// Scan blobs that look binary too (they are skipped by default).
-    #[arg(long, help_heading = INPUT)]
-    pub binary: bool,
-
     /// Worker threads (0 = one per CPU) [default: 0]
     #[arg(short = 'j', long, value_name = "N", help_heading = INPUT)]
     pub threads: Option<usize>,
@@ -293,7 +289,7 @@ pub struct DetectionArgs {
     #[command(flatten)]
     pub rules: RuleFiles,
 
-    /// Do not decode base64 runs while searching.
+    /// Do not decode base64, URL-encoded or backslash-escaped text while searching.
     #[arg(long)]
     pub no_decode: bool,
 }

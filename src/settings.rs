@@ -286,7 +286,6 @@ impl ReportSettings {
 pub struct ScanSettings {
     pub walk: WalkOptions,
     pub stdin: bool,
-    pub binary: bool,
     pub decode: bool,
     pub min_confidence: Confidence,
     pub rules: RuleSet,
@@ -517,7 +516,6 @@ pub struct Resolved {
     pub min_confidence: Confidence,
     pub decode: bool,
     pub report: ReportSettings,
-    pub binary: bool,
     pub threads: usize,
     pub exclusions: Exclusions,
     /// Repository paths of files the settings named (ignore files, baselines, rule files), for
@@ -748,7 +746,6 @@ pub fn resolve(options: &ScanOptions, lookup: &Lookup) -> Result<Resolved, Setti
         min_confidence,
         decode: !options.detection.no_decode,
         report,
-        binary: options.binary,
         threads: threads(options.threads),
         exclusions,
         named_files: named,
@@ -807,7 +804,6 @@ pub fn scan(args: &ScanArgs) -> Result<ScanSettings, SettingsError> {
             exclude: r.exclusions,
         },
         stdin,
-        binary: r.binary,
         decode: r.decode,
         min_confidence: r.min_confidence,
         rules: r.rules,

@@ -231,18 +231,6 @@ fn hidden_files_are_scanned_ignored_ones_are_not_and_dot_git_never() {
 }
 
 #[test]
-fn binary_files_are_skipped_unless_asked() {
-    let mut data = b"\x00\x01\x02ELF".to_vec();
-    data.extend(env_leak());
-    let dir = tree(&[("blob.bin", &data)]);
-    let out = run(dir.path(), &["scan", "--format", "json", "."]);
-    assert_eq!(out.code, 0);
-    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
-    assert_eq!(v["summary"]["skipped"]["binary"], 1);
-    assert_eq!(run(dir.path(), &["scan", "--binary", "."]).code, 1);
-}
-
-#[test]
 fn utf16_files_with_a_bom_are_decoded() {
     let text = format!("# profile\r\n$env:LUSHA_API_KEY = \"{KEY}\"\r\n");
     let mut le = vec![0xFF, 0xFE];
@@ -306,10 +294,15 @@ fn fifos_are_never_opened_and_symlink_loops_warn() {
     assert!(out.stderr.contains("loop"), "{}", out.stderr);
     assert_eq!(findings(&out.stdout).len(), 1);
 
-    // Named explicitly, a FIFO is still not opened.
+    // Named explicitly, a FIFO is still not opened, and the scan is incomplete: it was asked
+    // for and could not be scanned.
     let out = run(dir.path(), &["scan", "pipe"]);
-    assert_eq!(out.code, 0, "{}", out.all());
-    assert!(out.stderr.contains("not a regular file"));
+    assert_eq!(out.code, 2, "{}", out.all());
+    assert!(
+        out.stderr.contains("pipe: named on the command line"),
+        "{}",
+        out.stderr
+    );
 
     // --quiet silences warnings but not the report.
     let out = run(dir.path(), &["scan", "--follow", "--quiet", "."]);

@@ -645,20 +645,15 @@ fn staged_works_without_commits_and_with_renames_deletions_binaries_and_odd_name
     assert_eq!(out.code, 0, "{}", out.all());
     r.commit("Rename");
 
-    // A binary file is skipped unless --binary.
+    // A binary file is searched like any other (all of it counts as added).
     let mut binary = b"\0\x01\x02LUSHA_API_KEY=".to_vec();
     binary.extend_from_slice(KEY2.as_bytes());
     binary.push(b'\n');
     r.write_bytes(Path::new("blob.dat"), &binary);
     r.git(&["add", "-A"]);
     let out = lg(&r.path, &["git", "--staged", "--format", "json"]);
-    assert_eq!(out.code, 0, "{}", out.all());
-    assert_eq!(out.json()["summary"]["skipped"]["binary"], 1);
-    let out = lg(
-        &r.path,
-        &["git", "--staged", "--binary", "--format", "json"],
-    );
     assert_eq!(out.code, 1, "{}", out.all());
+    assert_eq!(findings(&out.json())[0]["path"], "blob.dat");
     r.commit("Binary");
 
     // A path that is not UTF-8.

@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used)] // test code: a panic is a failed test
 
 use base64::Engine;
-use lushaguard::detect::{Confidence, Detector, Document};
+use lushaguard::detect::{Confidence, Detection, Detector, Document};
 use lushaguard::rules::RuleSet;
 use lushaguard::source::reader;
 use proptest::prelude::*;
@@ -13,6 +13,69 @@ use std::sync::OnceLock;
 fn detector() -> &'static Detector {
     static D: OnceLock<Detector> = OnceLock::new();
     D.get_or_init(|| Detector::new(RuleSet::builtin().expect("built-in rules")))
+}
+
+/// Every view of a stream searched, as `scan` does.
+fn scan(data: &[u8], path: &str) -> Vec<Detection> {
+    let mut buf = Vec::new();
+    let mut found = Vec::new();
+    reader::read_windows(data, &mut buf, None, |w| {
+        let doc = Document {
+            text: w.text,
+            path,
+            first_line: w.first_line,
+            first_column: w.first_column,
+            owned: w.owned,
+            encoding: w.encoding,
+            file: None,
+        };
+        found.extend(detector().detect(&doc));
+        if w.zeros {
+            found.extend(detector().detect_wide(&doc));
+        }
+    })
+    .unwrap();
+    found
+}
+
+/// `text` written the `how`-th way a key can hide in a file.
+fn encode(text: &str, how: usize, width: usize) -> Vec<u8> {
+    let b64 = |s: &[u8]| base64::engine::general_purpose::STANDARD.encode(s);
+    match how {
+        0 => text.encode_utf16().flat_map(u16::to_le_bytes).collect(),
+        1 => text.encode_utf16().flat_map(u16::to_be_bytes).collect(),
+        2 => text
+            .chars()
+            .flat_map(|c| (c as u32).to_le_bytes())
+            .collect(),
+        3 => [
+            &[0, 0, 0xFE, 0xFF][..],
+            &text
+                .chars()
+                .flat_map(|c| (c as u32).to_be_bytes())
+                .collect::<Vec<u8>>(),
+        ]
+        .concat(),
+        4 => {
+            // Wrapped at `width` quanta (48 columns or more; base64 writes 76, PEM 64).
+            let enc = b64(text.as_bytes());
+            let lines: Vec<&[u8]> = enc.as_bytes().chunks(width * 4).collect();
+            let mut out = b"kind: Secret\ndata:\n  app.env: |\n".to_vec();
+            for l in lines {
+                out.extend_from_slice(b"    ");
+                out.extend_from_slice(l);
+                out.push(b'\n');
+            }
+            out
+        }
+        5 => text.replace('-', "%2D").into_bytes(),
+        6 => format!(
+            "{{\"env\": \"{}\"}}",
+            text.replace('-', "\\u002d").replace('\n', "\\n")
+        )
+        .into_bytes(),
+        _ => format!("blob: {}\n", b64(b64(text.as_bytes()).as_bytes())).into_bytes(),
+    }
 }
 
 /// A random UUID v4 from 16 random bytes.
@@ -50,6 +113,15 @@ fn tricky_bytes() -> impl Strategy<Value = Vec<u8>> {
         Just(b"QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo=".to_vec()),
         Just(vec![0xFF, 0xFE]),
         Just(vec![0xE2, 0x82]),
+        Just(vec![0]),
+        Just(b"-\x004\x00".to_vec()),
+        Just(b"%2D".to_vec()),
+        Just(b"%25".to_vec()),
+        Just(b"\\u002d".to_vec()),
+        Just(b"\\ud83d".to_vec()),
+        Just(b"\\n".to_vec()),
+        Just(b"\",\n  \"".to_vec()),
+        Just(b"TlcxWXpKaE9XVXRNMkkzWkMwMFl6VTRMVGxsTWpFdE1HUTBZamhtTjJFMll6TTE=".to_vec()),
     ];
     prop::collection::vec(piece, 0..200).prop_map(|v| v.concat())
 }
@@ -112,12 +184,30 @@ proptest! {
     }
 
     #[test]
-    fn arbitrary_bytes_never_panic_the_reader(data in tricky_bytes(), binary in any::<bool>()) {
+    fn a_planted_key_is_found_however_it_is_encoded(
+        before in prop::collection::vec("[ -~]{0,60}", 0..20),
+        bytes in any::<[u8; 16]>(),
+        how in 0usize..8,
+        width in 12usize..30,
+    ) {
+        let key = key_from(bytes);
+        let mut text = String::new();
+        for l in &before { text.push_str(l); text.push('\n'); }
+        text.push_str(&format!("LUSHA_API_KEY={key}\n"));
+        // Only keys found when written plainly (random bytes can make a placeholder).
+        prop_assume!(scan(text.as_bytes(), "config.env").iter().any(|d| d.secret.expose() == key));
+        let data = encode(&text, how, width);
+        let found = scan(&data, "config.env");
+        prop_assert!(found.iter().any(|d| d.secret.expose() == key), "way {} not found in {:?}", how, String::from_utf8_lossy(&data));
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic_the_reader(data in tricky_bytes()) {
         let mut buf = Vec::new();
         let mut seen = 0usize;
-        let outcome = reader::read_windows(&data[..], binary, &mut buf, None, |w| {
+        let outcome = reader::read_windows(&data[..], &mut buf, None, |w| {
             seen += w.owned.len();
-            let _ = detector().detect(&Document {
+            let doc = Document {
                 text: w.text,
                 path: "f",
                 first_line: w.first_line,
@@ -125,7 +215,9 @@ proptest! {
                 owned: w.owned,
                 encoding: w.encoding,
                 file: None,
-            });
+            };
+            let _ = detector().detect(&doc);
+            let _ = detector().detect_wide(&doc);
         });
         prop_assert!(outcome.is_ok());
     }

@@ -19,7 +19,7 @@ use crate::source::fs::Warning;
 use crate::source::git::{
     self as git_source, BlobItem, BlobVisitor, Content, Notes, Opener, Origin, Selection,
 };
-use crate::source::reader::{self, Outcome};
+use crate::source::reader;
 use crate::suppress::{Exclusions, IGNORE_FILE};
 use anyhow::Result;
 use git2::{Oid, Repository};
@@ -34,7 +34,6 @@ pub struct GitScan {
     pub detector: Detector,
     pub min: Confidence,
     pub report: ReportSettings,
-    pub binary: bool,
     pub threads: usize,
     exclusions: Exclusions,
     /// The top of the work tree (a bare repository's directory): where `exclude` globs start.
@@ -120,7 +119,6 @@ impl GitScan {
             detector: Detector::new(r.rules).with_decoding(r.decode),
             min: r.min_confidence,
             report: r.report,
-            binary: r.binary,
             threads: r.threads,
             exclusions: r.exclusions,
             workdir: lookup.workdir,
@@ -232,24 +230,22 @@ struct BlobScanner<'a> {
     found: Vec<BlobDetections>,
     files: u64,
     bytes: u64,
-    binary: u64,
     unreadable: Vec<Warning>,
 }
 
-/// Scans one blob as `scan` scans a file: binary sniffing, UTF-16, windows, whole-file facts.
+/// Scans one blob as `scan` scans a file: every view (bytes, UTF-16/32, wide text), windows,
+/// whole-file facts.
 fn scan_blob(
     detector: &Detector,
     path: &str,
     content: &[u8],
-    binary: bool,
     buf: &mut Vec<u8>,
-) -> std::io::Result<(Outcome, Vec<Detection>)> {
+) -> std::io::Result<(u64, Vec<Detection>)> {
     scan_file(
         detector,
         path,
         Cursor::new(content),
         content.len() as u64,
-        binary,
         buf,
     )
 }
@@ -258,24 +254,13 @@ impl BlobVisitor for BlobScanner<'_> {
     fn visit(&mut self, item: BlobItem<'_>) {
         let path = shown(item.path);
         let scanned = match item.content {
-            Content::Bytes(bytes) => scan_blob(
-                &self.scan.detector,
-                &path,
-                bytes,
-                self.scan.binary,
-                &mut self.buf,
-            ),
-            Content::Stream { reader, len } => scan_file(
-                &self.scan.detector,
-                &path,
-                reader,
-                len,
-                self.scan.binary,
-                &mut self.buf,
-            ),
+            Content::Bytes(bytes) => scan_blob(&self.scan.detector, &path, bytes, &mut self.buf),
+            Content::Stream { reader, len } => {
+                scan_file(&self.scan.detector, &path, reader, len, &mut self.buf)
+            }
         };
         match scanned {
-            Ok((Outcome::Text { bytes }, detections)) => {
+            Ok((bytes, detections)) => {
                 // Messages are scanned, but "files scanned" counts files.
                 if !item.message {
                     self.files += 1;
@@ -287,7 +272,6 @@ impl BlobVisitor for BlobScanner<'_> {
                     self.found.push((item.index, detections));
                 }
             }
-            Ok((Outcome::Binary, _)) => self.binary += 1,
             // A streamed blob that does not inflate, or a bug: either way it was not scanned.
             Err(e) => self.unreadable.push(Warning {
                 path,
@@ -375,7 +359,6 @@ pub fn scan_commits(
                 found: Vec::new(),
                 files: 0,
                 bytes: 0,
-                binary: 0,
                 unreadable: Vec::new(),
             }
         })?;
@@ -402,7 +385,6 @@ pub fn scan_commits(
     for s in scanners {
         c.files += s.files;
         c.bytes += s.bytes;
-        c.skipped.binary += s.binary;
         c.skipped.unreadable += s.unreadable.len() as u64;
         for w in s.unreadable {
             c.not_scanned(IncompleteKind::Object, w.path, w.message);
@@ -603,7 +585,7 @@ fn keys_in_head(
             let Ok(content) = git_source::read_blob(repo, blob) else {
                 continue;
             };
-            if let Ok((_, found)) = scan_blob(&scan.detector, "", &content, scan.binary, &mut buf) {
+            if let Ok((_, found)) = scan_blob(&scan.detector, "", &content, &mut buf) {
                 keys.extend(found.iter().map(|d| d.secret.fingerprint()));
             }
         }
@@ -641,8 +623,8 @@ fn scan_staged(repo: &Repository, scan: &GitScan, use_env_index: bool) -> Result
             notes.lfs_pointers += 1;
             continue;
         }
-        match scan_blob(&scan.detector, &path, &content, scan.binary, &mut buf) {
-            Ok((Outcome::Text { bytes }, detections)) => {
+        match scan_blob(&scan.detector, &path, &content, &mut buf) {
+            Ok((bytes, detections)) => {
                 c.files += 1;
                 c.bytes += bytes;
                 let mut added: Vec<Detection> = detections
@@ -658,7 +640,6 @@ fn scan_staged(repo: &Repository, scan: &GitScan, use_env_index: bool) -> Result
                 );
                 c.add(&scan.detector, &path, file.path.clone(), added, scan.min);
             }
-            Ok((Outcome::Binary, _)) => c.skipped.binary += 1,
             Err(e) => {
                 c.skipped.unreadable += 1;
                 c.not_scanned(IncompleteKind::Object, path, format!("cannot scan: {e}"));

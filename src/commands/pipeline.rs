@@ -50,7 +50,6 @@ impl Collected {
         if let Some(n) = other.commits {
             self.commits = Some(self.commits.unwrap_or(0) + n);
         }
-        self.skipped.binary += other.skipped.binary;
         self.skipped.not_regular += other.skipped.not_regular;
         self.skipped.symlinks += other.skipped.symlinks;
         self.skipped.unreadable += other.skipped.unreadable;

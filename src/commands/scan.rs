@@ -1,38 +1,42 @@
 //! `lushaguard scan`: files, directories and standard input. Each walker thread reads a file in
-//! windows and runs the detector on it; findings are collected, filtered by confidence, sorted
-//! by (path, line, column) and written once at the end, so the report is the same byte for byte
-//! whatever the thread count. Warnings are sorted the same way and printed before the report.
+//! windows and runs the detector on each view of it (its bytes; its transcoded text when it is
+//! UTF-16 or UTF-32; wide text among binary data); findings are collected, filtered by
+//! confidence, sorted by (path, line, column) and written once at the end, so the report is the
+//! same byte for byte whatever the thread count. Warnings are sorted the same way and printed
+//! before the report. `scan_file` is also how `git` scans a blob.
 
 use super::pipeline::{self, sort_key, Collected};
 use super::progress::{Counters, Progress};
 use crate::cli::ScanArgs;
-use crate::detect::{Confidence, Detection, Detector, Document, FileFacts};
+use crate::detect::{Confidence, Detection, Detector, Document, Encoding, FileFacts};
 use crate::report::IncompleteKind;
 use crate::settings;
 use crate::source::fs::{self as fs_source, display_path, Item, Skip, Warning};
-use crate::source::reader::{self, Outcome};
+use crate::source::reader;
 use anyhow::Result;
 use std::io::{Read, Seek};
 use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::Mutex;
 
-/// Runs the detector over a stream, window by window, reading it once: each window's candidates
-/// are assessed while it is in memory and scored with the whole stream's facts at the end.
-/// `facts`, when given, stand for the whole stream instead.
+/// Runs the detector over a stream, reading it once, window by window and view by view (its
+/// bytes, its transcoded text, its wide text): each window's candidates are assessed while it is
+/// in memory and scored with the whole stream's facts at the end. `facts`, when given, stand for
+/// the whole stream instead. Returns the number of bytes read and the detections.
 pub fn scan_reader<R: Read>(
     detector: &Detector,
     path: &str,
     reader: R,
     size_hint: Option<u64>,
     facts: Option<&FileFacts>,
-    binary: bool,
     buf: &mut Vec<u8>,
-) -> std::io::Result<(Outcome, Vec<Detection>)> {
+) -> std::io::Result<(u64, Vec<Detection>)> {
     let single_window = size_hint.is_some_and(|n| n <= reader::WINDOW as u64);
     let mut scan = detector.start_file(path, single_window);
-    let outcome = reader::read_windows(reader, binary, buf, size_hint, |w| {
-        scan.window(&Document {
+    let mut transcoded = false;
+    let bytes = reader::read_windows(reader, buf, size_hint, |w| {
+        transcoded |= w.encoding.is_some();
+        let doc = Document {
             text: w.text,
             path,
             first_line: w.first_line,
@@ -40,9 +44,38 @@ pub fn scan_reader<R: Read>(
             owned: w.owned,
             encoding: w.encoding,
             file: facts,
-        });
+        };
+        scan.window(&doc);
+        if w.zeros {
+            scan.wide(&doc);
+        }
     })?;
-    Ok((outcome, scan.finish()))
+    Ok((bytes, one_per_key_and_line(scan.finish(), transcoded)))
+}
+
+/// Drops what the search for wide text found again: a key it found on a line where another view
+/// found it too, or anywhere in a file whose UTF-16 or UTF-32 text was searched as such.
+fn one_per_key_and_line(found: Vec<Detection>, transcoded: bool) -> Vec<Detection> {
+    let (wide, mut kept): (Vec<Detection>, Vec<Detection>) = found
+        .into_iter()
+        .partition(|d| d.encoding == Some(Encoding::Wide));
+    let in_transcoded = |d: &Detection| {
+        matches!(
+            d.encoding,
+            Some(Encoding::Utf16Le | Encoding::Utf16Be | Encoding::Utf32Le | Encoding::Utf32Be)
+        )
+    };
+    let mut extra = Vec::new();
+    for d in wide {
+        let again = kept.iter().any(|k| {
+            k.secret == d.secret && (k.line == d.line || (transcoded && in_transcoded(k)))
+        });
+        if !again {
+            extra.push(d);
+        }
+    }
+    kept.extend(extra);
+    kept
 }
 
 /// Scans a regular file of `len` bytes.
@@ -51,10 +84,9 @@ pub fn scan_file<F: Read + Seek>(
     path: &str,
     file: F,
     len: u64,
-    binary: bool,
     buf: &mut Vec<u8>,
-) -> std::io::Result<(Outcome, Vec<Detection>)> {
-    scan_reader(detector, path, file, Some(len), None, binary, buf)
+) -> std::io::Result<(u64, Vec<Detection>)> {
+    scan_reader(detector, path, file, Some(len), None, buf)
 }
 
 fn record(
@@ -63,10 +95,10 @@ fn record(
     detector: &Detector,
     min: Confidence,
     path: &Path,
-    result: std::io::Result<(Outcome, Vec<Detection>)>,
+    result: std::io::Result<(u64, Vec<Detection>)>,
 ) {
     match result {
-        Ok((Outcome::Text { bytes }, detections)) => {
+        Ok((bytes, detections)) => {
             c.files += 1;
             c.bytes += bytes;
             counters.files.fetch_add(1, Ordering::Relaxed);
@@ -81,7 +113,6 @@ fn record(
                 );
             }
         }
-        Ok((Outcome::Binary, _)) => c.skipped.binary += 1,
         Err(e) => {
             c.skipped.unreadable += 1;
             c.not_scanned(
@@ -113,7 +144,6 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
     let settings = settings::scan(args)?;
     let detector = Detector::new(settings.rules.clone()).with_decoding(settings.decode);
     let min = settings.min_confidence;
-    let binary = settings.binary;
     let progress = Progress::start(settings.report.progress, "scanning");
     let shared = Mutex::new(Collected::default());
 
@@ -125,7 +155,6 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
             std::io::stdin().lock(),
             None,
             None,
-            binary,
             &mut buf,
         );
         let mut c = shared.lock().unwrap_or_else(|p| p.into_inner());
@@ -150,7 +179,7 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
             match item {
                 Ok(Item::File { path, file, len }) => {
                     let shown = display_path(&path);
-                    let result = scan_file(detector, &shown, file, len, binary, &mut buf);
+                    let result = scan_file(detector, &shown, file, len, &mut buf);
                     record(c, counters, detector, min, &path, result);
                     // Don't let one huge file pin its buffer for the rest of the walk.
                     if buf.capacity() > 2 * reader::WINDOW {
@@ -173,15 +202,15 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
                 Ok(Item::Unreadable {
                     path,
                     directory,
-                    message,
+                    reason,
                 }) => {
                     c.skipped.unreadable += 1;
-                    let (kind, verb) = if directory {
-                        (IncompleteKind::Directory, "cannot list")
+                    let kind = if directory {
+                        IncompleteKind::Directory
                     } else {
-                        (IncompleteKind::File, "cannot open")
+                        IncompleteKind::File
                     };
-                    c.not_scanned(kind, path, format!("{verb}: {message}"));
+                    c.not_scanned(kind, path, reason);
                 }
                 Err(w) => c.warnings.push(w),
             }
@@ -218,15 +247,7 @@ mod tests {
     fn a_read_error_makes_the_scan_incomplete_and_it_goes_on() {
         let detector = Detector::new(RuleSet::builtin().unwrap());
         let mut buf = Vec::new();
-        let result = scan_reader(
-            &detector,
-            "bad.txt",
-            Failing(10_000),
-            None,
-            None,
-            false,
-            &mut buf,
-        );
+        let result = scan_reader(&detector, "bad.txt", Failing(10_000), None, None, &mut buf);
         assert!(result.is_err());
         let mut c = Collected::default();
         let counters = Counters::default();
@@ -242,15 +263,7 @@ mod tests {
         assert_eq!(c.incomplete.len(), 1);
         assert!(c.incomplete[0].reason.contains("input/output error"));
         // The next file is scanned as usual.
-        let ok = scan_reader(
-            &detector,
-            "ok.txt",
-            &b"x=1\n"[..],
-            None,
-            None,
-            false,
-            &mut buf,
-        );
+        let ok = scan_reader(&detector, "ok.txt", &b"x=1\n"[..], None, None, &mut buf);
         record(
             &mut c,
             &counters,

@@ -10,7 +10,8 @@
 use crate::rules::{Rule, Validator};
 use std::ops::Range;
 
-/// How far around an anchor hit the pattern is run.
+/// How far around an anchor hit the pattern is run, at most (a pattern whose longest match is
+/// known runs only that far).
 const ANCHOR_REACH: usize = 256;
 /// Length of a hyphenated UUID, and where its version digit's hyphen sits.
 const UUID_LEN: usize = 36;
@@ -80,15 +81,18 @@ pub fn find_into(rule: &Rule, text: &[u8], owned: Range<usize>, out: &mut Vec<Ca
         return find_by_shape(text, owned, out);
     }
     let mut spans: Vec<(usize, usize)> = Vec::new();
-    match &rule.anchor {
-        Some(anchor) => {
+    match (&rule.anchor, &rule.anchor_finder) {
+        (Some(anchor), Some(finder)) => {
+            let reach = rule
+                .max_match_len
+                .map_or(ANCHOR_REACH, |m| m.min(ANCHOR_REACH));
             let mut last_end = 0;
-            for hit in memchr::memmem::find_iter(text, anchor) {
+            for hit in finder.find_iter(text) {
                 if hit < last_end {
                     continue;
                 }
-                let lo = hit.saturating_sub(ANCHOR_REACH);
-                let hi = (hit + anchor.len() + ANCHOR_REACH).min(text.len());
+                let lo = hit.saturating_sub(reach);
+                let hi = (hit + anchor.len() + reach).min(text.len());
                 for m in rule.regex.find_iter(&text[lo..hi]) {
                     let (s, e) = (lo + m.start(), lo + m.end());
                     if s <= hit && hit < e && s >= last_end {
@@ -99,7 +103,7 @@ pub fn find_into(rule: &Rule, text: &[u8], owned: Range<usize>, out: &mut Vec<Ca
                 }
             }
         }
-        None => spans.extend(rule.regex.find_iter(text).map(|m| (m.start(), m.end()))),
+        _ => spans.extend(rule.regex.find_iter(text).map(|m| (m.start(), m.end()))),
     }
     let shapes = spans.iter().filter(|(s, _)| owned.contains(s)).count();
     out.extend(

@@ -99,7 +99,7 @@ pub enum Kind {
     DenseFile,
     /// Nothing ties the value to the service: the score is capped at `low`.
     Capped,
-    /// The value was found inside base64 (weight 0).
+    /// The value was found inside an encoding: base64, URL encoding, escapes (weight 0).
     Decoded,
 }
 

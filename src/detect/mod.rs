@@ -7,10 +7,12 @@
 //! be a finding at any level. The rest are checked against placeholders (`placeholder`) and
 //! weighed with all the evidence around them (`evidence`, with the weights of
 //! `rules/vocabulary.toml`). What a window knows about itself (lines, outline, tables, hosts, use
-//! sites: `window`) is computed once per window, when the first candidate needs it. Base64 runs
-//! are decoded and searched the same way (`encoded`); a decoded value inherits the slot of the
-//! run that held it. A document is one window of a file: only candidates starting in `owned` are
-//! reported, the rest is context.
+//! sites: `window`) is computed once per window, when the first candidate needs it. Encoded
+//! regions (base64, URL encoding, backslash escapes, and layers of them) are decoded and searched
+//! the same way (`encoded`); a decoded value inherits the slot of the region that held it. A
+//! window holding zero bytes is searched once more without them, for wide text among binary data
+//! (`wide`). A document is one window of one view of a file (its bytes, or their UTF-16/UTF-32
+//! transcoding): only candidates starting in `owned` are reported, the rest is context.
 
 mod candidates;
 mod context;
@@ -24,6 +26,7 @@ mod lines;
 mod outline;
 mod placeholder;
 mod tables;
+mod wide;
 mod window;
 mod words;
 
@@ -48,6 +51,19 @@ pub enum Encoding {
     Utf16Le,
     #[serde(rename = "utf-16be")]
     Utf16Be,
+    #[serde(rename = "utf-32le")]
+    Utf32Le,
+    #[serde(rename = "utf-32be")]
+    Utf32Be,
+    /// Percent-encoding (`%2D`).
+    #[serde(rename = "url")]
+    Url,
+    /// Backslash escapes (`\u002d`, `\x2d`, `\/`).
+    #[serde(rename = "escape")]
+    Escape,
+    /// UTF-16 or UTF-32 text found among binary data (read without its zero bytes).
+    #[serde(rename = "wide")]
+    Wide,
 }
 
 impl Encoding {
@@ -56,6 +72,11 @@ impl Encoding {
             Encoding::Base64 => "base64",
             Encoding::Utf16Le => "utf-16le",
             Encoding::Utf16Be => "utf-16be",
+            Encoding::Utf32Le => "utf-32le",
+            Encoding::Utf32Be => "utf-32be",
+            Encoding::Url => "url",
+            Encoding::Escape => "escape",
+            Encoding::Wide => "wide",
         }
     }
 }
@@ -72,7 +93,8 @@ pub struct Document<'a> {
     pub first_column: u64,
     /// Only candidates that start in this range are reported; the rest is context.
     pub owned: Range<usize>,
-    /// The file's text encoding, when it was transcoded to UTF-8 before the search.
+    /// The view of the file this is: `None` for its bytes as they are, the encoding for its
+    /// UTF-16/UTF-32 text transcoded to UTF-8, `Wide` for its bytes without their zero bytes.
     pub encoding: Option<Encoding>,
     /// Facts about the whole file when `text` is only one window of it.
     pub file: Option<&'a FileFacts>,
@@ -134,19 +156,25 @@ pub struct Detector {
     keywords: Vec<keyword::Finder>,
     hosts: Vec<keyword::Finder>,
     decode: bool,
-    /// Base64 images of every rule's anchor; `None` when some rule has no usable anchor and
-    /// base64 runs must be found by sampling.
-    images: Option<Vec<encoded::Image>>,
+    /// Finds and decodes base64, URL-encoded and escaped regions.
+    decoder: encoded::Decoder,
+    /// What makes a window with zero bytes worth searching as wide text.
+    wide_hints: wide::WideHints,
 }
 
 /// A file being searched window by window. Each window's candidates are assessed as far as the
 /// window allows while it is in memory; the evidence about the whole file (does it mention the
 /// service anywhere, how dense is it with values of this shape, what does its path say) is added
 /// and the candidates are scored once the last window has been seen, so a file is read once.
+/// Every view of the file (its bytes, a transcoding, its wide text) goes through the same scan;
+/// a value of the rule's shape is counted in each view it shows in, so the file's density is
+/// that of the view holding the most.
 pub struct FileScan<'d> {
     detector: &'d Detector,
     path: String,
     facts: FileFacts,
+    /// Values of each rule's shape, per view (`Document::encoding`).
+    shapes: Vec<(Option<Encoding>, Vec<usize>)>,
     /// Whole-file facts handed in with a document, used instead of the windows' summary.
     given: Option<FileFacts>,
     /// Summarise every window, not only those with candidates (the file has several).
@@ -168,8 +196,11 @@ struct Pending {
     snippet: String,
     allowed: bool,
     encoding: Option<Encoding>,
+    /// The view of the file it was found in.
+    view: Option<Encoding>,
     evidence: Vec<Evidence>,
-    decoded: bool,
+    /// The layers decoded to find it, outermost first (none: found as written).
+    decoded: Vec<encoded::Layer>,
 }
 
 impl FileScan<'_> {
@@ -184,22 +215,30 @@ impl FileScan<'_> {
         found.clear();
         // Where each rule's candidates end in `found`.
         let mut ends = Vec::with_capacity(d.set.rules.len());
+        let view = match self.shapes.iter().position(|(v, _)| *v == doc.encoding) {
+            Some(i) => i,
+            None => {
+                self.shapes.push((doc.encoding, vec![0; d.set.rules.len()]));
+                self.shapes.len() - 1
+            }
+        };
         for (ri, rule) in d.set.rules.iter().enumerate() {
-            self.facts.shapes[ri] +=
+            self.shapes[view].1[ri] +=
                 candidates::find_into(rule, text, doc.owned.clone(), &mut found);
             ends.push(found.len());
         }
-        let runs = match (&d.images, d.decode) {
-            (_, false) => Vec::new(),
-            (Some(images), true) => encoded::runs_with_images(text, doc.owned.clone(), images),
-            (None, true) => encoded::runs(text, doc.owned.clone()),
+        let regions = if d.decode {
+            d.decoder.regions(text, doc.owned.clone())
+        } else {
+            Vec::new()
         };
-        // A file in several windows needs every window's facts; a file in one needs them only
-        // if one of its candidates is still pending once the window is assessed.
-        if self.summarise_all {
+        // A file in several windows (or views) needs every window's facts; a file in one needs
+        // them only if one of its candidates is still pending once the window is assessed.
+        let summarised = self.summarise_all || !self.pending.is_empty();
+        if summarised {
             self.summarise(&text[doc.owned.clone()]);
         }
-        if found.is_empty() && runs.is_empty() {
+        if found.is_empty() && regions.is_empty() {
             self.candidates = found;
             return;
         }
@@ -219,13 +258,35 @@ impl FileScan<'_> {
             }
             from = end;
         }
-        for (a, b) in runs {
-            self.pending.extend(d.assess_encoded(doc, &window, a, b));
+        for (region, decodings) in regions {
+            self.pending
+                .extend(d.assess_encoded(doc, &window, &region, decodings));
         }
         self.line_starts = window.into_buffer();
         self.candidates = found;
-        if !self.summarise_all && !self.pending.is_empty() {
+        if !summarised && !self.pending.is_empty() {
             self.summarise(&text[doc.owned.clone()]);
+        }
+    }
+
+    /// Searches the wide text of a window holding zero bytes (see `wide`): the window again
+    /// without its zero bytes, each finding marked `wide`. Does nothing when the window holds no
+    /// zero bytes or nothing that could be a widened secret.
+    pub fn wide(&mut self, doc: &Document<'_>) {
+        let Some((text, owned)) =
+            wide::narrow(doc.text, doc.owned.clone(), &self.detector.wide_hints)
+        else {
+            return;
+        };
+        let from = self.pending.len();
+        self.window(&Document {
+            text: &text,
+            owned,
+            encoding: Some(Encoding::Wide),
+            ..doc.clone()
+        });
+        for p in &mut self.pending[from..] {
+            p.encoding = Some(Encoding::Wide);
         }
     }
 
@@ -242,9 +303,18 @@ impl FileScan<'_> {
     /// detections.
     pub fn finish(self) -> Vec<Detection> {
         let d = self.detector;
-        let facts = self.given.as_ref().unwrap_or(&self.facts);
+        let mut own = self.facts;
+        for (_, shapes) in &self.shapes {
+            for (n, &m) in own.shapes.iter_mut().zip(shapes) {
+                *n = (*n).max(m);
+            }
+        }
+        let facts = self.given.as_ref().unwrap_or(&own);
         let vocab = &d.set.vocabulary;
         let mut out = Vec::new();
+        // One finding per place and view: overlapping chunks and alternative decodings of a
+        // region report the same key at the same spot.
+        let mut seen = std::collections::BTreeSet::new();
         for p in self.pending {
             let rule = &d.set.rules[p.rule];
             let file = FileLevel {
@@ -261,12 +331,16 @@ impl FileScan<'_> {
             let Some(confidence) = scored.confidence else {
                 continue;
             };
+            if !seen.insert((p.view, p.line, p.column, p.rule, p.value.clone())) {
+                continue;
+            }
             let mut reasons = scored.reasons;
-            if p.decoded {
+            if !p.decoded.is_empty() {
+                let layers: Vec<&str> = p.decoded.iter().map(|l| l.name()).collect();
                 reasons.push(Reason {
                     kind: evidence::Kind::Decoded,
                     weight: 0,
-                    text: "decoded from base64".into(),
+                    text: format!("decoded from {}", layers.join(", then ")),
                     line: None,
                 });
             }
@@ -300,22 +374,27 @@ impl Detector {
             .iter()
             .map(|r| keyword::Finder::hosts(&r.hosts))
             .collect();
-        let images = set
-            .rules
-            .iter()
-            .map(|r| r.anchor.as_deref().and_then(encoded::images))
-            .collect::<Option<Vec<_>>>()
-            .map(|v| v.concat());
+        let anchors: Option<Vec<Vec<u8>>> = set.rules.iter().map(|r| r.anchor.clone()).collect();
+        let decoder = encoded::Decoder::new(anchors.clone());
+        // Wide text is worth a search where a widened anchor, or a widened base64 image of one,
+        // shows.
+        let wide_hints = wide::WideHints::new(anchors.map(|a| {
+            let images = decoder.images().unwrap_or_default();
+            a.into_iter()
+                .chain(images.iter().map(|i| i.literal().to_vec()))
+                .collect()
+        }));
         Detector {
             set,
             keywords,
             hosts,
             decode: true,
-            images,
+            decoder,
+            wide_hints,
         }
     }
 
-    /// Turns base64 decoding on or off.
+    /// Turns decoding (base64, URL encoding, escapes) on or off.
     pub fn with_decoding(mut self, decode: bool) -> Detector {
         self.decode = decode;
         self
@@ -337,6 +416,13 @@ impl Detector {
         scan.finish()
     }
 
+    /// Searches the wide text of one standalone window (see `FileScan::wide`).
+    pub fn detect_wide(&self, doc: &Document<'_>) -> Vec<Detection> {
+        let mut scan = self.start_file(doc.path, true);
+        scan.wide(doc);
+        scan.finish()
+    }
+
     /// Starts searching one file (or stream) at `path`. `single_window` says the whole text
     /// comes in one window, so that a window without candidates need not be summarised.
     pub fn start_file(&self, path: &str, single_window: bool) -> FileScan<'_> {
@@ -349,6 +435,7 @@ impl Detector {
                 host: vec![false; n],
                 shapes: vec![0; n],
             },
+            shapes: Vec::new(),
             given: None,
             summarise_all: !single_window,
             pending: Vec::new(),
@@ -393,20 +480,27 @@ impl Detector {
         Some(self.pending(doc, w, ri, found.value, span, ev, doc.encoding))
     }
 
-    /// Decodes a base64 run and assesses the values inside it. A value keeps its own name when
-    /// the decoded text names it (`LUSHA_API_KEY=...` inside an encoded `.env`), and otherwise
-    /// takes the name of the slot the run sits in (`LUSHA_API_KEY: <base64>`).
+    /// Decodes an encoded region (base64, URL-encoded, escaped; layers inside it too) and
+    /// assesses the values inside it. A value keeps its own name when the decoded text names it
+    /// (`LUSHA_API_KEY=...` inside an encoded `.env`), and otherwise takes the name of the slot
+    /// the region sits in (`LUSHA_API_KEY: <base64>`). A value the region holds as it is was
+    /// found by the plain search already.
     fn assess_encoded(
         &self,
         doc: &Document<'_>,
         w: &Window<'_>,
-        a: usize,
-        b: usize,
+        region: &encoded::Region,
+        decodings: Vec<encoded::Decoded>,
     ) -> Vec<Pending> {
         let vocab = &self.set.vocabulary;
+        let (a, b) = (region.start, region.end);
         let mut out = Vec::new();
         let outer_idx = w.lines.index_of(a);
-        for decoded in encoded::decode_run(&w.text[a..b]) {
+        for encoded::Decoded {
+            bytes: decoded,
+            layers,
+        } in decodings
+        {
             let mut inner_found = Vec::new();
             for (ri, rule) in self.set.rules.iter().enumerate() {
                 let (cands, _) = candidates::find(rule, &decoded, 0..decoded.len());
@@ -429,7 +523,9 @@ impl Detector {
             );
             for (ri, cand) in inner_found {
                 let rule = &self.set.rules[ri];
-                if placeholder::placeholder_reason(&cand.value, &rule.placeholders).is_some() {
+                if placeholder::placeholder_reason(&cand.value, &rule.placeholders).is_some()
+                    || encoded::holds_literally(&w.text[a..b], &cand.value)
+                {
                     continue;
                 }
                 let headers = &rule.spec.headers;
@@ -470,13 +566,11 @@ impl Detector {
                 });
                 let mut ev: Vec<Evidence> = evidence::merge(outer_ev, inner_ev);
                 ev.extend(name_ev);
-                let encoding = Some(Encoding::Base64);
+                let encoding = Some(region.layer.encoding());
                 let mut p = self.pending(doc, w, ri, cand.value, (a, b), ev, encoding);
-                p.decoded = true;
+                p.decoded.clone_from(&layers);
                 out.push(p);
             }
-            // The first alignment that yields candidates is the right one.
-            break;
         }
         out
     }
@@ -506,17 +600,26 @@ impl Detector {
             line: doc.first_line + idx as u64,
             column,
             end_column,
-            snippet: self.snippet(w.text, ls, le, start, end),
+            snippet: self.snippet(w.text, (ls, le), (start, end), encoding),
             allowed: memchr::memmem::find(&w.text[ls..le], ALLOW_MARKER).is_some(),
             encoding,
+            view: doc.encoding,
             evidence,
-            decoded: false,
+            decoded: Vec::new(),
         }
     }
 
     /// The line around `start..end`, cut to a readable length, with every value that has the
-    /// shape of any rule's secret and every long base64 run masked.
-    fn snippet(&self, text: &[u8], ls: usize, le: usize, start: usize, end: usize) -> String {
+    /// shape of any rule's secret, every long base64 run and every escaped token that decodes to
+    /// a secret masked, in the text and in wide text among binary data; a decoded finding's own
+    /// region too.
+    fn snippet(
+        &self,
+        text: &[u8],
+        (ls, le): (usize, usize),
+        (start, end): (usize, usize),
+        encoding: Option<Encoding>,
+    ) -> String {
         let (mut a, mut b) = (ls, le);
         if le - ls > SNIPPET_LINE {
             a = start.saturating_sub(SNIPPET_CONTEXT).max(ls);
@@ -532,37 +635,47 @@ impl Detector {
         let ma = a.saturating_sub(SNIPPET_CONTEXT).max(ls);
         let mb = (b + SNIPPET_CONTEXT).min(le);
         let region = &text[ma..mb];
-        let mut masks: Vec<(usize, usize, bool)> = Vec::new();
+        let mut masks: Vec<(usize, usize, Option<&str>)> = Vec::new();
         for rule in &self.set.rules {
             masks.extend(
                 rule.regex
                     .find_iter(region)
-                    .map(|m| (ma + m.start(), ma + m.end(), false)),
+                    .map(|m| (ma + m.start(), ma + m.end(), None)),
             );
         }
         masks.extend(
-            encoded::runs(region, 0..region.len())
+            self.decoder
+                .masks(region)
                 .into_iter()
-                .map(|(x, y)| (ma + x, ma + y, true)),
+                .map(|(x, y, label)| (ma + x, ma + y, Some(label))),
         );
+        masks.extend(
+            self.wide_masks(region)
+                .into_iter()
+                .map(|(x, y)| (ma + x, ma + y, Some("wide"))),
+        );
+        if let Some(e @ (Encoding::Base64 | Encoding::Url | Encoding::Escape)) = encoding {
+            masks.push((start, end.min(le), Some(e.as_str())));
+        }
         masks.sort_unstable();
         let mut out = String::new();
         if a > ls {
             out.push('…');
         }
         let mut pos = a;
-        for (ms, me, is_run) in masks {
+        for (ms, me, label) in masks {
             if me <= pos || ms >= b {
                 continue;
             }
             let ms = ms.max(pos);
             out.push_str(&String::from_utf8_lossy(&text[pos..ms]));
             let hidden = String::from_utf8_lossy(&text[ms..me.min(b)]);
-            if is_run {
-                out.extend(hidden.chars().take(4));
-                out.push_str("…(base64)");
-            } else {
-                out.push_str(&secret::redact(&hidden));
+            match label {
+                Some(label) => {
+                    out.extend(hidden.chars().take(4));
+                    out.push_str(&format!("…({label})"));
+                }
+                None => out.push_str(&secret::redact(&hidden)),
             }
             pos = me.min(b);
         }

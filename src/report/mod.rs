@@ -156,8 +156,6 @@ pub struct ByConfidence {
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Skipped {
-    /// Files that look binary (a NUL byte near the start), unless `--binary`.
-    pub binary: u64,
     /// FIFOs, sockets and devices: never opened.
     pub not_regular: u64,
     /// Symbolic links, not followed without `--follow`.

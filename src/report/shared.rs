@@ -49,6 +49,10 @@ pub fn headline(report: &Report, f: &Finding, options: Options) -> String {
             match e {
                 Encoding::Base64 => "base64-encoded",
                 Encoding::Utf16Le | Encoding::Utf16Be => "in a UTF-16 file",
+                Encoding::Utf32Le | Encoding::Utf32Be => "in a UTF-32 file",
+                Encoding::Url => "URL-encoded",
+                Encoding::Escape => "written with escapes",
+                Encoding::Wide => "wide text among binary data",
             }
             .to_string(),
         );

@@ -173,6 +173,12 @@ pub struct Rule {
     pub origin: String,
     pub regex: regex::bytes::Regex,
     pub anchor: Option<Vec<u8>>,
+    /// A searcher for the anchor, built once (building one costs more than searching a small
+    /// file with it).
+    pub anchor_finder: Option<memchr::memmem::Finder<'static>>,
+    /// The longest match the pattern can make, when it is bounded and has no assertions (`^`,
+    /// `\b`): the pattern then runs only that far around each anchor hit.
+    pub max_match_len: Option<usize>,
     /// Lowercase keywords, hosts, headers and placeholders.
     pub keywords: Vec<String>,
     pub hosts: Vec<String>,
@@ -440,6 +446,15 @@ fn compile(spec: RuleSpec, origin: &str) -> Result<Rule, RuleError> {
         verifier,
         origin: origin.to_string(),
         regex,
+        anchor_finder: anchor
+            .as_deref()
+            .map(|a| memchr::memmem::Finder::new(a).into_owned()),
+        max_match_len: regex_syntax::Parser::new()
+            .parse(&spec.pattern)
+            .ok()
+            .map(|hir| hir.properties().clone())
+            .filter(|p| p.look_set().is_empty())
+            .and_then(|p| p.maximum_len()),
         anchor,
         keywords,
         hosts,
