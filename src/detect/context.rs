@@ -691,7 +691,9 @@ pub fn parents(w: &Window<'_>, idx: usize, pos: usize) -> Vec<Parent> {
     let mut level = lines::indent(&w.text[ls..le]);
     let mut out = Vec::new();
     let sections = w.sections();
-    if level == 0 && sections.is_empty() {
+    // A sequence item at column 0 can still belong to the `key:` line above it.
+    let item = level == 0 && super::outline::is_sequence_item(&w.text[ls..le]);
+    if level == 0 && sections.is_empty() && !item {
         // A line at column 0 of a file without sections is in no block.
         return out;
     }
@@ -705,7 +707,7 @@ pub fn parents(w: &Window<'_>, idx: usize, pos: usize) -> Vec<Parent> {
     loop {
         // Nothing is less indented than column 0: there, only a section header encloses a line
         // (and a flat file needs no outline).
-        let p = if level == 0 {
+        let p = if level == 0 && !(item && cur == idx) {
             None
         } else {
             w.outline().parent(cur).filter(|&p| p >= stop)
