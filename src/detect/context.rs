@@ -1100,3 +1100,4 @@ mod tests {
         );
     }
 }
+                || words.value.contains(x)
