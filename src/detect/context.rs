@@ -455,15 +455,25 @@ pub fn find_name(
 }
 
 /// Does a name only say "the value" (`value`, `default`, `default_var`, `defaultValue`,
-/// `fallback_value`)? Such a name is resolved through a field, sibling or parent.
+/// `fallback_value`: a value word, then value or neutral words)? Such a name is resolved through
+/// a field, sibling or parent.
 fn is_value_name(name: &str, vocab: &Vocabulary) -> bool {
     let words = &vocab.words;
-    if in_set(&words.value, name.as_bytes()) {
-        return true;
+    // Such a name starts with a value word: one set lookup settles most names (ids come by the
+    // million), and only a compound that starts with one is split.
+    let b = name.as_bytes();
+    let first_end = (1..b.len())
+        .find(|&i| {
+            !b[i].is_ascii_alphanumeric()
+                || (b[i].is_ascii_uppercase() && b[i - 1].is_ascii_lowercase())
+        })
+        .unwrap_or(b.len());
+    if !in_set(&words.value, &b[..first_end]) {
+        // A value word written as one compound (`equalTo`, `defaultValue`).
+        return first_end < b.len() && in_set(&words.value, b);
     }
-    let parts = split_words(name);
-    parts.iter().any(|p| words.value.contains(p))
-        && parts
+    first_end == b.len()
+        || split_words(name)
             .iter()
             .all(|p| words.value.contains(p) || words.neutral.contains(p))
 }

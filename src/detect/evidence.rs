@@ -218,7 +218,10 @@ pub fn slot(
         let class = w.class_of(ri, &n.text, || classify(&n.text, rule, vocab));
         listed_class(n, class)
     });
-    if class != Some(NameClass::KeywordCredential) {
+    if !matches!(
+        class,
+        Some(NameClass::KeywordCredential | NameClass::Identifier)
+    ) {
         // A label of several words names the value better than its last word when it names
         // this service's credential: `Lusha API key (prod): <key>`, `| Lusha API key | <key> |`.
         let (ls, _) = w.lines.around(idx, start);
