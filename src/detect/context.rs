@@ -7,7 +7,11 @@
 //! through its sibling (`"name": "api_key"` above, below or on the same line,
 //! `<key>LushaAPIKey</key>`, `<add key="Lusha:ApiKey" value=`) or its parent key
 //! (`variable "lusha_api_key" { default = `); a bare list item takes its parent's key. A cell of a
-//! SQL `INSERT` tuple or of a CSV row takes its column's name. Parents are the lines above with
+//! SQL `INSERT` tuple or of a CSV row takes its column's name. A fallback takes the name of what
+//! it stands in for (`env::var("LUSHA_KEY").unwrap_or("`, `Variable.get("k", default_var="`), a
+//! command-line flag's value the name another argument gives (`gh secret set NAME --body `,
+//! `--name /prod/lusha/key ... --value `), and a value in a document its label (`Lusha API key
+//! (prod): `, `<td>Lusha API key</td><td>`, `| Lusha API key | `). Parents are the lines above with
 //! less indentation, plus the nearest `[section]` header (INI, TOML, .reg), read from the
 //! window's outline; each says what shape of block it opens, so that only configuration blocks
 //! (not calls, control flow or declarations in code) can belong to another service.
@@ -53,6 +57,11 @@ pub enum Via {
     Parent(usize),
     /// The column of a table cell, named on a header line (0-based line index).
     Column(usize),
+    /// What the value stands in for when its receiver has none: the variable of
+    /// `env::var("LUSHA_API_KEY").unwrap_or("<key>")`.
+    Fallback,
+    /// The words that label it in a document: `Lusha API key (prod): <key>`.
+    Label,
 }
 
 #[derive(Debug, Clone)]
@@ -307,6 +316,16 @@ pub fn find_name(
                     listed: false,
                 });
             }
+            // `<td>Lusha API key</td><td><key></td>`, `<dt>..</dt><dd>..</dd>`: the element
+            // before it on the line labels it.
+            if let Some(n) = previous_element_text(text, ls, tag.start - 1) {
+                return Some(Name {
+                    text: n,
+                    span: None,
+                    via: Via::Field,
+                    listed: false,
+                });
+            }
             return sibling_name(w, idx, pos, vocab).or_else(|| parent_key_name(w, idx, pos));
         }
     }
@@ -319,8 +338,9 @@ pub fn find_name(
                 .iter()
                 .any(|x| words.identifier.contains(x))
     };
-    let mut rest =
-        tokens.skip_while(|t| in_set(&words.skip, &text[t.start..t.end]) || parses_uuid(t));
+    let mut rest = tokens.skip_while(|t| {
+        in_set(&words.skip, &text[t.start..t.end]) || parses_uuid(t) || is_closure_param(text, t)
+    });
     let first = rest.next();
     let listed = first.is_some_and(|t| text[t.end..pos].contains(&b','));
     // A cell of a SQL tuple has no name on its line, or a neighbour in the list, or `VALUES (`
@@ -335,6 +355,39 @@ pub fn find_name(
     let Some(first) = &first else {
         return parent_key_name(w, idx, pos);
     };
+    if is_value_flag(text, first, vocab) {
+        // `gh secret set LUSHA_API_KEY --body <key>`, `--name /prod/lusha/api-key ... --value
+        // <key>`: another argument of the command names it.
+        if let Some(name) = command_name(w, idx, first, vocab) {
+            return Some(name);
+        }
+    }
+    if is_callee(text, first) && !listed && is_fallback(text, first, vocab) {
+        // `env::var("LUSHA_API_KEY").unwrap_or("<key>")`: the receiver names the value. Calls
+        // without arguments between (`.ok()`) are steps of the same receiver.
+        let step = |t: &Token| is_callee(text, t) && empty_call(text, t);
+        let mut receiver = rest.find(|t| !step(t));
+        // A chain continued on the lines above (`env::var("K")` / `.ok()` / `.unwrap_or(`).
+        let mut j = idx;
+        while receiver.is_none() && j > 0 && idx - j < CHAIN_LINES {
+            let (s, e) = w.lines.bounds(text, j);
+            if !lines::trim_start(&text[s..e]).starts_with(b".") {
+                break;
+            }
+            j -= 1;
+            let (s, e) = w.lines.bounds(text, j);
+            receiver = TokensLeft::new(text, s, e).take(8).find(|t| !step(t));
+        }
+        if let Some(t) = receiver.filter(|t| is_name_like(&t.text(text))) {
+            return Some(Name {
+                text: t.text(text).into_owned(),
+                span: Some((t.start, t.end)),
+                via: Via::Fallback,
+                listed: false,
+            });
+        }
+        return None;
+    }
     if is_callee(text, first) && !listed {
         // `setValue("<key>", forHTTPHeaderField: "api_key")`: the header named later in the
         // call names the value.
@@ -362,7 +415,7 @@ pub fn find_name(
         // this one.
         return None;
     }
-    if !in_set(&words.value, name.as_bytes()) {
+    if !is_value_name(&name, vocab) {
         return Some(Name {
             text: name.into_owned(),
             span: Some((first.start, first.end)),
@@ -399,6 +452,285 @@ pub fn find_name(
                 listed,
             })
         })
+}
+
+/// Does a name only say "the value" (`value`, `default`, `default_var`, `defaultValue`,
+/// `fallback_value`: a value word, then value or neutral words)? Such a name is resolved through
+/// a field, sibling or parent.
+fn is_value_name(name: &str, vocab: &Vocabulary) -> bool {
+    let words = &vocab.words;
+    // Such a name starts with a value word: one set lookup settles most names (ids come by the
+    // million), and only a compound that starts with one is split.
+    let b = name.as_bytes();
+    let first_end = (1..b.len())
+        .find(|&i| {
+            !b[i].is_ascii_alphanumeric()
+                || (b[i].is_ascii_uppercase() && b[i - 1].is_ascii_lowercase())
+        })
+        .unwrap_or(b.len());
+    if !in_set(&words.value, &b[..first_end]) {
+        // A value word written as one compound (`equalTo`, `defaultValue`).
+        return first_end < b.len() && in_set(&words.value, b);
+    }
+    first_end == b.len()
+        || split_words(name)
+            .iter()
+            .all(|p| words.value.contains(p) || words.neutral.contains(p))
+}
+
+/// A closure's parameter before the value it returns: `|_| "<key>"`, `|e| "<key>"`.
+fn is_closure_param(text: &[u8], t: &Token) -> bool {
+    let after = text[t.end..]
+        .iter()
+        .take(4)
+        .find(|b| !matches!(b, b' ' | b'\t'));
+    let before = text[..t.start]
+        .iter()
+        .rev()
+        .take(4)
+        .find(|b| !matches!(b, b' ' | b'\t'));
+    after == Some(&b'|') && matches!(before, Some(b'|' | b','))
+}
+
+/// Is the callee `t` a method whose argument is the value used when its receiver has none
+/// (`unwrap_or`, `orElse`, `getOrElse`)?
+fn is_fallback(text: &[u8], t: &Token, vocab: &Vocabulary) -> bool {
+    let callee = &text[t.start..t.end];
+    let method = match memchr::memrchr(b'.', callee) {
+        Some(dot) => &callee[dot + 1..],
+        None => callee,
+    };
+    in_set(&vocab.words.fallbacks, method)
+}
+
+/// Is the callee `t` called with no arguments (`.ok()`, `.as_deref()`)?
+fn empty_call(text: &[u8], t: &Token) -> bool {
+    let rest = &text[t.end..];
+    let open = rest.iter().position(|&b| b == b'(');
+    open.is_some_and(|o| {
+        rest[o + 1..]
+            .iter()
+            .find(|b| !matches!(b, b' ' | b'\t'))
+            .is_some_and(|&b| b == b')')
+    })
+}
+
+/// Most lines above a fallback call a method chain is followed up.
+const CHAIN_LINES: usize = 4;
+
+/// Is `t` a command-line flag (`--value`, `-body`) whose last word says it carries a value that
+/// another argument names?
+fn is_value_flag(text: &[u8], t: &Token, vocab: &Vocabulary) -> bool {
+    if t.start == 0 || text[t.start - 1] != b'-' {
+        return false;
+    }
+    let mut s = t.start;
+    while s > 0 && text[s - 1] == b'-' {
+        s -= 1;
+    }
+    if s > 0 && !text[s - 1].is_ascii_whitespace() {
+        return false;
+    }
+    split_words(&t.text(text))
+        .last()
+        .is_some_and(|w| vocab.words.flag_values.contains(w))
+}
+
+/// Most lines a command continued with `\`, `` ` `` or `^` is read over.
+const COMMAND_LINES: usize = 8;
+
+/// The name of the value of the flag `flag` (on line `idx`): a naming flag of the same command
+/// (`--name /prod/lusha/api-key`, `--secret-id lusha/prod`), on any of its continued lines, or
+/// else the nearest positional argument before the flag (`gh secret set LUSHA_API_KEY --body`).
+fn command_name(w: &Window<'_>, idx: usize, flag: &Token, vocab: &Vocabulary) -> Option<Name> {
+    let text = w.text;
+    let lines = &w.lines;
+    let continued = |j: usize| {
+        matches!(
+            lines::trim(lines.line(text, j)).last(),
+            Some(b'\\' | b'`' | b'^')
+        )
+    };
+    let mut first = idx;
+    while first > 0 && idx - first < COMMAND_LINES && continued(first - 1) {
+        first -= 1;
+    }
+    let mut last = idx;
+    while last + 1 < lines.count() && last - first < COMMAND_LINES && continued(last) {
+        last += 1;
+    }
+    // Every argument of the command, with its line; `--flag=value` is split in two.
+    let mut args: Vec<(usize, usize, usize)> = Vec::new();
+    for j in first..=last {
+        let (s, e) = lines.bounds(text, j);
+        let mut i = s;
+        while i < e {
+            while i < e && text[i].is_ascii_whitespace() {
+                i += 1;
+            }
+            let a = i;
+            let mut quote = None;
+            while i < e && (quote.is_some() || !text[i].is_ascii_whitespace()) {
+                match (quote, text[i]) {
+                    (None, q @ (b'"' | b'\'')) => quote = Some(q),
+                    (Some(q), c) if c == q => quote = None,
+                    _ => {}
+                }
+                i += 1;
+            }
+            if a == i {
+                continue;
+            }
+            match memchr::memchr(b'=', &text[a..i]) {
+                Some(eq) if text[a] == b'-' => {
+                    args.push((j, a, a + eq));
+                    if a + eq + 1 < i {
+                        args.push((j, a + eq + 1, i));
+                    }
+                }
+                _ => args.push((j, a, i)),
+            }
+        }
+    }
+    let arg = |k: usize| {
+        let (_, a, b) = args[k];
+        let t = &text[a..b];
+        let t = t
+            .strip_prefix(b"\"")
+            .and_then(|t| t.strip_suffix(b"\""))
+            .or_else(|| t.strip_prefix(b"'").and_then(|t| t.strip_suffix(b"'")))
+            .unwrap_or(t);
+        String::from_utf8_lossy(t)
+    };
+    let is_flag = |k: usize| text[args[k].1] == b'-';
+    let at = args
+        .iter()
+        .position(|&(_, a, b)| a < flag.end && flag.start < b)?;
+    let named = |k: usize, n: String| {
+        let line = args[k].0;
+        Some(Name {
+            text: n,
+            span: None,
+            via: if line == idx {
+                Via::Field
+            } else {
+                Via::Sibling(line)
+            },
+            listed: false,
+        })
+    };
+    // A naming flag anywhere in the command.
+    for k in 0..args.len().saturating_sub(1) {
+        if k == at || !is_flag(k) || is_flag(k + 1) {
+            continue;
+        }
+        let f = arg(k);
+        let names = split_words(&f)
+            .last()
+            .is_some_and(|x| vocab.words.field.contains(x));
+        let value = arg(k + 1);
+        if names && (is_name_like(&value) || value.starts_with('/')) {
+            return named(k + 1, value.into_owned());
+        }
+    }
+    // Else the nearest positional argument before the flag, skipping other flags' values.
+    let mut k = at;
+    while k > 0 {
+        k -= 1;
+        if is_flag(k) || (k > 0 && is_flag(k - 1) && !arg(k - 1).contains('=')) {
+            continue;
+        }
+        let a = arg(k);
+        let plain = a
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':'));
+        return (plain && is_name_like(&a)).then(|| named(k, a.into_owned()))?;
+    }
+    None
+}
+
+/// The text of the element that closes right before `open` (the `<` of the value's element) on
+/// the same line, when it is a short label: `<td>Lusha API key</td>` before `<td>`.
+fn previous_element_text(text: &[u8], line_start: usize, open: usize) -> Option<String> {
+    let lo = line_start.max(open.saturating_sub(LEFT_LIMIT));
+    let mut i = open;
+    while i > lo && matches!(text[i - 1], b' ' | b'\t') {
+        i -= 1;
+    }
+    if i == lo || text[i - 1] != b'>' {
+        return None;
+    }
+    let close = memchr::memrchr(b'<', &text[lo..i])? + lo;
+    if text.get(close + 1) != Some(&b'/') {
+        return None;
+    }
+    let start = memchr::memrchr(b'>', &text[lo..close])? + lo + 1;
+    let label = String::from_utf8_lossy(&text[start..close]);
+    let label = label.trim();
+    (!label.contains('<') && label.len() <= 64 && is_name_like(label)).then(|| label.to_string())
+}
+
+/// Longest label read before a value in prose: `Lusha API key (prod): <key>`.
+const LABEL_WORDS: usize = 5;
+
+/// The label of a value in prose or a document table: the words before a colon
+/// (`Lusha API key (prod): `<key>``) or before the cell boundary of a Markdown table row
+/// (`| Lusha API key | <key> |`), without a parenthesised qualifier or emphasis. Only a label of
+/// several words (or one with a qualifier) is returned: a single word is the nearest token.
+pub fn label_phrase(text: &[u8], line_start: usize, pos: usize) -> Option<Name> {
+    let lo = line_start.max(pos.saturating_sub(LEFT_LIMIT));
+    let markup = |b: u8| matches!(b, b' ' | b'\t' | b'`' | b'"' | b'\'' | b'*');
+    let mut i = pos;
+    while i > lo && markup(text[i - 1]) {
+        i -= 1;
+    }
+    if i == lo {
+        return None;
+    }
+    match text[i - 1] {
+        b':' => {}
+        b'|' if lines::trim_start(&text[line_start..pos]).starts_with(b"|") => {}
+        _ => return None,
+    }
+    i -= 1;
+    while i > lo && markup(text[i - 1]) {
+        i -= 1;
+    }
+    let mut qualified = false;
+    if i > lo && text[i - 1] == b')' {
+        let open = memchr::memrchr(b'(', &text[lo..i - 1])? + lo;
+        qualified = true;
+        i = open;
+        while i > lo && markup(text[i - 1]) {
+            i -= 1;
+        }
+    }
+    let end = i;
+    let mut words = 0;
+    loop {
+        let mut j = i;
+        while j > lo && (text[j - 1].is_ascii_alphanumeric() || matches!(text[j - 1], b'_' | b'-'))
+        {
+            j -= 1;
+        }
+        if j == i {
+            break;
+        }
+        words += 1;
+        i = j;
+        let spaced = j > lo + 1 && text[j - 1] == b' ' && text[j - 2].is_ascii_alphanumeric();
+        if words == LABEL_WORDS || !spaced {
+            break;
+        }
+        i = j - 1;
+    }
+    let label = String::from_utf8_lossy(&text[i..end]);
+    (words >= 2 || (words == 1 && qualified)).then(|| Name {
+        text: label.into_owned(),
+        span: Some((i, end)),
+        via: Via::Label,
+        listed: false,
+    })
 }
 
 /// The name of the column of the table cell at `pos`, or of the field column of its row when the
@@ -691,7 +1023,9 @@ pub fn parents(w: &Window<'_>, idx: usize, pos: usize) -> Vec<Parent> {
     let mut level = lines::indent(&w.text[ls..le]);
     let mut out = Vec::new();
     let sections = w.sections();
-    if level == 0 && sections.is_empty() {
+    // A sequence item at column 0 can still belong to the `key:` line above it.
+    let item = level == 0 && super::outline::is_sequence_item(&w.text[ls..le]);
+    if level == 0 && sections.is_empty() && !item {
         // A line at column 0 of a file without sections is in no block.
         return out;
     }
@@ -705,7 +1039,7 @@ pub fn parents(w: &Window<'_>, idx: usize, pos: usize) -> Vec<Parent> {
     loop {
         // Nothing is less indented than column 0: there, only a section header encloses a line
         // (and a flat file needs no outline).
-        let p = if level == 0 {
+        let p = if level == 0 && !(item && cur == idx) {
             None
         } else {
             w.outline().parent(cur).filter(|&p| p >= stop)
@@ -902,6 +1236,7 @@ pub fn names_a_service(key: &str, vocab: &Vocabulary) -> (bool, bool) {
         && parts.iter().all(|x| {
             !(words.structural.contains(x)
                 || words.neutral.contains(x)
+                || words.value.contains(x)
                 || words.credential.contains(x)
                 || words.field.contains(x)
                 || words.config_suffixes.contains(x))

@@ -213,11 +213,25 @@ pub fn slot(
     if context::is_block_key(w.text, end, line_end) {
         return None;
     }
-    let name = context::find_name(w, idx, start, vocab, &rule.spec.headers);
-    let class = name.as_ref().map(|n| {
+    let mut name = context::find_name(w, idx, start, vocab, &rule.spec.headers);
+    let mut class = name.as_ref().map(|n| {
         let class = w.class_of(ri, &n.text, || classify(&n.text, rule, vocab));
         listed_class(n, class)
     });
+    if !matches!(
+        class,
+        Some(NameClass::KeywordCredential | NameClass::Identifier)
+    ) {
+        // A label of several words names the value better than its last word when it names
+        // this service's credential: `Lusha API key (prod): <key>`, `| Lusha API key | <key> |`.
+        let (ls, _) = w.lines.around(idx, start);
+        if let Some(label) = context::label_phrase(w.text, ls, start) {
+            if classify(&label.text, rule, vocab) == NameClass::KeywordCredential {
+                class = Some(NameClass::KeywordCredential);
+                name = Some(label);
+            }
+        }
+    }
     if class == Some(NameClass::Identifier) {
         return None;
     }
@@ -710,6 +724,8 @@ fn evidence_of_class(name: &Name, class: NameClass, vocab: &Vocabulary) -> Optio
         Via::Direct => (format!("assigned to `{}`", name.text), None),
         Via::Argument => (format!("passed to `{}`", name.text), None),
         Via::Field => (format!("the value of `{}`", name.text), None),
+        Via::Fallback => (format!("the fallback for `{}`", name.text), None),
+        Via::Label => (format!("labelled `{}`", name.text), None),
         Via::Sibling(line) => (
             format!("the value of `{}` (named on line {})", name.text, line + 1),
             Some(line),

@@ -26,6 +26,9 @@ impl Outline {
         let mut parent = Vec::with_capacity(n);
         // Lines that can be parents, with strictly increasing indentation.
         let mut stack: Vec<(u32, u32)> = Vec::new();
+        // The last `key:` line whose YAML sequence may sit at its own indentation
+        // (`headers:` / `- x`): its indentation and line.
+        let mut compact: Option<(u32, u32)> = None;
         for i in 0..n {
             let line = lines.line(text, i);
             // One pass over the leading white space: its width and where the text starts.
@@ -50,7 +53,20 @@ impl Outline {
                 0
             };
             let below = stack.partition_point(|&(si, _)| si < ind);
-            parent.push(if below == 0 { NONE } else { stack[below - 1].1 });
+            let mut up = if below == 0 { NONE } else { stack[below - 1].1 };
+            if f == 0 {
+                let rest = &line[k..];
+                let item = is_sequence_item(rest);
+                match compact {
+                    Some((ci, cl)) if item && ci == ind => up = cl,
+                    Some((ci, _)) if ind < ci || (ind == ci && !item) => compact = None,
+                    _ => {}
+                }
+                if !item && lines::trim(rest).ends_with(b":") {
+                    compact = Some((ind, i as u32));
+                }
+            }
+            parent.push(up);
             if f == 0 {
                 stack.truncate(below);
                 stack.push((ind, i as u32));
@@ -108,6 +124,12 @@ impl Outline {
     }
 }
 
+/// A YAML block sequence item: `- value`, or `-` alone with the value below.
+pub fn is_sequence_item(line: &[u8]) -> bool {
+    let t = lines::trim_start(line);
+    t.first() == Some(&b'-') && t.get(1).is_none_or(|b| b.is_ascii_whitespace())
+}
+
 /// `[section]`, `[a.b]`, `[[array]]`, `[HKEY_...\Key]`: a line that opens an INI/TOML/.reg section.
 pub fn is_section_header(line: &[u8]) -> bool {
     let t = lines::trim(line);
@@ -138,5 +160,17 @@ mod tests {
         assert_eq!(o.block_end(0, 40), 5);
         assert_eq!(o.block_end(1, 40), 4);
         assert!(is_section_header(b"[s]") && !is_section_header(b"[1, 2]"));
+    }
+
+    #[test]
+    fn a_sequence_at_its_keys_indentation_belongs_to_the_key() {
+        let text = b"headers:\n  Accept:\n  - a\n  - b\n  X:\n  - c\n  Y: 1\n  - d\nz:\n- e\n";
+        let lines = Lines::new(text);
+        let o = Outline::new(text, &lines);
+        assert_eq!((o.parent(2), o.parent(3)), (Some(1), Some(1)));
+        assert_eq!(o.parent(5), Some(4));
+        // A key with a value on its line opens no sequence.
+        assert_eq!(o.parent(7), Some(0));
+        assert_eq!(o.parent(9), Some(8));
     }
 }

@@ -362,7 +362,7 @@ fn configuration_blocks_of_other_services_still_count_against() {
 
 #[test]
 fn names_pair_with_values_across_structure() {
-    for (text, path) in [
+    key_found_decoy_not(&[
         (
             format!("<dict>\n\t<key>InstallationID</key>\n\t<string>{OTHER}</string>\n\t<key>LushaAPIKey</key>\n\t<string>{KEY}</string>\n</dict>\n"),
             "Info.plist",
@@ -403,17 +403,7 @@ fn names_pair_with_values_across_structure() {
             format!("resource \"aws_ssm_parameter\" \"k\" {{\n  name  = \"/prod/lusha/api_key\"\n  value = \"{KEY}\"\n}}\n"),
             "ssm.tf",
         ),
-    ] {
-        let found = detect_at(&text, path);
-        assert!(
-            found.iter().any(|d| d.secret.expose() == KEY && d.confidence >= Confidence::Medium),
-            "{text}\n{found:#?}"
-        );
-        assert!(
-            !found.iter().any(|d| d.secret.expose() == OTHER),
-            "{text}\n{found:#?}"
-        );
-    }
+    ]);
 }
 
 #[test]
@@ -542,6 +532,126 @@ fn regression_a_header_in_a_file_whose_api_is_another_services() {
     );
 }
 
+/// `KEY` must be found at medium or above in each text and `OTHER`, a decoy in the same shape,
+/// not at all.
+fn key_found_decoy_not(cases: &[(String, &str)]) {
+    for (text, path) in cases {
+        let found = detect_at(text, path);
+        assert!(
+            found
+                .iter()
+                .any(|d| d.secret.expose() == KEY && d.confidence >= Confidence::Medium),
+            "{text}\n{found:#?}"
+        );
+        assert!(
+            !found.iter().any(|d| d.secret.expose() == OTHER),
+            "{text}\n{found:#?}"
+        );
+    }
+}
+
+#[test]
+fn a_fallback_in_a_call_takes_the_name_it_stands_in_for() {
+    key_found_decoy_not(&[
+        (
+            format!("TOKEN = Variable.get(\"LUSHA_TOKEN\", default_var=\"{KEY}\")\nRUN = Variable.get(\"run_id\", default_var=\"{OTHER}\")\n"),
+            "dags/sync.py",
+        ),
+        (
+            format!("let k = env::var(\"LUSHA_KEY\").unwrap_or_else(|_| \"{KEY}\".to_string());\nlet r = env::var(\"REQUEST_ID\").unwrap_or(\"{OTHER}\");\n"),
+            "src/main.rs",
+        ),
+        (
+            format!("let k = std::env::var(\"LUSHA_KEY\")\n    .ok()\n    .unwrap_or_else(|| String::from(\"{KEY}\"));\nlet h = std::env::var(\"SLACK_TOKEN\").unwrap_or(\"{OTHER}\".into());\n"),
+            "src/config.rs",
+        ),
+        (
+            format!("String k = Optional.ofNullable(System.getenv(\"LUSHA_APIKEY\")).orElse(\"{KEY}\");\nString t = Optional.ofNullable(System.getenv(\"TRACE_ID\")).orElse(\"{OTHER}\");\n"),
+            "Config.java",
+        ),
+        (
+            format!("var k = config.GetValue<string>(\"Lusha:ApiKey\", defaultValue: \"{KEY}\");\nvar t = config.GetValue<string>(\"Tenant:Id\", defaultValue: \"{OTHER}\");\n"),
+            "Startup.cs",
+        ),
+    ]);
+    let r = reasons(
+        &format!("let k = env::var(\"LUSHA_KEY\").unwrap_or(\"{KEY}\");\n"),
+        "src/main.rs",
+    );
+    assert!(
+        r.iter()
+            .any(|r| r.kind == ReasonKind::Name && r.text.contains("fallback for `LUSHA_KEY`")),
+        "{r:#?}"
+    );
+}
+
+#[test]
+fn a_command_line_flag_takes_its_name_from_the_command() {
+    key_found_decoy_not(&[
+        (
+            format!("gh secret set LUSHA_KEY --repo acme/web --body '{KEY}'\ngh secret set SENTRY_TOKEN --body '{OTHER}'\n"),
+            "ops/secrets.sh",
+        ),
+        (
+            format!("aws ssm put-parameter \\\n  --type SecureString \\\n  --value \"{KEY}\" \\\n  --name /prod/lusha/token\naws ssm put-parameter --name /prod/app/tenant-id --value {OTHER}\n"),
+            "deploy.sh",
+        ),
+        (
+            format!("aws secretsmanager put-secret-value --secret-id=prod/lusha/credentials --secret-string={KEY}\n"),
+            "Makefile",
+        ),
+    ]);
+}
+
+#[test]
+fn document_labels_name_the_values_they_introduce() {
+    key_found_decoy_not(&[
+        (
+            format!("# Notes\n\n- **Lusha API key (staging)**: `{KEY}`\n- Sentry project id (web): `{OTHER}`\n"),
+            "docs/notes.md",
+        ),
+        (
+            format!("| Name | Value |\n|---|---|\n| Lusha API token | `{KEY}` |\n| Lusha list id | `{OTHER}` |\n"),
+            "docs/notes.md",
+        ),
+        (
+            format!("<table>\n  <tr><td>Lusha secret key</td><td>{KEY}</td></tr>\n  <tr><td>Lusha workspace id</td><td>{OTHER}</td></tr>\n</table>\n"),
+            "export/creds.html",
+        ),
+        (
+            format!("<dl><dt>Lusha API key</dt><dd>{KEY}</dd><dt>Tenant id</dt><dd>{OTHER}</dd></dl>\n"),
+            "export/creds.html",
+        ),
+    ]);
+}
+
+#[test]
+fn a_value_one_level_below_its_name() {
+    key_found_decoy_not(&[
+        (
+            format!("{{\n  \"request\": {{\n    \"url\": \"https://api.lusha.com/v2/company\",\n    \"headers\": {{\n      \"X-Request-Id\": {{ \"equalTo\": \"{OTHER}\" }},\n      \"api_key\": {{ \"equalTo\": \"{KEY}\" }}\n    }}\n  }}\n}}\n"),
+            "mappings/company.json",
+        ),
+        (
+            format!("- request:\n    uri: https://api.lusha.com/v2/company\n    headers:\n      api_key:\n      - {KEY}\n  response:\n    headers:\n      X-Request-Id:\n      - {OTHER}\n"),
+            "cassettes/company.yml",
+        ),
+        (
+            format!("headers:\n  Accept:\n  - '*/*'\n  api_key:\n  - {KEY}\n  X-Trace-Id:\n  - {OTHER}\nuri: https://api.lusha.com/v2/person\n"),
+            "cassettes/person.yaml",
+        ),
+    ]);
+}
+
+#[test]
+fn a_value_word_parent_is_not_another_services_block() {
+    // A notebook's stream output is a `text` list: `text` is a value, not a service.
+    let text = format!("{{\n \"outputs\": [\n  {{\n   \"name\": \"stdout\",\n   \"text\": [\n    \"GET https://api.lusha.com/v2/person\\n\",\n    \"{{'api_key': '{KEY}'}}\\n\"\n   ]\n  }}\n ]\n}}\n");
+    let r = reasons(&text, "notebooks/usage.ipynb");
+    assert!(at_least_medium(&text, "notebooks/usage.ipynb"), "{r:#?}");
+    assert!(!r.iter().any(|r| r.weight < 0), "{r:#?}");
+}
+
 mod never_panics {
     use super::*;
     use proptest::prelude::*;
@@ -576,6 +686,17 @@ mod never_panics {
             Just(b"%3A".to_vec()),
             Just(b"\\\"".to_vec()),
             Just(vec![0xE2, 0x82]),
+            Just(b" --value ".to_vec()),
+            Just(b"--name=/prod/lusha/key \\\n".to_vec()),
+            Just(b"gh secret set LUSHA_KEY --body '".to_vec()),
+            Just(b".unwrap_or_else(|_| \"".to_vec()),
+            Just(b"\n  .ok()\n  .orElse(".to_vec()),
+            Just(b"<tr><td>Lusha API key</td><td>".to_vec()),
+            Just(b"</td>".to_vec()),
+            Just(b"Lusha API key (prod): `".to_vec()),
+            Just(b"| Lusha API key | ".to_vec()),
+            Just(b"headers:\n- ".to_vec()),
+            Just(b"{\"equalTo\": \"".to_vec()),
         ];
         prop::collection::vec(piece, 0..160).prop_map(|v| v.concat())
     }

@@ -230,6 +230,8 @@ pub struct Words {
     pub identifier_qualifiers: BTreeSet<String>,
     pub identifier_context: BTreeSet<String>,
     pub value: BTreeSet<String>,
+    pub fallbacks: BTreeSet<String>,
+    pub flag_values: BTreeSet<String>,
     pub field: BTreeSet<String>,
     pub skip: BTreeSet<String>,
     pub structural: BTreeSet<String>,
