@@ -36,6 +36,24 @@ const MAX_TOKEN: usize = 4 << 10;
 const MAX_SEPARATOR: usize = 256;
 /// Bytes looked at to tell decoded text from decoded binary data.
 const TEXT_SAMPLE: usize = 512;
+/// Bytes looked at to tell UTF-16 or UTF-32 text (a quarter of them may be left without zeros).
+const WIDE_SAMPLE: usize = 4 * TEXT_SAMPLE;
+/// Base64 characters that decode to at least `WIDE_SAMPLE` bytes: all `decode_base64` needs to
+/// tell whether a chunk is text.
+const HEAD_CHARS: usize = (WIDE_SAMPLE / 3 + 1) * 4;
+
+/// Does the head of some decoded bytes say they are text, or wide text once their zeros are
+/// dropped? `decode_base64` keeps a chunk without an anchor only then.
+fn may_be_text(head: &[u8]) -> bool {
+    looks_like_text(head)
+        || (memchr::memchr(0, &head[..head.len().min(WIDE_SAMPLE)]).is_some()
+            && wide_text(&head[..head.len().min(WIDE_SAMPLE)]))
+}
+
+/// Bytes that read as text once their zero bytes are dropped.
+fn wide_text(bytes: &[u8]) -> bool {
+    looks_like_text(&super::wide::strip_zeros(bytes))
+}
 
 static IS_B64: [bool; 256] = {
     let mut t = [false; 256];
@@ -331,6 +349,16 @@ impl Decoder {
                 if body.len() % 4 == 1 {
                     body = &body[..body.len() - 1];
                 }
+                // Without an anchor only text is kept, and whether the bytes are text is decided
+                // by their head: decode that first, and the rest only for text (most long runs
+                // without an anchor are images and keys, binary at every alignment).
+                if !anchored && body.len() > HEAD_CHARS {
+                    let mut head = [0u8; HEAD_CHARS / 4 * 3];
+                    match engine.decode_slice(&body[..HEAD_CHARS], &mut head) {
+                        Ok(n) if may_be_text(&head[..n]) => {}
+                        _ => continue,
+                    }
+                }
                 let Ok(mut bytes) = engine.decode(body) else {
                     continue;
                 };
@@ -338,9 +366,7 @@ impl Decoder {
                 // binary data (most of it) fails the test on a sample before anything is copied.
                 if !looks_like_text(&bytes)
                     && memchr::memchr(0, &bytes).is_some()
-                    && looks_like_text(&super::wide::strip_zeros(
-                        &bytes[..bytes.len().min(4 * TEXT_SAMPLE)],
-                    ))
+                    && wide_text(&bytes[..bytes.len().min(WIDE_SAMPLE)])
                 {
                     bytes = super::wide::strip_zeros(&bytes);
                 }
