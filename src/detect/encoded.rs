@@ -1407,6 +1407,21 @@ mod tests {
         );
     }
 
+    /// Percent escapes of other bytes than printable ones make no token by themselves; what
+    /// stands next to them is still decoded.
+    #[test]
+    fn runs_and_escapes_next_to_escaped_control_bytes_are_decoded() {
+        let cases = [
+            format!("v=%0A{}%C3%A9", b64(&format!("LUSHA_API_KEY={KEY}"))),
+            format!("v=%0A{}%C3%A9", KEY.replace('4', "%34")),
+            format!("v=%0A{}", KEY.replace('-', "%2d")),
+        ];
+        for text in &cases {
+            assert!(reveals(text, KEY), "{text}");
+        }
+        assert_eq!(escape_starts(b"a%0Ab%C3%A9c%2D\\n\\u002d"), [12, 17]);
+    }
+
     #[test]
     fn depth_is_bounded() {
         let four = b64(&b64(&b64(&b64(KEY))));
