@@ -459,7 +459,7 @@ impl Decoder {
     }
 
     /// Base64 runs of at least `MIN_RUN` characters (joined over line breaks) starting in
-    /// `owned`, found by testing one word of `WORD` bytes every `STRIDE` (a piece that long always
+    /// `owned`, found by testing every other block of `BLOCK` bytes (a piece that long always
     /// covers one whole): those that hold an anchor image, and those that decode to text (to look
     /// for the next layer inside). One pass over blocks costs less than the three searches for
     /// the images over the whole text; the images are looked for in the runs only.
@@ -469,19 +469,12 @@ impl Decoder {
         let mut out = Vec::new();
         let mut covered = from;
         while let Some(p) = base64_block_at_or_after(text, from, covered, to) {
-            // A piece of `MIN_RUN` holding this word reaches `side` bytes or more past it on one
-            // side, which three words cover. Most words (inside an identifier or a UUID) fail
-            // this without a byte loop.
-            let side = (MIN_RUN - WORD) / 2;
-            let before = p >= from + side
-                && word_b64_at(text, p - WORD)
-                && word_b64_at(text, p - 2 * WORD)
-                && word_b64_at(text, p - side);
-            let after = word_b64_at(text, p + WORD)
-                && word_b64_at(text, p + 2 * WORD)
-                && word_b64_at(text, p + side);
+            // A piece of `MIN_RUN` holding this block holds the block before it or the one
+            // after it: most blocks (inside a long identifier) fail this without a byte loop.
+            let before = p >= from + BLOCK && block_b64_at(text, p - BLOCK);
+            let after = block_b64_at(text, p + BLOCK);
             if !before && !after {
-                covered = p + WORD;
+                covered = p + BLOCK;
                 continue;
             }
             let piece = piece_around(text, p, from);
@@ -578,62 +571,22 @@ fn starts_as_text(text: &[u8], pieces: &[(usize, usize)]) -> bool {
     (0..4).any(|skip| quick(skip) && text_at(skip, 64))
 }
 
-/// Bytes in a sampled word.
-const WORD: usize = 8;
-/// Sampled words start this far apart: a piece of `MIN_RUN` always covers one whole.
-const STRIDE: usize = MIN_RUN - WORD + 1;
-
-const fn splat(b: u8) -> u64 {
-    u64::from_ne_bytes([b; WORD])
-}
-
-const HIGH: u64 = splat(0x80);
-
-/// Is every byte of the word base64? Bit arithmetic on the eight bytes at once (SWAR). In the
-/// high bit of each byte below 0x80, `c + (0x80 - lo)` says `c >= lo`, with no carry into the
-/// next byte. White space, quotes and brackets are all below `+`, the lowest base64 byte, and
-/// few words of text or code lack one: the first test, five instructions, turns away four
-/// words in five of a JSON file; the whole class is tested on the rest.
-#[inline(always)]
-fn word_b64(x: u64) -> bool {
-    if ((x & splat(0x7F)).wrapping_add(splat(0x80 - b'+')) & !x & HIGH) != HIGH {
-        return false;
-    }
-    // Every byte is now in `+`..=0x7F.
-    let ge = |x: u64, lo: u8| x.wrapping_add(splat(0x80 - lo)) & HIGH;
-    // The high bit of each byte that is not zero.
-    let nonzero = |x: u64| x.wrapping_add(splat(0x7F)) & HIGH;
-    let lower = x | splat(0x20);
-    let letter = ge(lower, b'a') & !ge(lower, b'z' + 1);
-    // `+`, `,`, `-`, `.`, `/` and the digits: below `:`; `,` and `.` differ in one bit.
-    let sign_or_digit = !ge(x, b'9' + 1) & HIGH;
-    let comma_or_dot = !nonzero((x & splat(!0x02)) ^ splat(b',')) & HIGH;
-    let underscore = !nonzero(x ^ splat(b'_')) & HIGH;
-    (letter | (sign_or_digit & !comma_or_dot) | underscore) == HIGH
-}
-
-/// `word_b64` of the eight bytes at `p`; false past the end.
-#[inline(always)]
-fn word_b64_at(text: &[u8], p: usize) -> bool {
-    text.get(p..p + WORD)
-        .and_then(|w| <[u8; WORD]>::try_from(w).ok())
-        .is_some_and(|w| word_b64(u64::from_ne_bytes(w)))
-}
-
-/// The first sampled word at or after `at` (words of `WORD` bytes, `STRIDE` apart, aligned on
-/// `origin`) that is all base64 and ends before `to`. A piece of `MIN_RUN` always covers one
-/// whole sampled word, so a fifth of the bytes are looked at, eight at a time, and most words
-/// fail the first test of `word_b64`: this costs a fraction of an instruction per byte.
+/// The first sampled block at or after `at` (blocks of `BLOCK` bytes, every other one, aligned
+/// on `origin`) that is all base64 and ends before `to`. A piece of `MIN_RUN` always covers two
+/// whole aligned blocks, one of them sampled. In code and prose few blocks pass (words are
+/// shorter), so this costs a fraction of a cycle per byte.
 fn base64_block_at_or_after(text: &[u8], origin: usize, at: usize, to: usize) -> Option<usize> {
-    const _: () = assert!(MIN_RUN >= STRIDE + WORD - 1);
-    let start = origin + (at.saturating_sub(origin)).div_ceil(STRIDE) * STRIDE;
+    const _: () = assert!(MIN_RUN >= 3 * BLOCK - 1);
+    let stride = 2 * BLOCK;
+    let start = origin + (at.saturating_sub(origin)).div_ceil(stride) * stride;
     let end = to.min(text.len());
     let mut p = start;
-    while p + WORD <= end {
-        if word_b64_at(text, p) {
+    // A plain loop over fixed-size blocks: each test is a handful of vector instructions.
+    while p + BLOCK <= end {
+        if block_b64_at(text, p) {
             return Some(p);
         }
-        p += STRIDE;
+        p += stride;
     }
     None
 }
@@ -1285,35 +1238,6 @@ mod tests {
         assert!(decoder()
             .regions(digits.as_bytes(), 0..digits.len())
             .is_empty());
-    }
-
-    /// The eight-at-a-time test agrees with the table for every byte at every place in a word.
-    #[test]
-    fn word_test_agrees_with_the_table() {
-        for c in 0..=255u8 {
-            for at in 0..WORD {
-                let mut w = *b"Az09+/-_";
-                w[at] = c;
-                let want = w.iter().all(|&b| is_b64(b));
-                assert_eq!(word_b64(u64::from_ne_bytes(w)), want, "{c:#x} at {at}");
-            }
-        }
-        // Mixed words, high bytes next to low ones (a carry must not cross a byte).
-        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
-        for _ in 0..200_000 {
-            seed = seed
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            let mut w = seed.to_ne_bytes();
-            // Mostly base64 bytes, so that words which pass are common too.
-            for b in &mut w {
-                if *b & 0xC0 != 0 {
-                    *b = STANDARD[usize::from(*b & 0x3F)];
-                }
-            }
-            let want = w.iter().all(|&b| is_b64(b));
-            assert_eq!(word_b64(u64::from_ne_bytes(w)), want, "{w:?}");
-        }
     }
 
     #[test]
