@@ -36,6 +36,24 @@ const MAX_TOKEN: usize = 4 << 10;
 const MAX_SEPARATOR: usize = 256;
 /// Bytes looked at to tell decoded text from decoded binary data.
 const TEXT_SAMPLE: usize = 512;
+/// Bytes looked at to tell UTF-16 or UTF-32 text (a quarter of them may be left without zeros).
+const WIDE_SAMPLE: usize = 4 * TEXT_SAMPLE;
+/// Base64 characters that decode to at least `WIDE_SAMPLE` bytes: all `decode_base64` needs to
+/// tell whether a chunk is text.
+const HEAD_CHARS: usize = (WIDE_SAMPLE / 3 + 1) * 4;
+
+/// Does the head of some decoded bytes say they are text, or wide text once their zeros are
+/// dropped? `decode_base64` keeps a chunk without an anchor only then.
+fn may_be_text(head: &[u8]) -> bool {
+    looks_like_text(head)
+        || (memchr::memchr(0, &head[..head.len().min(WIDE_SAMPLE)]).is_some()
+            && wide_text(&head[..head.len().min(WIDE_SAMPLE)]))
+}
+
+/// Bytes that read as text once their zero bytes are dropped.
+fn wide_text(bytes: &[u8]) -> bool {
+    looks_like_text(&super::wide::strip_zeros(bytes))
+}
 
 static IS_B64: [bool; 256] = {
     let mut t = [false; 256];
@@ -331,6 +349,16 @@ impl Decoder {
                 if body.len() % 4 == 1 {
                     body = &body[..body.len() - 1];
                 }
+                // Without an anchor only text is kept, and whether the bytes are text is decided
+                // by their head: decode that first, and the rest only for text (most long runs
+                // without an anchor are images and keys, binary at every alignment).
+                if !anchored && body.len() > HEAD_CHARS {
+                    let mut head = [0u8; HEAD_CHARS / 4 * 3];
+                    match engine.decode_slice(&body[..HEAD_CHARS], &mut head) {
+                        Ok(n) if may_be_text(&head[..n]) => {}
+                        _ => continue,
+                    }
+                }
                 let Ok(mut bytes) = engine.decode(body) else {
                     continue;
                 };
@@ -338,9 +366,7 @@ impl Decoder {
                 // binary data (most of it) fails the test on a sample before anything is copied.
                 if !looks_like_text(&bytes)
                     && memchr::memchr(0, &bytes).is_some()
-                    && looks_like_text(&super::wide::strip_zeros(
-                        &bytes[..bytes.len().min(4 * TEXT_SAMPLE)],
-                    ))
+                    && wide_text(&bytes[..bytes.len().min(WIDE_SAMPLE)])
                 {
                     bytes = super::wide::strip_zeros(&bytes);
                 }
@@ -445,8 +471,8 @@ impl Decoder {
         while let Some(p) = base64_block_at_or_after(text, from, covered, to) {
             // A piece of `MIN_RUN` holding this block holds the block before it or the one
             // after it: most blocks (inside a long identifier) fail this without a byte loop.
-            let before = p >= from + BLOCK && all_b64(&text[p - BLOCK..p]);
-            let after = text.get(p + BLOCK..p + 2 * BLOCK).is_some_and(all_b64);
+            let before = p >= from + BLOCK && block_b64_at(text, p - BLOCK);
+            let after = block_b64_at(text, p + BLOCK);
             if !before && !after {
                 covered = p + BLOCK;
                 continue;
@@ -545,19 +571,6 @@ fn starts_as_text(text: &[u8], pieces: &[(usize, usize)]) -> bool {
     (0..4).any(|skip| quick(skip) && text_at(skip, 64))
 }
 
-/// Bytes in a sampled block.
-const BLOCK: usize = 16;
-
-/// 1 for a byte that is not base64, else 0: arithmetic without branches, so that the test of a
-/// whole block compiles to a few vector instructions.
-#[inline(always)]
-fn not_b64(c: u8) -> u8 {
-    let letter = (c | 0x20).wrapping_sub(b'a') < 26;
-    let digit = c.wrapping_sub(b'0') < 10;
-    let sign = (c == b'+') | (c == b'/') | (c == b'-') | (c == b'_');
-    u8::from(!(letter | digit | sign))
-}
-
 /// The first sampled block at or after `at` (blocks of `BLOCK` bytes, every other one, aligned
 /// on `origin`) that is all base64 and ends before `to`. A piece of `MIN_RUN` always covers two
 /// whole aligned blocks, one of them sampled. In code and prose few blocks pass (words are
@@ -570,10 +583,7 @@ fn base64_block_at_or_after(text: &[u8], origin: usize, at: usize, to: usize) ->
     let mut p = start;
     // A plain loop over fixed-size blocks: each test is a handful of vector instructions.
     while p + BLOCK <= end {
-        let block = text
-            .get(p..p + BLOCK)
-            .and_then(|b| <&[u8; BLOCK]>::try_from(b).ok())?;
-        if block_b64(block) {
+        if block_b64_at(text, p) {
             return Some(p);
         }
         p += stride;
@@ -596,33 +606,40 @@ fn may_wrap(text: &[u8], (a, b): (usize, usize), floor: usize) -> bool {
         || (i >= floor + 2 && text[i - 1] == b'n' && text[i - 2] == b'\\')
 }
 
-/// Is every byte of `block` base64?
+/// 1 for a byte that is not base64, else 0: arithmetic without branches, so that the test of a
+/// whole block compiles to a few vector instructions.
 #[inline(always)]
-fn all_b64(block: &[u8]) -> bool {
-    match <&[u8; BLOCK]>::try_from(block) {
-        Ok(b) => block_b64(b),
-        Err(_) => block.iter().fold(0u8, |bad, &c| bad | not_b64(c)) == 0,
-    }
+fn not_b64(c: u8) -> u8 {
+    let letter = (c | 0x20).wrapping_sub(b'a') < 26;
+    let digit = c.wrapping_sub(b'0') < 10;
+    let sign = (c == b'+') | (c == b'/') | (c == b'-') | (c == b'_');
+    u8::from(!(letter | digit | sign))
 }
 
-/// `all_b64` for a block of known size, which compiles to straight-line vector code.
+/// Bytes crossed at a time inside a run: a 16-byte block compiles to straight-line vector code,
+/// which crosses a long run for less than two 8-byte words.
+const BLOCK: usize = 16;
+
+/// Is every byte of the `BLOCK` bytes at `p` base64? False past the end.
 #[inline(always)]
-fn block_b64(block: &[u8; BLOCK]) -> bool {
-    block.iter().fold(0u8, |bad, &c| bad | not_b64(c)) == 0
+fn block_b64_at(text: &[u8], p: usize) -> bool {
+    text.get(p..p + BLOCK)
+        .and_then(|b| <&[u8; BLOCK]>::try_from(b).ok())
+        .is_some_and(|b| b.iter().fold(0u8, |bad, &c| bad | not_b64(c)) == 0)
 }
 
 /// The maximal stretch of base64 characters around `p`, not reaching before `floor`. Long runs
 /// are crossed a block at a time.
 fn piece_around(text: &[u8], p: usize, floor: usize) -> (usize, usize) {
     let mut a = p;
-    while a >= floor + BLOCK && all_b64(&text[a - BLOCK..a]) {
+    while a >= floor + BLOCK && block_b64_at(text, a - BLOCK) {
         a -= BLOCK;
     }
     while a > floor && is_b64(text[a - 1]) {
         a -= 1;
     }
     let mut b = p;
-    while b + BLOCK <= text.len() && all_b64(&text[b..b + BLOCK]) {
+    while block_b64_at(text, b) {
         b += BLOCK;
     }
     while b < text.len() && is_b64(text[b]) {
@@ -902,31 +919,58 @@ fn hex_at(text: &[u8], i: usize, n: usize) -> Option<u32> {
         .try_fold(0u32, |v, &c| Some(v * 16 + u32::from(hex_value(c)?)))
 }
 
-/// The escape that starts at `i`, if any: `%XX`, `\uXXXX`, `\xXX` or `\/`.
-/// Where an escape may start, in order: `%`, `\\u`, `\\x` or `\\/`. A search for every backslash
-/// would stop at each `\\n` and `\\"` of a JSON file; one vector search for the three two-byte
-/// starts does not.
+/// Where an escape that could matter may start, in order: `\u`, `\x`, `\/`, and `%` before a
+/// hex digit from 2 to 7. A percent escape of a byte outside 0x20..=0x7F (`%0A`, `%C3%A9`)
+/// can spell no character of a secret, of a base64 run or of another escape, so a token holding
+/// only those decodes to nothing a rule could match that the text does not already show.
+///
+/// Most text holds few backslashes and percent signs: a search for those two bytes, looking at
+/// the byte after each, reads it fastest. A JSON file with a `\n` or `\"` every hundred bytes
+/// would stop that search too often; once they are that dense, one vector search for the nine
+/// two-byte starts reads the rest.
 fn escape_starts(text: &[u8]) -> Vec<usize> {
     static STARTS: std::sync::OnceLock<Option<aho_corasick::packed::Searcher>> =
         std::sync::OnceLock::new();
     let searcher = STARTS.get_or_init(|| {
         aho_corasick::packed::Config::new()
             .builder()
-            .extend([&b"\\u"[..], b"\\x", b"\\/"])
+            .extend([
+                &b"\\u"[..],
+                b"\\x",
+                b"\\/",
+                b"%2",
+                b"%3",
+                b"%4",
+                b"%5",
+                b"%6",
+                b"%7",
+            ])
             .build()
     });
-    let mut out: Vec<usize> = memchr::memchr_iter(b'%', text).collect();
-    let percents = out.len();
-    match searcher {
-        Some(s) => out.extend(s.find_iter(text).map(|m| m.start())),
-        None => out.extend(memchr::memchr_iter(b'\\', text)),
-    }
-    if percents > 0 && percents < out.len() {
-        out.sort_unstable();
+    /// Stops of the byte search (relevant or not) per this many bytes before switching.
+    const DENSE: usize = 128;
+    let mut out = Vec::new();
+    for (stops, i) in memchr::memchr2_iter(b'%', b'\\', text).enumerate() {
+        let next = text.get(i + 1).copied().unwrap_or(0);
+        let starts = match text[i] {
+            b'%' => (b'2'..=b'7').contains(&next),
+            _ => matches!(next, b'u' | b'x' | b'/'),
+        };
+        if starts {
+            out.push(i);
+        }
+        if let Some(s) = searcher {
+            if stops >= 32 && stops * DENSE > i {
+                let from = i + 1;
+                out.extend(s.find_iter(&text[from..]).map(|m| from + m.start()));
+                return out;
+            }
+        }
     }
     out
 }
 
+/// The escape that starts at `i`, if any: `%XX`, `\uXXXX`, `\xXX` or `\/`.
 fn escape_at(text: &[u8], i: usize) -> Option<Layer> {
     match (text.get(i), text.get(i + 1)) {
         (Some(b'%'), _) => hex_at(text, i + 1, 2).map(|_| Layer::Url),
@@ -1285,6 +1329,21 @@ mod tests {
             layers.contains(&vec![Layer::Base64, Layer::Base64]),
             "{layers:?}"
         );
+    }
+
+    /// Percent escapes of other bytes than printable ones make no token by themselves; what
+    /// stands next to them is still decoded.
+    #[test]
+    fn runs_and_escapes_next_to_escaped_control_bytes_are_decoded() {
+        let cases = [
+            format!("v=%0A{}%C3%A9", b64(&format!("LUSHA_API_KEY={KEY}"))),
+            format!("v=%0A{}%C3%A9", KEY.replace('4', "%34")),
+            format!("v=%0A{}", KEY.replace('-', "%2d")),
+        ];
+        for text in &cases {
+            assert!(reveals(text, KEY), "{text}");
+        }
+        assert_eq!(escape_starts(b"a%0Ab%C3%A9c%2D\\n\\u002d"), [12, 17]);
     }
 
     #[test]

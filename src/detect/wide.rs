@@ -10,7 +10,15 @@ use aho_corasick::AhoCorasick;
 /// The literals whose wide forms (one or three zero bytes after each byte) make a window worth
 /// searching again without its zero bytes; `None` when every window with zero bytes is.
 #[derive(Debug, Clone)]
-pub struct WideHints(Option<AhoCorasick>);
+pub struct WideHints(Option<Hints>);
+
+/// A vector search (Teddy) for the wide forms. An automaton with a rare-byte prefilter would
+/// stop at every zero byte of a binary file, which costs more than searching its text.
+#[derive(Debug, Clone)]
+enum Hints {
+    Packed(aho_corasick::packed::Searcher),
+    Automaton(AhoCorasick),
+}
 
 impl WideHints {
     pub fn new(literals: Option<Vec<Vec<u8>>>) -> WideHints {
@@ -20,7 +28,14 @@ impl WideHints {
                 .filter(|l| !l.is_empty())
                 .flat_map(|l| [widen(l, 1), widen(l, 3)])
                 .collect();
-            AhoCorasick::new(patterns).ok()
+            let packed = aho_corasick::packed::Config::new()
+                .builder()
+                .extend(&patterns)
+                .build();
+            match packed {
+                Some(s) => Some(Hints::Packed(s)),
+                None => AhoCorasick::new(patterns).ok().map(Hints::Automaton),
+            }
         });
         WideHints(wide)
     }
@@ -28,7 +43,8 @@ impl WideHints {
     fn matches(&self, text: &[u8]) -> bool {
         match &self.0 {
             None => true,
-            Some(ac) => ac.is_match(text),
+            Some(Hints::Packed(s)) => s.find(text).is_some(),
+            Some(Hints::Automaton(ac)) => ac.is_match(text),
         }
     }
 }
