@@ -264,4 +264,27 @@ mod tests {
             NameClass::OtherCredential("dilusha".into())
         );
     }
+
+    #[test]
+    fn hex_names_are_settled_as_the_full_classification_would() {
+        let set = RuleSet::builtin().unwrap();
+        let (rule, vocab) = (&set.rules[0], &set.vocabulary);
+        assert!(rule.hex_names_unrelated);
+        let mut slow = rule.clone();
+        slow.hex_names_unrelated = false;
+        for n in [
+            "5bd4f7b7-ad39-441b-b5d3-7f235d3fcb35", // lushaguard:allow
+            "A23CB5A9-B89E-4AC2-941D-D2EC3080C574", // lushaguard:allow
+            "deadBeef",
+            "0123",
+        ] {
+            assert_eq!(classify(n, rule, vocab), classify(n, &slow, vocab), "{n}");
+        }
+        // A rule whose keyword is itself hex must see hex names in full.
+        let mut hex = rule.clone();
+        hex.keywords.push("cafe".into());
+        assert!(!hex_names_unrelated(&hex, vocab));
+        hex.hex_names_unrelated = hex_names_unrelated(&hex, vocab);
+        assert_eq!(classify("cafe", &hex, vocab), NameClass::KeywordName);
+    }
 }
