@@ -14,7 +14,7 @@ use super::flow::{Flows, Use};
 use super::hosts;
 use super::keyword;
 use super::window::Window;
-use super::words::{classify, NameClass};
+use super::words::{classify, is_hex_name, NameClass};
 use crate::rules::{Rule, Vocabulary};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -215,7 +215,12 @@ pub fn slot(
     }
     let mut name = context::find_name(w, idx, start, vocab, &rule.spec.headers);
     let mut class = name.as_ref().map(|n| {
-        let class = w.class_of(ri, &n.text, || classify(&n.text, rule, vocab));
+        // A hex name is settled at once; caching it would only fill the cache with ids.
+        let class = if rule.hex_names_unrelated && is_hex_name(&n.text) {
+            classify(&n.text, rule, vocab)
+        } else {
+            w.class_of(ri, &n.text, || classify(&n.text, rule, vocab))
+        };
         listed_class(n, class)
     });
     if !matches!(

@@ -28,7 +28,7 @@ mod placeholder;
 mod tables;
 mod wide;
 mod window;
-mod words;
+pub(crate) mod words;
 
 pub use evidence::{Confidence, Kind as ReasonKind, Reason};
 pub use lines::char_count;

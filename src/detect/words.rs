@@ -86,7 +86,36 @@ pub fn is_name_like(token: &str) -> bool {
         && token.chars().any(|c| c.is_ascii_alphabetic())
 }
 
+/// Is `name` made only of hex digits and dashes (a UUID, a hash)? Every word it splits into is
+/// then lowercase hex.
+pub fn is_hex_name(name: &str) -> bool {
+    name.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
+}
+
+/// Can `classify` call a hex name anything but `Unrelated` under `rule`? Only if a keyword,
+/// header or vocabulary word it matches words against is itself hex (an empty one counts, to be
+/// safe): a hex word is never a keyword, header, credential word or suffix, or identifier word
+/// otherwise. The vocabulary has no such word today; a rule file could add one.
+pub fn hex_names_unrelated(rule: &Rule, vocab: &Vocabulary) -> bool {
+    let w = &vocab.words;
+    let mut matched = rule
+        .keywords
+        .iter()
+        .chain(&rule.spec.headers)
+        .chain(&w.credential)
+        .chain(&w.credential_suffixes)
+        .chain(&w.identifier)
+        .chain(&w.identifier_qualifiers)
+        .chain(&w.identifier_context);
+    !matched.any(|x| is_hex_name(x))
+}
+
 pub fn classify(name: &str, rule: &Rule, vocab: &Vocabulary) -> NameClass {
+    // The nearest token left of an id in a row of ids is the id before it: settle it without
+    // splitting it into words (the answer is the one the steps below would give).
+    if rule.hex_names_unrelated && is_hex_name(name) {
+        return NameClass::Unrelated;
+    }
     let w = &vocab.words;
     let words = split_words(name);
     if words.is_empty() {
@@ -234,5 +263,28 @@ mod tests {
             c("DILUSHA_TOKEN"),
             NameClass::OtherCredential("dilusha".into())
         );
+    }
+
+    #[test]
+    fn hex_names_are_settled_as_the_full_classification_would() {
+        let set = RuleSet::builtin().unwrap();
+        let (rule, vocab) = (&set.rules[0], &set.vocabulary);
+        assert!(rule.hex_names_unrelated);
+        let mut slow = rule.clone();
+        slow.hex_names_unrelated = false;
+        for n in [
+            "5bd4f7b7-ad39-441b-b5d3-7f235d3fcb35", // lushaguard:allow
+            "A23CB5A9-B89E-4AC2-941D-D2EC3080C574", // lushaguard:allow
+            "deadBeef",
+            "0123",
+        ] {
+            assert_eq!(classify(n, rule, vocab), classify(n, &slow, vocab), "{n}");
+        }
+        // A rule whose keyword is itself hex must see hex names in full.
+        let mut hex = rule.clone();
+        hex.keywords.push("cafe".into());
+        assert!(!hex_names_unrelated(&hex, vocab));
+        hex.hex_names_unrelated = hex_names_unrelated(&hex, vocab);
+        assert_eq!(classify("cafe", &hex, vocab), NameClass::KeywordName);
     }
 }

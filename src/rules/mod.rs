@@ -186,6 +186,10 @@ pub struct Rule {
     pub placeholders: BTreeSet<String>,
     /// Who may check this rule's findings; `None`: nobody, they are never sent.
     pub verifier: Option<crate::verify::Verifier>,
+    /// Does a name made only of hex digits and dashes (a UUID read as the name of the next
+    /// one, as in a row of ids) say nothing to this rule? Set once the vocabulary is known
+    /// (`false`, the safe default, until then): dense files hold millions of such names.
+    pub hex_names_unrelated: bool,
 }
 
 /// A rule file's text, where it came from, and whether its rules may name a verifier (rules
@@ -346,6 +350,9 @@ impl RuleSet {
                 });
             }
         }
+        for rule in &mut rules {
+            rule.hex_names_unrelated = crate::detect::words::hex_names_unrelated(rule, &vocabulary);
+        }
         Ok(RuleSet { rules, vocabulary })
     }
 
@@ -463,6 +470,7 @@ fn compile(spec: RuleSpec, origin: &str) -> Result<Rule, RuleError> {
         headers,
         placeholders,
         spec,
+        hex_names_unrelated: false,
     })
 }
 
