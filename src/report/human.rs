@@ -6,7 +6,7 @@
 
 use super::shared::{
     incomplete_headline, incomplete_line, incomplete_shown, key_text, plural, remediations,
-    short_id, suppressed_total, verification_sentence,
+    short_id, suppression_sentences, verification_sentence,
 };
 use super::style::{Role, Style};
 use super::{Account, Finding, Options, Report, Summary, VerifyStatus};
@@ -187,22 +187,8 @@ fn write_summary(report: &Report, options: Options, out: &mut dyn Write) -> io::
             }
         }
     }
-    let hidden = &s.suppressed;
-    let total_hidden = suppressed_total(report);
-    if total_hidden > 0 {
-        writeln!(
-            out,
-            "{total_hidden} suppressed ({} baseline, {} ignore file, {} inline, {} config).",
-            hidden.baseline, hidden.ignore_file, hidden.inline, hidden.config
-        )?;
-    }
-    if hidden.excluded > 0 {
-        writeln!(
-            out,
-            "{} {} left out by exclude.",
-            hidden.excluded,
-            plural(hidden.excluded, "path", "paths")
-        )?;
+    for sentence in suppression_sentences(report) {
+        writeln!(out, "{sentence}")?;
     }
     if let Some(changes) = &report.settings_changes {
         writeln!(out, "{}", changes.sentence())?;

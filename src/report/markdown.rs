@@ -7,7 +7,7 @@
 use super::human::scanned;
 use super::shared::{
     incomplete_headline, incomplete_line, incomplete_shown, key_text, plural, remediations,
-    short_id, suppressed_total, verification_sentence,
+    short_id, suppression_sentences, verification_sentence,
 };
 use super::{Options, Report};
 use std::io::{self, Write};
@@ -79,25 +79,8 @@ pub fn write(report: &Report, options: Options, out: &mut dyn Write) -> io::Resu
             s.min_confidence
         )?;
     }
-    let hidden = &s.suppressed;
-    if suppressed_total(report) > 0 {
-        writeln!(
-            out,
-            "\n{} suppressed ({} baseline, {} ignore file, {} inline, {} config).",
-            suppressed_total(report),
-            hidden.baseline,
-            hidden.ignore_file,
-            hidden.inline,
-            hidden.config
-        )?;
-    }
-    if hidden.excluded > 0 {
-        writeln!(
-            out,
-            "\n{} {} left out by exclude.",
-            hidden.excluded,
-            plural(hidden.excluded, "path", "paths")
-        )?;
+    for sentence in suppression_sentences(report) {
+        writeln!(out, "\n{sentence}")?;
     }
     if let Some(changes) = &report.settings_changes {
         writeln!(out, "\n**Warning:** {}", cell(&changes.sentence()))?;

@@ -134,6 +134,28 @@ pub fn suppressed_total(report: &Report) -> usize {
     s.baseline + s.ignore_file + s.inline + s.config
 }
 
+/// What was suppressed and left out, as the sentences the reports for people print (none when
+/// nothing was): `3 suppressed (0 baseline, …).` and `2 paths left out by exclude.`
+pub fn suppression_sentences(report: &Report) -> Vec<String> {
+    let hidden = &report.summary.suppressed;
+    let mut out = Vec::new();
+    let total = suppressed_total(report);
+    if total > 0 {
+        out.push(format!(
+            "{total} suppressed ({} baseline, {} ignore file, {} inline, {} config).",
+            hidden.baseline, hidden.ignore_file, hidden.inline, hidden.config
+        ));
+    }
+    if hidden.excluded > 0 {
+        out.push(format!(
+            "{} {} left out by exclude.",
+            hidden.excluded,
+            plural(hidden.excluded, "path", "paths")
+        ));
+    }
+    out
+}
+
 /// The most not-scanned items a report for people lists; the JSON report lists all of them.
 pub const MAX_INCOMPLETE_SHOWN: usize = 100;
 
