@@ -13,6 +13,7 @@ pub mod cli;
 pub mod commands;
 pub mod detect;
 pub mod files;
+pub mod model;
 pub mod report;
 pub mod rules;
 pub mod secret;

@@ -17,7 +17,8 @@
 use crate::cli::{FailOn, ReportArgs, ScanArgs, ScanOptions, VerifyArgs, VerifyClientArgs};
 use crate::detect::Confidence;
 use crate::files::{self, absolute, FileError, Kind, Place, Sources};
-use crate::report::{self, Format, SettingsChanges};
+use crate::model::SettingsChanges;
+use crate::report::{self, Format};
 use crate::rules::{RuleError, RuleSet, RuleText};
 use crate::source::fs::WalkOptions;
 use crate::suppress::{Exclusions, SuppressError, Suppressions, IGNORE_FILE};

@@ -17,7 +17,7 @@
 //! left out is counted (`excluded`).
 
 use crate::files::{current_dir, lexical as resolve};
-use crate::report::{Finding, Suppressed};
+use crate::model::{Finding, Suppressed};
 use crate::rules::Rule;
 use crate::secret::fingerprint_of;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};

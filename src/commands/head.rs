@@ -4,7 +4,7 @@
 //! it (`GIT_DIR` and friends are honoured); outside a repository there is no commit and the
 //! formats say so their own way.
 
-use crate::report::HeadCommit;
+use crate::model::HeadCommit;
 use crate::source::git;
 use std::path::Path;
 

@@ -6,11 +6,12 @@
 use super::{finish_output, warn, Console, ReportFiles, EXIT_CLEAN, EXIT_ERROR};
 use crate::cli::FailOn;
 use crate::detect::{Confidence, Detection, Detector};
-use crate::report::style::Role;
-use crate::report::{
-    self, ByConfidence, Finding, Incomplete, IncompleteKind, Report, RuleInfo, Skipped, Summary,
+use crate::model::{
+    ByConfidence, Finding, Incomplete, IncompleteKind, Report, RuleInfo, Skipped, Summary,
     Suppressed, VerifyStatus,
 };
+use crate::report;
+use crate::report::style::Role;
 use crate::rules::Rule;
 use crate::settings::ReportSettings;
 use crate::source::fs::Warning;

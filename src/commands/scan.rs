@@ -9,7 +9,7 @@ use super::pipeline::{self, sort_key, Collected};
 use super::progress::{Counters, Progress};
 use crate::cli::ScanArgs;
 use crate::detect::{Confidence, Detection, Detector, Document, Encoding, FileFacts};
-use crate::report::IncompleteKind;
+use crate::model::IncompleteKind;
 use crate::settings;
 use crate::source::fs::{self as fs_source, display_path, Item, Skip, Warning};
 use crate::source::reader;

@@ -7,9 +7,9 @@
 
 use super::{warn, Console, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS};
 use crate::cli::VerifyCommandArgs;
+use crate::model::VerifyStatus;
 use crate::report::human::account_text;
 use crate::report::style::Role;
-use crate::report::VerifyStatus;
 use crate::secret::Secret;
 use crate::settings;
 use crate::verify;
@@ -24,7 +24,7 @@ struct Line<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     secret: Option<&'a str>,
     #[serde(flatten)]
-    result: &'a crate::report::Verification,
+    result: &'a crate::model::Verification,
 }
 
 /// Keys as canonical secrets; inputs that are not UUID v4s are reported by position.

@@ -2,7 +2,8 @@
 //! quoted when it holds a comma, a quote, CR or LF. The columns are a stable interface
 //! (`COLUMNS`); a `secret` column is added at the end only with `--no-redact`.
 
-use super::{Finding, Options, Report};
+use super::Options;
+use crate::model::{Finding, Report};
 use std::io::{self, Write};
 
 pub const COLUMNS: [&str; 12] = [

@@ -6,8 +6,9 @@
 use super::shared::{
     headline, incomplete_line, incomplete_shown, plural, rule, suppressed_total, what,
 };
-use super::{Options, Report};
+use super::Options;
 use crate::detect::Confidence;
+use crate::model::Report;
 use std::io::{self, Write};
 
 /// The workflow command for a finding's confidence.

@@ -9,8 +9,9 @@
 use super::shared::{
     commit_sha, headline, incomplete_line, key_text, rule, scan_time, what, TOOL_URI,
 };
-use super::{Finding, Options, Report, VerifyStatus};
+use super::Options;
 use crate::detect::Confidence;
+use crate::model::{Finding, Report, VerifyStatus};
 use crate::secret::fingerprint_of;
 use serde::Serialize;
 use std::collections::BTreeMap;

@@ -9,8 +9,9 @@ use super::shared::{
     short_id, suppression_sentences, verification_sentence,
 };
 use super::style::{Role, Style};
-use super::{Account, Finding, Options, Report, Summary, VerifyStatus};
+use super::Options;
 use crate::detect::Confidence;
+use crate::model::{Account, Finding, Report, Summary, VerifyStatus};
 use std::io::{self, Write};
 
 pub fn write(report: &Report, options: Options, out: &mut dyn Write) -> io::Result<()> {

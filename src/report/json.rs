@@ -1,11 +1,11 @@
 //! JSON and JSON Lines. The field set and order are a stable interface, documented in
 //! `docs/report-format.md`; fields are only ever added.
 
-use super::{
-    CommitInfo, Finding, Incomplete, Options, Report, SettingsChanges, Summary, Verification,
-    TOOL_NAME, TOOL_VERSION,
-};
+use super::{Options, TOOL_NAME, TOOL_VERSION};
 use crate::detect::{Confidence, Encoding, Reason};
+use crate::model::{
+    CommitInfo, Finding, Incomplete, Report, SettingsChanges, Summary, Verification,
+};
 use serde::Serialize;
 use std::io::{self, Write};
 

@@ -6,7 +6,8 @@
 //! and the key redacted unless `--no-redact`.
 
 use super::shared::{commit_sha, headline, incomplete_line, rule, scan_time, suppressed_total};
-use super::{Options, Report};
+use super::Options;
+use crate::model::Report;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 

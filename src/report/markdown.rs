@@ -9,7 +9,8 @@ use super::shared::{
     incomplete_headline, incomplete_line, incomplete_shown, key_text, plural, remediations,
     short_id, suppression_sentences, verification_sentence,
 };
-use super::{Options, Report};
+use super::Options;
+use crate::model::Report;
 use std::io::{self, Write};
 
 /// The most findings listed in the table; the rest are counted below it.

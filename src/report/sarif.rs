@@ -5,8 +5,9 @@
 //! says where the key is, the message shows it redacted (unless `--no-redact`).
 
 use super::shared::{headline, incomplete_line, TOOL_URI};
-use super::{Finding, Options, Report, RuleInfo};
+use super::Options;
 use crate::detect::Confidence;
+use crate::model::{Finding, Report, RuleInfo};
 use crate::rules::Severity;
 use serde::Serialize;
 use std::io::{self, Write};

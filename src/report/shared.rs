@@ -2,8 +2,9 @@
 //! one-line headline of a finding, the rule behind it, the commit and time a report names. Kept
 //! here so that every format words a finding alike and none can show more of a key than another.
 
-use super::{Finding, Incomplete, Options, Report, RuleInfo, VerificationSummary};
+use super::Options;
 use crate::detect::Encoding;
+use crate::model::{Finding, Incomplete, Report, RuleInfo, VerificationSummary};
 
 /// The project's home page, for formats that link to the tool.
 pub const TOOL_URI: &str = env!("CARGO_PKG_REPOSITORY");

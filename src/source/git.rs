@@ -19,7 +19,7 @@
 
 use super::budget::Budget;
 use super::packs::{Location, Packs, Peeker, Stored};
-use crate::report::{Incomplete, IncompleteKind};
+use crate::model::{Incomplete, IncompleteKind};
 use git2::{Delta, ErrorCode, ObjectType, Oid, Repository, Sort, Tree};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};

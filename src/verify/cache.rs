@@ -10,7 +10,7 @@
 //! created exclusively (never through a symbolic link) with mode 0600 in the same directory, and
 //! renames it over the cache.
 
-use crate::report::{Verification, VerifyStatus};
+use crate::model::{Verification, VerifyStatus};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::Write;

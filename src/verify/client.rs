@@ -13,7 +13,7 @@
 //! | 429 after the retries, 5xx, 3xx, other codes, timeouts, TLS or connection errors | unknown |
 
 use super::VerifySettings;
-use crate::report::{Account, Verification, VerifyStatus};
+use crate::model::{Account, Verification, VerifyStatus};
 use crate::secret::Secret;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -214,7 +214,7 @@ pub fn account_from(body: &[u8]) -> Option<Account> {
         credits
             .and_then(|c| c.get(k))
             .and_then(serde_json::Value::as_f64)
-            .and_then(crate::report::credits)
+            .and_then(crate::model::credits)
     };
     let account = Account {
         plan,

@@ -13,7 +13,7 @@
 pub mod cache;
 pub mod client;
 
-use crate::report::{Finding, Verification, VerificationSummary, VerifyStatus};
+use crate::model::{Finding, Verification, VerificationSummary, VerifyStatus};
 use crate::rules::Rule;
 use crate::secret::Secret;
 use std::collections::{BTreeMap, VecDeque};
