@@ -11,7 +11,7 @@ use super::progress::Progress;
 use super::scan::scan_file;
 use crate::cli::{GitArgs, ScanOptions};
 use crate::detect::{Confidence, Detection, Detector};
-use crate::model::{CommitInfo, Finding, IncompleteKind};
+use crate::model::{CommitInfo, IncompleteKind, Provenance};
 use crate::model::{SettingsChange, SettingsChanges};
 use crate::settings::{self, Lookup, ReportSettings, CONFIG_FILE};
 use crate::source::commit_files::{self, CommitFiles};
@@ -515,17 +515,19 @@ pub fn scan_commits(
                 info
             }
         };
-        let mut f: Finding = to_finding(
+        let provenance = Provenance::Commit {
+            commit,
+            path: shown(&intro.path),
+            present_in_head: head_keys
+                .as_ref()
+                .map(|keys| keys.contains(&cand.fingerprint)),
+        };
+        c.findings.push(to_finding(
             &scan.detector,
-            &shown(&intro.path),
+            provenance,
             intro.path.clone(),
             cand.detection.clone(),
-        );
-        f.commit = commit;
-        f.present_in_head = head_keys
-            .as_ref()
-            .map(|keys| keys.contains(&cand.fingerprint));
-        c.findings.push(f);
+        ));
     }
     Ok(c)
 }
@@ -638,7 +640,14 @@ fn scan_staged(repo: &Repository, scan: &GitScan, use_env_index: bool) -> Result
                     &mut added,
                     &mut base_lines,
                 );
-                c.add(&scan.detector, &path, file.path.clone(), added, scan.min);
+                let provenance = Provenance::Staged { path };
+                c.add(
+                    &scan.detector,
+                    &provenance,
+                    file.path.clone(),
+                    added,
+                    scan.min,
+                );
             }
             Err(e) => {
                 c.skipped.unreadable += 1;

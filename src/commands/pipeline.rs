@@ -7,8 +7,8 @@ use super::{finish_output, warn, Console, ReportFiles, EXIT_CLEAN, EXIT_ERROR};
 use crate::cli::FailOn;
 use crate::detect::{Confidence, Detection, Detector};
 use crate::model::{
-    ByConfidence, Finding, Incomplete, IncompleteKind, Report, RuleInfo, Skipped, Summary,
-    Suppressed, VerifyStatus,
+    ByConfidence, Finding, Incomplete, IncompleteKind, Provenance, Report, RuleInfo, Skipped,
+    Summary, Suppressed, VerifyStatus,
 };
 use crate::report;
 use crate::report::style::Role;
@@ -73,11 +73,12 @@ impl Collected {
         self.incomplete.push(Incomplete::new(kind, what, reason));
     }
 
-    /// Keeps the detections at or above `min` as findings of `path` and counts the rest.
+    /// Keeps the detections at or above `min` as findings of the blob `provenance` names, and
+    /// counts the rest.
     pub fn add(
         &mut self,
         detector: &Detector,
-        path: &str,
+        provenance: &Provenance,
         sort_key: Vec<u8>,
         detections: Vec<Detection>,
         min: Confidence,
@@ -91,20 +92,29 @@ impl Collected {
                 self.below_threshold += 1;
                 continue;
             }
-            self.findings
-                .push(to_finding(detector, path, sort_key.clone(), d));
+            self.findings.push(to_finding(
+                detector,
+                provenance.clone(),
+                sort_key.clone(),
+                d,
+            ));
         }
     }
 }
 
-pub fn to_finding(detector: &Detector, path: &str, sort_key: Vec<u8>, d: Detection) -> Finding {
+pub fn to_finding(
+    detector: &Detector,
+    provenance: Provenance,
+    sort_key: Vec<u8>,
+    d: Detection,
+) -> Finding {
     Finding {
         rule_id: detector
             .rules()
             .get(d.rule)
             .map(|r| r.id().to_string())
             .unwrap_or_default(),
-        path: path.to_string(),
+        path: provenance.display_path(),
         sort_key,
         line: d.line,
         column: d.column,
@@ -115,8 +125,7 @@ pub fn to_finding(detector: &Detector, path: &str, sort_key: Vec<u8>, d: Detecti
         encoding: d.encoding,
         secret: d.secret,
         snippet: d.snippet,
-        commit: None,
-        present_in_head: None,
+        provenance,
         verification: None,
     }
 }

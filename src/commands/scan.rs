@@ -9,7 +9,7 @@ use super::pipeline::{self, sort_key, Collected};
 use super::progress::{Counters, Progress};
 use crate::cli::ScanArgs;
 use crate::detect::{Confidence, Detection, Detector, Document, Encoding, FileFacts};
-use crate::model::IncompleteKind;
+use crate::model::{IncompleteKind, Provenance};
 use crate::settings;
 use crate::source::fs::{self as fs_source, display_path, Item, Skip, Warning};
 use crate::source::reader;
@@ -104,13 +104,13 @@ fn record(
             counters.files.fetch_add(1, Ordering::Relaxed);
             counters.bytes.fetch_add(bytes, Ordering::Relaxed);
             if !detections.is_empty() {
-                c.add(
-                    detector,
-                    &display_path(path),
-                    sort_key(path),
-                    detections,
-                    min,
-                );
+                let shown = display_path(path);
+                let provenance = if path == Path::new("<stdin>") {
+                    Provenance::Stdin
+                } else {
+                    Provenance::File { path: shown }
+                };
+                c.add(detector, &provenance, sort_key(path), detections, min);
             }
         }
         Err(e) => {

@@ -48,7 +48,7 @@ fn cells(f: &Finding, options: Options) -> Vec<String> {
         f.encoding.map(|e| e.as_str()).unwrap_or("").to_string(),
         f.secret.redacted(),
         f.secret.fingerprint(),
-        f.commit.as_ref().map(|c| c.id.clone()).unwrap_or_default(),
+        f.commit().map(|c| c.id.clone()).unwrap_or_default(),
         f.verification
             .as_ref()
             .map(|v| v.status.as_str())

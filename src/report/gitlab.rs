@@ -206,12 +206,9 @@ fn vulnerability<'a>(report: &'a Report, f: &'a Finding, options: Options) -> Vu
             end_line: f.line,
             commit: Commit {
                 sha: commit_sha(report, f),
-                author: f
-                    .commit
-                    .as_ref()
-                    .map(|c| format!("{} <{}>", c.author, c.email)),
-                date: f.commit.as_ref().map(|c| c.date.as_str()),
-                message: f.commit.as_ref().map(|c| c.summary.as_str()),
+                author: f.commit().map(|c| format!("{} <{}>", c.author, c.email)),
+                date: f.commit().map(|c| c.date.as_str()),
+                message: f.commit().map(|c| c.summary.as_str()),
             },
         },
         raw_source_code_extract: &f.snippet,

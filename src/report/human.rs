@@ -5,8 +5,8 @@
 //! (`Options::color`, see `style`); the words are the same either way.
 
 use super::shared::{
-    incomplete_headline, incomplete_line, incomplete_shown, key_text, plural, remediations,
-    short_id, suppression_sentences, verification_sentence,
+    incomplete_headline, incomplete_line, incomplete_shown, key_text, origin_note, plural,
+    remediations, short_id, suppression_sentences, verification_sentence,
 };
 use super::style::{Role, Style};
 use super::Options;
@@ -67,7 +67,7 @@ fn write_finding(f: &Finding, options: Options, out: &mut dyn Write) -> io::Resu
     if !f.snippet.is_empty() {
         writeln!(out, "    {} {}", context("|"), f.snippet)?;
     }
-    if let Some(c) = &f.commit {
+    if let Some(c) = f.commit() {
         let short = short_id(&c.id);
         writeln!(
             out,
@@ -78,11 +78,14 @@ fn write_finding(f: &Finding, options: Options, out: &mut dyn Write) -> io::Resu
             ))
         )?;
     }
-    if f.present_in_head == Some(false) {
+    if f.present_in_head() == Some(false) {
         writeln!(
             out,
             "    no longer in HEAD, but still in git history: rotate it anyway"
         )?;
+    }
+    if let Some(note) = origin_note(&f.provenance) {
+        writeln!(out, "    {}", context(&note))?;
     }
     if let Some(v) = &f.verification {
         let mut line = format!("    verification: {}", v.detail);

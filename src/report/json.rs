@@ -4,7 +4,7 @@
 use super::{Options, TOOL_NAME, TOOL_VERSION};
 use crate::detect::{Confidence, Encoding, Reason};
 use crate::model::{
-    CommitInfo, Finding, Incomplete, Report, SettingsChanges, Summary, Verification,
+    CommitInfo, Finding, Incomplete, Provenance, Report, SettingsChanges, Summary, Verification,
 };
 use serde::Serialize;
 use std::io::{self, Write};
@@ -32,6 +32,7 @@ pub struct JsonFinding<'a> {
     commit: Option<&'a CommitInfo>,
     present_in_head: Option<bool>,
     verification: Option<&'a Verification>,
+    provenance: &'a Provenance,
     #[serde(skip_serializing_if = "Option::is_none")]
     secret: Option<&'a str>,
 }
@@ -51,9 +52,10 @@ impl<'a> JsonFinding<'a> {
             redacted: f.secret.redacted(),
             fingerprint: f.secret.fingerprint(),
             snippet: &f.snippet,
-            commit: f.commit.as_ref(),
-            present_in_head: f.present_in_head,
+            commit: f.commit(),
+            present_in_head: f.present_in_head(),
             verification: f.verification.as_ref(),
+            provenance: &f.provenance,
             secret: options.reveal.then(|| f.secret.expose()),
         }
     }

@@ -5,7 +5,9 @@
 //! times zero: nothing depends on the clock or the machine. The failure text shows the masked line
 //! and the key redacted unless `--no-redact`.
 
-use super::shared::{commit_sha, headline, incomplete_line, rule, scan_time, suppressed_total};
+use super::shared::{
+    commit_sha, headline, incomplete_line, origin_note, rule, scan_time, suppressed_total,
+};
 use super::Options;
 use crate::model::Report;
 use std::fmt::Write as _;
@@ -100,8 +102,11 @@ pub fn write(report: &Report, options: Options, out: &mut dyn Write) -> io::Resu
             let _ = writeln!(body, "    {r}");
         }
         let _ = writeln!(body, "fingerprint: {}", f.secret.fingerprint());
-        if f.commit.is_some() {
+        if f.commit().is_some() {
             let _ = writeln!(body, "commit: {}", commit_sha(report, f));
+        }
+        if let Some(note) = origin_note(&f.provenance) {
+            let _ = writeln!(body, "source: {note}");
         }
         if let Some(v) = &f.verification {
             let _ = writeln!(body, "verification: {} ({})", v.status.as_str(), v.detail);

@@ -6,8 +6,8 @@
 
 use super::human::scanned;
 use super::shared::{
-    incomplete_headline, incomplete_line, incomplete_shown, key_text, plural, remediations,
-    short_id, suppression_sentences, verification_sentence,
+    incomplete_headline, incomplete_line, incomplete_shown, key_text, origin_note, plural,
+    remediations, short_id, suppression_sentences, verification_sentence,
 };
 use super::Options;
 use crate::model::Report;
@@ -114,7 +114,10 @@ pub fn write(report: &Report, options: Options, out: &mut dyn Write) -> io::Resu
         writeln!(
             out,
             "| {} | {} | {} | {} | {} | {} |",
-            cell(&format!("{}:{}", f.path, f.line)),
+            cell(&match origin_note(&f.provenance) {
+                Some(note) => format!("{}:{} ({note})", f.path, f.line),
+                None => format!("{}:{}", f.path, f.line),
+            }),
             cell(&f.rule_id),
             f.confidence,
             code(&key_text(f, options)),
@@ -122,8 +125,7 @@ pub fn write(report: &Report, options: Options, out: &mut dyn Write) -> io::Resu
                 .as_ref()
                 .map(|v| v.status.as_str())
                 .unwrap_or(""),
-            f.commit
-                .as_ref()
+            f.commit()
                 .map(|c| code(short_id(&c.id)))
                 .unwrap_or_default(),
         )?;

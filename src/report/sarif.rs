@@ -7,7 +7,7 @@
 use super::shared::{headline, incomplete_line, TOOL_URI};
 use super::Options;
 use crate::detect::Confidence;
-use crate::model::{Finding, Report, RuleInfo};
+use crate::model::{Finding, Provenance, Report, RuleInfo};
 use crate::rules::Severity;
 use serde::Serialize;
 use std::io::{self, Write};
@@ -166,6 +166,8 @@ struct ResultProperties {
     present_in_head: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     verification: Option<&'static str>,
+    /// Where the blob came from (`Provenance`, as in the JSON report).
+    provenance: Provenance,
 }
 
 /// SARIF `level` for a finding's confidence.
@@ -309,9 +311,10 @@ fn result(report: &Report, f: &Finding, options: Options) -> SarifResult {
             confidence: f.confidence,
             score: f.score,
             encoding: f.encoding.map(|e| e.as_str()),
-            commit: f.commit.as_ref().map(|c| c.id.clone()),
-            present_in_head: f.present_in_head,
+            commit: f.commit().map(|c| c.id.clone()),
+            present_in_head: f.present_in_head(),
             verification: f.verification.as_ref().map(|v| v.status.as_str()),
+            provenance: f.provenance.clone(),
         },
     }
 }

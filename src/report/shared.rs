@@ -4,7 +4,7 @@
 
 use super::Options;
 use crate::detect::Encoding;
-use crate::model::{Finding, Incomplete, Report, RuleInfo, VerificationSummary};
+use crate::model::{Finding, Incomplete, Provenance, Report, RuleInfo, VerificationSummary};
 
 /// The project's home page, for formats that link to the tool.
 pub const TOOL_URI: &str = env!("CARGO_PKG_REPOSITORY");
@@ -61,11 +61,14 @@ pub fn headline(report: &Report, f: &Finding, options: Options) -> String {
     if let Some(v) = &f.verification {
         tags.push(format!("verification: {}", v.status.as_str()));
     }
-    if let Some(c) = &f.commit {
+    if let Some(c) = f.commit() {
         tags.push(format!("commit {}", short_id(&c.id)));
     }
-    if f.present_in_head == Some(false) {
+    if f.present_in_head() == Some(false) {
         tags.push("no longer in HEAD".to_string());
+    }
+    if let Some(note) = origin_note(&f.provenance) {
+        tags.push(note);
     }
     format!(
         "{} {} ({})",
@@ -75,11 +78,41 @@ pub fn headline(report: &Report, f: &Finding, options: Options) -> String {
     )
 }
 
+/// Where a finding's blob came from, in words, when its path alone does not say: an image layer
+/// or config, a file a later layer deletes, a remote repository. `None` for files, standard
+/// input, the index and history (the commit has lines of its own), and for archive entries,
+/// whose `!` path says it (unless the archive itself came from an image or a remote).
+pub fn origin_note(p: &Provenance) -> Option<String> {
+    match p {
+        Provenance::File { .. }
+        | Provenance::Stdin
+        | Provenance::Staged { .. }
+        | Provenance::Commit { .. } => None,
+        Provenance::Archive { outer, .. } => origin_note(outer),
+        Provenance::Image {
+            image,
+            layer,
+            path,
+            deleted,
+        } => Some(match (layer, deleted) {
+            (Some(layer), false) => format!("in image {image}, layer {layer}"),
+            (Some(layer), true) => format!(
+                "in image {image}, layer {layer}; a later layer deletes it, but the image still \
+                 ships it"
+            ),
+            (None, _) => format!("in image {image}, config field {path}"),
+        }),
+        Provenance::Remote { url, inner } => Some(match origin_note(inner) {
+            Some(note) => format!("in remote repository {url}; {note}"),
+            None => format!("in remote repository {url}"),
+        }),
+    }
+}
+
 /// The commit a finding is attributed to: its own (history scans), else the scanned tree's HEAD,
 /// else `ZERO_SHA`.
 pub fn commit_sha<'a>(report: &'a Report, f: &'a Finding) -> &'a str {
-    f.commit
-        .as_ref()
+    f.commit()
         .map(|c| c.id.as_str())
         .or(report.head_commit.as_ref().map(|h| h.id.as_str()))
         .unwrap_or(ZERO_SHA)
