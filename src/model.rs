@@ -7,6 +7,7 @@ use crate::detect::{Confidence, Encoding, Reason};
 use crate::rules::Severity;
 use crate::secret::Secret;
 use serde::Serialize;
+use std::borrow::Cow;
 
 /// A finding as reports show it.
 #[derive(Debug, Clone)]
@@ -82,6 +83,9 @@ pub enum Provenance {
     },
 }
 
+/// How reports name standard input.
+pub const STDIN: &str = "<stdin>";
+
 /// The separator between an archive's (or image's) path and the path of an entry inside it.
 pub const NESTED: char = '!';
 
@@ -89,20 +93,20 @@ impl Provenance {
     /// The path reports show for a finding of this blob: nested containers joined by `!`; an image
     /// layer as `IMAGE!LAYER12!path` (the first 12 hex digits of the layer digest) and its config
     /// as `IMAGE!config.Env`; a remote's blobs by their path in the repository.
-    pub fn display_path(&self) -> String {
+    pub fn display_path(&self) -> Cow<'_, str> {
         match self {
-            Provenance::File { path } | Provenance::Staged { path } => path.clone(),
-            Provenance::Commit { path, .. } => path.clone(),
-            Provenance::Stdin => "<stdin>".to_string(),
+            Provenance::File { path } | Provenance::Staged { path } => Cow::Borrowed(path),
+            Provenance::Commit { path, .. } => Cow::Borrowed(path),
+            Provenance::Stdin => Cow::Borrowed(STDIN),
             Provenance::Archive { outer, inner } => {
-                format!("{}{NESTED}{inner}", outer.display_path())
+                Cow::Owned(format!("{}{NESTED}{inner}", outer.display_path()))
             }
             Provenance::Image {
                 image, layer, path, ..
-            } => match layer {
+            } => Cow::Owned(match layer {
                 Some(layer) => format!("{image}{NESTED}{}{NESTED}{path}", short_digest(layer)),
                 None => format!("{image}{NESTED}{path}"),
-            },
+            }),
             Provenance::Remote { inner, .. } => inner.display_path(),
         }
     }

@@ -11,9 +11,11 @@
 //! they replaced. A hook's report ends with advice for its situation (nothing was committed;
 //! nothing was pushed), not the rules' remediation for a key already in shared history.
 
-use super::git::{scan_commits, GitScan};
 use super::pipeline;
 use crate::cli::{HookCommand, ScanOptions};
+use crate::engine::git::GitScan;
+use crate::engine::history::History;
+use crate::engine::{Engine, Source};
 use crate::report::style::Role;
 use crate::source::git::{self as git_source, Destination, Notes, Opener, Selection};
 use anyhow::{bail, Context, Result};
@@ -61,10 +63,24 @@ fn scan_and_report(
     let opener = Opener::Env;
     let mut scan = GitScan::for_range(repo, scan_args, range)?;
     scan.report.advice = Some(advice);
-    let collected = scan_commits(&opener, repo, &selection, &scan, notes, false)?;
+    let engine = Engine::new(
+        &scan.detector,
+        scan.min,
+        scan.report.progress,
+        "scanning history",
+    );
+    History {
+        opener: &opener,
+        repo,
+        selection: &selection,
+        scan: &scan,
+        notes,
+        head_presence: false,
+    }
+    .scan(&engine)?;
     let code = pipeline::deliver_to(
         &scan.detector,
-        collected,
+        engine.finish(),
         scan.min,
         &scan.report,
         super::Console::Stderr,

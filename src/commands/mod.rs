@@ -9,7 +9,6 @@ pub mod head;
 pub mod hook;
 pub mod man;
 pub mod pipeline;
-pub mod progress;
 pub mod rules;
 pub mod scan;
 pub mod verify;

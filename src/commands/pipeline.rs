@@ -5,10 +5,10 @@
 
 use super::{finish_output, warn, Console, ReportFiles, EXIT_CLEAN, EXIT_ERROR};
 use crate::cli::FailOn;
-use crate::detect::{Confidence, Detection, Detector};
+use crate::detect::{Confidence, Detector};
+use crate::engine::Collected;
 use crate::model::{
-    ByConfidence, Finding, Incomplete, IncompleteKind, Provenance, Report, RuleInfo, Skipped,
-    Summary, Suppressed, VerifyStatus,
+    ByConfidence, Finding, Incomplete, IncompleteKind, Report, RuleInfo, Summary, VerifyStatus,
 };
 use crate::report;
 use crate::report::style::Role;
@@ -20,129 +20,6 @@ use anyhow::Result;
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::Path;
-
-/// What a scan gathered before it became a report.
-#[derive(Debug, Default)]
-pub struct Collected {
-    pub findings: Vec<Finding>,
-    pub below_threshold: usize,
-    pub warnings: Vec<Warning>,
-    /// Files read; in a history scan, distinct blobs.
-    pub files: u64,
-    pub bytes: u64,
-    /// History scans: the commits walked.
-    pub commits: Option<u64>,
-    pub skipped: Skipped,
-    pub suppressed: Suppressed,
-    /// What should have been scanned and was not: the run ends incomplete (exit 2).
-    pub incomplete: Vec<Incomplete>,
-    /// A history scan of a shallow clone: commits before the boundary were not there to scan.
-    pub shallow: bool,
-}
-
-impl Collected {
-    /// Adds another thread's share.
-    pub fn absorb(&mut self, other: Collected) {
-        self.findings.extend(other.findings);
-        self.below_threshold += other.below_threshold;
-        self.warnings.extend(other.warnings);
-        self.files += other.files;
-        self.bytes += other.bytes;
-        if let Some(n) = other.commits {
-            self.commits = Some(self.commits.unwrap_or(0) + n);
-        }
-        self.skipped.not_regular += other.skipped.not_regular;
-        self.skipped.symlinks += other.skipped.symlinks;
-        self.skipped.unreadable += other.skipped.unreadable;
-        self.suppressed.baseline += other.suppressed.baseline;
-        self.suppressed.ignore_file += other.suppressed.ignore_file;
-        self.suppressed.inline += other.suppressed.inline;
-        self.suppressed.config += other.suppressed.config;
-        self.suppressed.excluded += other.suppressed.excluded;
-        self.incomplete.extend(other.incomplete);
-        self.shallow |= other.shallow;
-    }
-
-    /// Records something that should have been scanned and was not.
-    pub fn not_scanned(
-        &mut self,
-        kind: IncompleteKind,
-        what: impl Into<String>,
-        reason: impl Into<String>,
-    ) {
-        self.incomplete.push(Incomplete::new(kind, what, reason));
-    }
-
-    /// Keeps the detections at or above `min` as findings of the blob `provenance` names, and
-    /// counts the rest.
-    pub fn add(
-        &mut self,
-        detector: &Detector,
-        provenance: &Provenance,
-        sort_key: Vec<u8>,
-        detections: Vec<Detection>,
-        min: Confidence,
-    ) {
-        for d in detections {
-            if d.allowed {
-                self.suppressed.inline += 1;
-                continue;
-            }
-            if d.confidence < min {
-                self.below_threshold += 1;
-                continue;
-            }
-            self.findings.push(to_finding(
-                detector,
-                provenance.clone(),
-                sort_key.clone(),
-                d,
-            ));
-        }
-    }
-}
-
-pub fn to_finding(
-    detector: &Detector,
-    provenance: Provenance,
-    sort_key: Vec<u8>,
-    d: Detection,
-) -> Finding {
-    Finding {
-        rule_id: detector
-            .rules()
-            .get(d.rule)
-            .map(|r| r.id().to_string())
-            .unwrap_or_default(),
-        path: provenance.display_path(),
-        sort_key,
-        line: d.line,
-        column: d.column,
-        end_column: d.end_column,
-        confidence: d.confidence,
-        score: d.score,
-        reasons: d.reasons,
-        encoding: d.encoding,
-        secret: d.secret,
-        snippet: d.snippet,
-        provenance,
-        verification: None,
-    }
-}
-
-/// The bytes a path sorts by (its raw bytes on Unix, so non-UTF-8 names order stably).
-pub fn sort_key(path: &Path) -> Vec<u8> {
-    let p = path.strip_prefix("./").unwrap_or(path);
-    #[cfg(unix)]
-    {
-        use std::os::unix::ffi::OsStrExt;
-        p.as_os_str().as_bytes().to_vec()
-    }
-    #[cfg(not(unix))]
-    {
-        p.to_string_lossy().as_bytes().to_vec()
-    }
-}
 
 /// Puts findings in the order of every report, without duplicates.
 fn sort_findings(findings: &mut Vec<Finding>) {

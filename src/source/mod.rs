@@ -1,6 +1,7 @@
 //! Sources: where text comes from. `fs` walks and opens files; `reader` turns any byte stream
 //! into text windows in bounded memory; `git` enumerates the blobs of a history, a push or the
-//! index, once each, with the commit and path that introduced them. Sources know nothing of rules
+//! index, once each, with the commit and path that introduced them; `worktree` hands the walker's
+//! files and standard input to the engine (`crate::engine::Source`). Sources know nothing of rules
 //! or findings.
 
 pub mod budget;
@@ -9,3 +10,4 @@ pub mod fs;
 pub mod git;
 pub mod packs;
 pub mod reader;
+pub mod worktree;
