@@ -595,6 +595,36 @@ fn staged_scans_the_index_not_the_work_tree() {
     assert!(findings(&v)[0]["commit"].is_null());
 }
 
+/// Regression: a staged blob missing from the object store stopped the whole `--staged` scan
+/// with an error and no report; it is one object not scanned, and the rest is still scanned.
+#[test]
+fn staged_blob_that_cannot_be_read_is_incomplete_and_the_rest_is_scanned() {
+    let r = Repo::new();
+    r.write("README.md", "# app\n").commit("initial");
+    r.write(".env", &env_with(KEY));
+    r.write("lost.txt", "this blob will go missing\n");
+    r.git(&["add", ".env", "lost.txt"]);
+    let id = r.git(&["rev-parse", ":lost.txt"]);
+    let id = id.trim();
+    std::fs::remove_file(r.path.join(".git/objects").join(&id[..2]).join(&id[2..])).unwrap();
+    let out = lg(&r.path, &["git", "--staged", "--format", "json"]);
+    // The key in `.env` is found (1), and the report says what was not scanned.
+    assert_eq!(out.code, 1, "{}", out.all());
+    let v = out.json();
+    assert_eq!(findings(&v)[0]["path"], ".env");
+    assert_eq!(findings(&v)[0]["provenance"]["kind"], "staged");
+    let incomplete = v["incomplete"].as_array().unwrap();
+    assert_eq!(incomplete.len(), 1, "{v}");
+    assert_eq!(incomplete[0]["kind"], "object");
+    assert_eq!(incomplete[0]["what"], "lost.txt");
+    assert_eq!(v["summary"]["skipped"]["unreadable"], 1);
+    // Alone, the unreadable blob makes the run incomplete: exit 2, with a report.
+    r.git(&["rm", "--cached", "-q", ".env"]);
+    let out = lg(&r.path, &["git", "--staged", "--format", "json"]);
+    assert_eq!(out.code, 2, "{}", out.all());
+    assert_eq!(out.json()["incomplete"][0]["what"], "lost.txt");
+}
+
 #[test]
 fn staged_reports_only_added_lines() {
     let r = Repo::new();

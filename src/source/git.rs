@@ -2024,7 +2024,17 @@ fn staged_by_tree_hash(
         if notes.skip_special(mode) {
             continue;
         }
-        let new_blob = blob(id)?;
+        let shown = || String::from_utf8_lossy(&change.path).into_owned();
+        // A staged blob that cannot be read is still listed: the scanner's read of it fails too
+        // and records it as not scanned, while the other files are scanned.
+        let Ok(new_blob) = blob(id) else {
+            out.push(StagedFile {
+                path: change.path.clone(),
+                blob: id,
+                added: AddedLines::All,
+            });
+            continue;
+        };
         let diff_with = |old: Oid| -> Result<AddedLines, GitError> {
             let old_blob = blob(old)?;
             let mut opts = git2::DiffOptions::new();
@@ -2035,7 +2045,15 @@ fn staged_by_tree_hash(
         };
         let added = match change.old {
             Some((old_mode, old)) if old_mode != MODE_GITLINK && old_mode != MODE_LINK => {
-                diff_with(old)?
+                // HEAD's version unreadable: every line counts as added, which scans more, not
+                // less.
+                diff_with(old).unwrap_or_else(|e| {
+                    notes.warn(format!(
+                        "{}: cannot compare with HEAD, scanning all of it: {e}",
+                        shown()
+                    ));
+                    AddedLines::All
+                })
             }
             Some(_) => AddedLines::All,
             None if try_renames => {
@@ -2051,7 +2069,8 @@ fn staged_by_tree_hash(
                 let mut best_count = usize::MAX;
                 for d in &deleted {
                     let Some((_, old)) = d.old else { continue };
-                    if let AddedLines::Lines(lines) = diff_with(old)? {
+                    // A deleted file that cannot be read is not the one this came from.
+                    if let Ok(AddedLines::Lines(lines)) = diff_with(old) {
                         if lines.len() * 2 <= total && lines.len() < best_count {
                             best_count = lines.len();
                             best = AddedLines::Lines(lines);
