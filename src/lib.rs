@@ -12,7 +12,7 @@
 pub mod cli;
 pub mod commands;
 pub mod detect;
-pub mod engine;
+pub(crate) mod engine;
 pub mod files;
 pub mod model;
 pub mod report;

@@ -31,15 +31,10 @@ pub struct GitScan {
 }
 
 impl GitScan {
-    /// Settings for a scan of `repo`: `--config`, else `.lushaguard.toml` at the top of the
-    /// work tree (a bare repository has none), then the flags.
-    pub fn new(repo: &Repository, args: &ScanOptions) -> Result<GitScan> {
-        GitScan::for_range(repo, args, None)
-    }
-
     /// Settings for a scan of the commits a change adds on top of `base` up to `tip`: the
     /// suppression settings come from `base`, which the change cannot edit, and the report
-    /// lists what the change does to them. Without a range, as `new`.
+    /// lists what the change does to them. Without a range: `--config`, else `.lushaguard.toml`
+    /// at the top of the work tree (a bare repository has none), then the flags.
     pub fn for_range(
         repo: &Repository,
         args: &ScanOptions,

@@ -7,7 +7,7 @@
 pub mod budget;
 pub mod commit_files;
 pub mod fs;
-pub mod git;
+pub(crate) mod git;
 pub mod packs;
 pub mod reader;
-pub mod worktree;
+pub(crate) mod worktree;
