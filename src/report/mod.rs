@@ -82,3 +82,7 @@ pub fn write(
         Format::Markdown => markdown::write(report, options, out),
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // test code: a panic is a failed test
+mod tests;
