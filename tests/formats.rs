@@ -10,6 +10,7 @@
 
 mod common;
 
+use common::schema::{json_errors as schema_errors, validate_json as validate, validate_junit};
 use common::*;
 use serde_json::Value;
 use std::path::Path;
@@ -33,59 +34,6 @@ fn run_outside_git(dir: &Path, args: &[&str]) -> Output {
         None,
         &[("GIT_DIR", "/nonexistent/lushaguard-tests")],
     )
-}
-
-fn schema_errors(schema_file: &str, doc: &Value) -> Vec<String> {
-    let schema: Value = serde_json::from_str(
-        &std::fs::read_to_string(repo_root().join("tests/schemas").join(schema_file)).unwrap(),
-    )
-    .unwrap();
-    let validator = jsonschema::options()
-        .should_validate_formats(true)
-        .build(&schema)
-        .unwrap();
-    validator
-        .iter_errors(doc)
-        .take(10)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect()
-}
-
-fn validate(schema_file: &str, doc: &Value) {
-    let errors = schema_errors(schema_file, doc);
-    assert!(errors.is_empty(), "{schema_file}:\n{}", errors.join("\n"));
-}
-
-/// Validates JUnit XML against the Ant schema with xmllint. Without xmllint the check is skipped
-/// with a note, unless `LUSHAGUARD_REQUIRE_XMLLINT` is set (as `.ci/run` does).
-fn validate_junit(xml: &str) {
-    let have = std::process::Command::new("xmllint")
-        .arg("--version")
-        .output()
-        .is_ok();
-    if !have {
-        assert!(
-            std::env::var_os("LUSHAGUARD_REQUIRE_XMLLINT").is_none(),
-            "xmllint is required (apt-get install libxml2-utils)"
-        );
-        eprintln!("note: xmllint not found; JUnit XSD validation skipped (.ci/run installs it)");
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("report.xml");
-    std::fs::write(&file, xml).unwrap();
-    let out = std::process::Command::new("xmllint")
-        .arg("--noout")
-        .arg("--schema")
-        .arg(repo_root().join("tests/schemas/junit-ant.xsd"))
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "JUnit report is not valid:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// How many findings `fixtures/leaks` holds: one per row of its expected list.

@@ -58,13 +58,7 @@ pub fn run(args: &GitArgs) -> Result<u8> {
         selection.since = Some(since);
         selection.everything = false;
     }
-    let engine = Engine::new(
-        &scan.detector,
-        scan.min,
-        scan.report.progress,
-        "scanning history",
-    );
-    History {
+    let collected = History {
         opener: &opener,
         repo: &repo,
         selection: &selection,
@@ -72,6 +66,6 @@ pub fn run(args: &GitArgs) -> Result<u8> {
         notes,
         head_presence: true,
     }
-    .scan(&engine)?;
-    pipeline::deliver(&scan.detector, engine.finish(), scan.min, &scan.report)
+    .collect()?;
+    pipeline::deliver(&scan.detector, collected, scan.min, &scan.report)
 }

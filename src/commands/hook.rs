@@ -15,7 +15,6 @@ use super::pipeline;
 use crate::cli::{HookCommand, ScanOptions};
 use crate::engine::git::GitScan;
 use crate::engine::history::History;
-use crate::engine::{Engine, Source};
 use crate::report::style::Role;
 use crate::source::git::{self as git_source, Destination, Notes, Opener, Selection};
 use anyhow::{bail, Context, Result};
@@ -63,13 +62,7 @@ fn scan_and_report(
     let opener = Opener::Env;
     let mut scan = GitScan::for_range(repo, scan_args, range)?;
     scan.report.advice = Some(advice);
-    let engine = Engine::new(
-        &scan.detector,
-        scan.min,
-        scan.report.progress,
-        "scanning history",
-    );
-    History {
+    let collected = History {
         opener: &opener,
         repo,
         selection: &selection,
@@ -77,10 +70,10 @@ fn scan_and_report(
         notes,
         head_presence: false,
     }
-    .scan(&engine)?;
+    .collect()?;
     let code = pipeline::deliver_to(
         &scan.detector,
-        engine.finish(),
+        collected,
         scan.min,
         &scan.report,
         super::Console::Stderr,

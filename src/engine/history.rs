@@ -80,6 +80,22 @@ pub struct History<'a> {
     pub head_presence: bool,
 }
 
+impl History<'_> {
+    /// Runs the history on an engine of its own (with a `scanning history` progress line) and
+    /// returns what it gathered: how the `git` command and the push hooks scan.
+    pub fn collect(mut self) -> Result<Collected> {
+        let scan = self.scan;
+        let engine = Engine::new(
+            &scan.detector,
+            scan.min,
+            scan.report.progress,
+            "scanning history",
+        );
+        self.scan(&engine)?;
+        Ok(engine.finish())
+    }
+}
+
 impl Source for History<'_> {
     fn scan(&mut self, engine: &Engine<'_>) -> Result<()> {
         let c = scan_commits(

@@ -82,7 +82,3 @@ pub fn write(
         Format::Markdown => markdown::write(report, options, out),
     }
 }
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used)] // test code: a panic is a failed test
-mod tests;

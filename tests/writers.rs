@@ -4,17 +4,21 @@
 //! came from appears, no key appears unless revealed, and the formats with a published schema
 //! validate against it. The formats are taken from the `Format` enum, so a new one is covered.
 
-use super::{write, Format, Options};
-use crate::detect::{Confidence, Reason, ReasonKind};
-use crate::model::{
+#![allow(clippy::unwrap_used)] // test code: a panic is a failed test
+
+mod common;
+
+use clap::ValueEnum;
+use common::schema::{json_errors, validate_junit};
+use lushaguard::detect::{Confidence, Reason, ReasonKind};
+use lushaguard::model::{
     Account, ByConfidence, CommitInfo, Finding, HeadCommit, Provenance, Report, RuleInfo, Skipped,
     Summary, Suppressed, Verification, VerificationSummary, VerifyStatus,
 };
-use crate::rules::Severity;
-use crate::secret::Secret;
-use clap::ValueEnum;
+use lushaguard::report::{write, Format, Options};
+use lushaguard::rules::Severity;
+use lushaguard::secret::Secret;
 use serde_json::Value;
-use std::path::Path;
 
 /// The test keys, one per finding.
 const KEYS: [&str; 8] = [
@@ -400,22 +404,6 @@ fn keys_are_shown_only_when_asked() {
     }
 }
 
-fn schema_errors(schema_file: &str, doc: &Value) -> Vec<String> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/schemas")
-        .join(schema_file);
-    let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let validator = jsonschema::options()
-        .should_validate_formats(true)
-        .build(&schema)
-        .unwrap();
-    validator
-        .iter_errors(doc)
-        .take(10)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect()
-}
-
 #[test]
 fn sarif_and_gitlab_reports_of_every_kind_validate() {
     let report = report();
@@ -425,7 +413,7 @@ fn sarif_and_gitlab_reports_of_every_kind_validate() {
     ] {
         let doc: Value =
             serde_json::from_str(&render(&report, format, Options::default())).unwrap();
-        let errors = schema_errors(schema, &doc);
+        let errors = json_errors(schema, &doc);
         assert!(errors.is_empty(), "{format:?}:\n{}", errors.join("\n"));
     }
     let sarif: Value =
@@ -435,39 +423,11 @@ fn sarif_and_gitlab_reports_of_every_kind_validate() {
     // Findings are identified by key, whatever their provenance.
     assert_eq!(
         results[0]["partialFingerprints"]["lushaguard/v1"],
-        crate::secret::fingerprint_of(KEYS[0])
+        lushaguard::secret::fingerprint_of(KEYS[0])
     );
 }
 
 #[test]
-#[allow(clippy::print_stderr)] // a note on a skipped check goes to the test log
 fn junit_reports_of_every_kind_validate() {
-    let xml = render(&report(), Format::Junit, Options::default());
-    let have = std::process::Command::new("xmllint")
-        .arg("--version")
-        .output()
-        .is_ok();
-    if !have {
-        assert!(
-            std::env::var_os("LUSHAGUARD_REQUIRE_XMLLINT").is_none(),
-            "xmllint is required (apt-get install libxml2-utils)"
-        );
-        eprintln!("note: xmllint not found; JUnit XSD validation skipped");
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("report.xml");
-    std::fs::write(&file, &xml).unwrap();
-    let out = std::process::Command::new("xmllint")
-        .arg("--noout")
-        .arg("--schema")
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/schemas/junit-ant.xsd"))
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}\n{xml}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    validate_junit(&render(&report(), Format::Junit, Options::default()));
 }
