@@ -151,6 +151,24 @@ fn output_file_and_stdin() {
         findings(&report),
         vec![("<stdin>".to_string(), 2, "high".to_string())]
     );
+    let v: serde_json::Value = serde_json::from_str(&report).unwrap();
+    assert_eq!(
+        v["findings"][0]["provenance"],
+        serde_json::json!({"kind": "stdin"})
+    );
+}
+
+#[test]
+fn file_findings_name_their_provenance() {
+    let dir = tree(&[("config/.env", format!("LUSHA_API_KEY={KEY}\n").as_bytes())]);
+    let out = run(dir.path(), &["scan", "--format", "json", "."]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(
+        v["findings"][0]["provenance"],
+        serde_json::json!({"kind": "file", "path": "config/.env"})
+    );
+    assert!(v["findings"][0]["commit"].is_null());
 }
 
 #[test]

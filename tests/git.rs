@@ -625,6 +625,38 @@ fn staged_blob_that_cannot_be_read_is_incomplete_and_the_rest_is_scanned() {
     assert_eq!(out.json()["incomplete"][0]["what"], "lost.txt");
 }
 
+/// `--staged` reads and scans on the worker threads: the report is the same at any count.
+#[test]
+fn staged_reports_are_identical_across_thread_counts() {
+    let r = Repo::new();
+    r.write("README.md", "# app\n").commit("initial");
+    for i in 0..24 {
+        let content = if i % 5 == 0 {
+            env_with(if i % 2 == 0 { KEY } else { KEY2 })
+        } else {
+            format!("PORT={i}\n")
+        };
+        r.write(&format!("svc{i:02}/.env"), &content);
+    }
+    r.git(&["add", "."]);
+    let one = lg(
+        &r.path,
+        &["git", "--staged", "--format", "json", "--threads", "1"],
+    );
+    let four = lg(
+        &r.path,
+        &["git", "--staged", "--format", "json", "--threads", "4"],
+    );
+    assert_eq!(one.code, 1, "{}", one.all());
+    assert_eq!(one.stdout, four.stdout);
+    let v = one.json();
+    assert_eq!(findings(&v).len(), 5);
+    assert_eq!(v["summary"]["files_scanned"], 24);
+    assert!(findings(&v)
+        .iter()
+        .all(|f| f["provenance"]["kind"] == "staged"));
+}
+
 #[test]
 fn staged_reports_only_added_lines() {
     let r = Repo::new();
