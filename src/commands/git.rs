@@ -20,6 +20,7 @@ use crate::source::git::{
     self as git_source, BlobItem, BlobVisitor, Content, Notes, Opener, Origin, Selection,
 };
 use crate::source::reader;
+use crate::source::remote;
 use crate::suppress::{Exclusions, IGNORE_FILE};
 use anyhow::Result;
 use git2::{Oid, Repository};
@@ -191,9 +192,12 @@ fn shown(path: &[u8]) -> String {
 }
 
 pub fn run(args: &GitArgs) -> Result<u8> {
-    let opener = match &args.repo {
-        Some(p) => Opener::Path(p.clone()),
-        None => Opener::Env,
+    // A URL is cloned first; the clone lives (and a temporary one is removed) with `mirror`.
+    let mirror = clone_remote(args)?;
+    let opener = match (&mirror, &args.repo) {
+        (Some(m), _) => Opener::Path(m.path().to_path_buf()),
+        (None, Some(p)) => Opener::Path(p.clone()),
+        (None, None) => Opener::Env,
     };
     let repo = opener.open()?;
     if args.staged {
@@ -209,7 +213,10 @@ pub fn run(args: &GitArgs) -> Result<u8> {
         (None, None) => Selection::all_refs(&repo, &mut notes)?,
     };
     let range = args.range.as_ref().and_then(|_| range_of(&selection));
-    let scan = GitScan::for_range(&repo, &args.scan, range)?;
+    let mut scan = GitScan::for_range(&repo, &args.scan, range)?;
+    scan.report
+        .notes
+        .extend(mirror.as_ref().map(remote::Mirror::describe));
     // Parsed (and checked to be a date) by the command line.
     if let Some(since) = args.since {
         selection.since = Some(since);
@@ -217,6 +224,31 @@ pub fn run(args: &GitArgs) -> Result<u8> {
     }
     let collected = scan_commits(&opener, &repo, &selection, &scan, notes, true)?;
     pipeline::deliver(&scan.detector, collected, scan.min, &scan.report)
+}
+
+/// `git URL`: the URL cloned (every ref, bare), or `None` for a local repository.
+fn clone_remote(args: &GitArgs) -> Result<Option<remote::Mirror>> {
+    let url = match &args.repo {
+        Some(repo) => remote::RemoteUrl::from_argument(repo)?,
+        None => None,
+    };
+    let usage = |message: String| Err(super::UsageError(message).into());
+    match url {
+        Some(url) if args.staged => {
+            usage(format!("{url}: --staged scans an index; a URL has none"))
+        }
+        Some(url) => {
+            let options = remote::CloneOptions {
+                dir: args.clone_dir.clone(),
+                timeout: args.clone_timeout.map(std::time::Duration::from_secs),
+            };
+            Ok(Some(remote::mirror(url, &options)?))
+        }
+        None if args.clone_dir.is_some() || args.clone_timeout.is_some() => {
+            usage("--clone-dir and --clone-timeout are for a repository URL".into())
+        }
+        None => Ok(None),
+    }
 }
 
 /// A blob's detections, by its index in `History::introductions`.

@@ -1,7 +1,7 @@
 //! Sources: where text comes from. `fs` walks and opens files; `reader` turns any byte stream
 //! into text windows in bounded memory; `git` enumerates the blobs of a history, a push or the
-//! index, once each, with the commit and path that introduced them. Sources know nothing of rules
-//! or findings.
+//! index, once each, with the commit and path that introduced them; `remote` clones a remote repository
+//! for `git` to read. Sources know nothing of rules or findings.
 
 pub mod budget;
 pub mod commit_files;
@@ -9,3 +9,4 @@ pub mod fs;
 pub mod git;
 pub mod packs;
 pub mod reader;
+pub mod remote;
