@@ -503,6 +503,40 @@ fn a_server_that_never_answers_is_given_up_after_the_clone_timeout() {
     );
 }
 
+#[cfg(unix)]
+#[test]
+fn an_interrupted_clone_leaves_no_temporary_directory() {
+    let served = Served::new();
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let url = format!("git://127.0.0.1:{port}/repo.git");
+    let mut child = Server(
+        hermetic(&mut Command::new(bin()))
+            .args(["git", "--no-progress", &url])
+            .env("TMPDIR", served.scratch())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    // The clone has started once git is connected to the silent server.
+    let _connection = silent.accept().unwrap();
+    assert!(!served.scratch_is_empty(), "no temporary clone directory");
+    let pid = child.0.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let status = child.0.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{status}");
+    assert!(
+        served.scratch_is_empty(),
+        "the temporary clone was left behind"
+    );
+}
+
 #[test]
 fn clone_dir_keeps_the_clone_without_its_credentials() {
     let served = Served::new();

@@ -10,13 +10,16 @@
 //! messages included). The remote is untrusted: the clone checks nothing out (so no filters, no
 //! checkout hooks), runs no hooks at all, copies no templates, recurses into no submodules,
 //! speaks only the transports named below, and never waits on a terminal prompt when there is no
-//! terminal.
+//! terminal. A temporary clone is removed when the run ends: normally, on an error, and (on Unix)
+//! on Ctrl-C, SIGTERM or SIGHUP, which also stop the clone's git.
 
 use std::ffi::OsStr;
 use std::fmt;
 use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// The transports a remote URL may use (`GIT_ALLOW_PROTOCOL`): not `ext::` or other remote
@@ -78,6 +81,52 @@ impl fmt::Display for RemoteUrl {
         f.write_str(&self.shown)
     }
 }
+
+/// Temporary clones to remove if the run is interrupted (Ctrl-C, SIGTERM, SIGHUP).
+static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+/// The process id of the `git clone` running now (0: none), killed if the run is interrupted.
+static CLONING: AtomicU32 = AtomicU32::new(0);
+
+fn pending() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+    PENDING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Once per process: on SIGINT, SIGTERM or SIGHUP, stop the clone, remove the temporary clones
+/// and exit with 128 + the signal's number, as a shell reports a process the signal ended.
+#[cfg(unix)]
+fn clean_up_when_interrupted() {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+            return;
+        };
+        std::thread::spawn(move || {
+            let Some(signal) = signals.forever().next() else {
+                return;
+            };
+            let git = i32::try_from(CLONING.load(Ordering::SeqCst)).ok();
+            if let Some(pid) = git.and_then(rustix::process::Pid::from_raw) {
+                let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
+            }
+            for dir in pending().drain(..) {
+                // git may still be writing for a moment after it was told to stop.
+                for _ in 0..20 {
+                    if std::fs::remove_dir_all(&dir).is_ok() || !dir.exists() {
+                        break;
+                    }
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+            }
+            std::process::exit(128 + signal);
+        });
+    });
+}
+
+#[cfg(not(unix))]
+fn clean_up_when_interrupted() {}
 
 /// How a repository argument is written.
 #[derive(Debug, PartialEq, Eq)]
@@ -304,6 +353,15 @@ pub struct Mirror {
     place: Place,
 }
 
+impl Drop for Mirror {
+    fn drop(&mut self) {
+        // The `TempDir` removes it now; an interruption no longer needs to.
+        if let Place::Temporary(t) = &self.place {
+            pending().retain(|p| p != t.path());
+        }
+    }
+}
+
 impl Mirror {
     /// The clone's git directory.
     pub fn path(&self) -> &Path {
@@ -356,6 +414,10 @@ pub fn mirror(url: RemoteUrl, options: &CloneOptions) -> Result<Mirror, RemoteEr
                 })?,
         ),
     };
+    if let Place::Temporary(t) = &place {
+        clean_up_when_interrupted();
+        pending().push(t.path().to_path_buf());
+    }
     let mirror = Mirror { url, place };
     run_clone(&mirror, options.timeout)?;
     if mirror.is_kept() {
@@ -443,7 +505,9 @@ fn run_clone(mirror: &Mirror, timeout: Option<Duration>) -> Result<(), RemoteErr
             kept
         })
     });
+    CLONING.store(child.id(), Ordering::SeqCst);
     let status = wait(&mut child, timeout);
+    CLONING.store(0, Ordering::SeqCst);
     let said = stderr
         .and_then(|t| t.join().ok())
         .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
