@@ -422,12 +422,12 @@ fn credentials_in_a_url_are_used_but_never_shown() {
     let url = format!("http://ci:{TOKEN}@127.0.0.1:{port}/repo.git");
     let sarif = served.tmp.path().join("report.sarif");
     let write = format!("sarif={}", sarif.display());
-    for format in ["json", "human", "sarif", "gitlab", "junit", "markdown"] {
+    for (_, format) in common::formats() {
         let out = served.scan(&[
             "git",
             "--no-progress",
             "-f",
-            format,
+            &format,
             "--write",
             &write,
             &url,
