@@ -11,7 +11,7 @@
 
 mod common;
 
-use common::{bin, KEY, KEY2};
+use common::{bin, Output, KEY, KEY2};
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::net::{TcpListener, TcpStream};
@@ -92,37 +92,20 @@ fn git(dir: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Out {
-    fn all(&self) -> String {
-        format!("{}{}", self.stdout, self.stderr)
-    }
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.all()))
-    }
-}
-
 /// Runs lushaguard in `dir` with `TMPDIR` set to `tmp` (so that a test can see what is left
-/// there) and no terminal.
-fn lushaguard(dir: &Path, tmp: &Path, args: &[&str]) -> Out {
-    let out = hermetic(&mut Command::new(bin()))
-        .args(args)
-        .current_dir(dir)
-        .env("TMPDIR", tmp)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+/// there), no terminal, and none of the machine's git configuration.
+fn lushaguard(dir: &Path, tmp: &Path, args: &[&str]) -> Output {
+    let tmp = tmp.to_str().unwrap();
+    let env = [
+        ("TMPDIR", tmp),
+        ("GIT_CONFIG_NOSYSTEM", "1"),
+        ("GIT_CONFIG_GLOBAL", "/dev/null"),
+    ];
+    common::run_with(dir, args, None, &env)
+}
+
+fn json(out: &Output) -> Value {
+    serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", out.all()))
 }
 
 /// A served repository: `base/repo.git`, a bare repository whose keys are only in history.
@@ -189,12 +172,24 @@ impl Served {
         self.tmp.path().join("lushaguard-tmp")
     }
 
-    fn scan(&self, args: &[&str]) -> Out {
+    fn scan(&self, args: &[&str]) -> Output {
         lushaguard(self.tmp.path(), &self.scratch(), args)
     }
 
     fn scratch_is_empty(&self) -> bool {
         std::fs::read_dir(self.scratch()).unwrap().next().is_none()
+    }
+
+    /// `git URL` finds every hidden key, the report names the URL, and the clone is gone.
+    fn assert_url_scanned(&self, url: &str) {
+        let out = self.scan(&["git", "--no-progress", "-f", "json", url]);
+        assert_every_ref_scanned(&out);
+        let warnings = json(&out)["warnings"].to_string();
+        assert!(warnings.contains(url), "{warnings}");
+        assert!(
+            self.scratch_is_empty(),
+            "the temporary clone was left behind"
+        );
     }
 }
 
@@ -216,9 +211,9 @@ fn found(v: &Value) -> Vec<(String, Value)> {
 }
 
 /// Every hidden key, each at its in-repository path, none still in HEAD.
-fn assert_every_ref_scanned(out: &Out) {
+fn assert_every_ref_scanned(out: &Output) {
     assert_eq!(out.code, 1, "{}", out.all());
-    let v = out.json();
+    let v = json(out);
     assert_eq!(
         found(&v),
         vec![
@@ -384,16 +379,7 @@ fn a_git_daemon_url_is_cloned_whole_and_every_ref_scanned() {
     }
     let served = Served::new();
     let (_daemon, port) = git_daemon(&served.base());
-    let url = format!("git://127.0.0.1:{port}/repo.git");
-    let out = served.scan(&["git", "--no-progress", "-f", "json", &url]);
-    assert_every_ref_scanned(&out);
-    // The report says what was scanned.
-    let warnings = out.json()["warnings"].to_string();
-    assert!(warnings.contains(&url), "{warnings}");
-    assert!(
-        served.scratch_is_empty(),
-        "the temporary clone was left behind"
-    );
+    served.assert_url_scanned(&format!("git://127.0.0.1:{port}/repo.git"));
 }
 
 #[test]
@@ -403,13 +389,7 @@ fn an_http_url_is_cloned_through_git_http_backend() {
     }
     let served = Served::new();
     let (_server, port) = http_backend(&served.base(), "");
-    let url = format!("http://127.0.0.1:{port}/repo.git");
-    let out = served.scan(&["git", "--no-progress", "-f", "json", &url]);
-    assert_every_ref_scanned(&out);
-    assert!(
-        served.scratch_is_empty(),
-        "the temporary clone was left behind"
-    );
+    served.assert_url_scanned(&format!("http://127.0.0.1:{port}/repo.git"));
 }
 
 #[test]
@@ -581,13 +561,10 @@ fn clone_dir_keeps_the_clone_without_its_credentials() {
 #[test]
 fn a_file_url_is_cloned_and_scanned() {
     let served = Served::new();
-    let url = format!("file://{}", served.base().join("repo.git").display());
-    let out = served.scan(&["git", "--no-progress", "-f", "json", &url]);
-    assert_every_ref_scanned(&out);
-    assert!(
-        served.scratch_is_empty(),
-        "the temporary clone was left behind"
-    );
+    served.assert_url_scanned(&format!(
+        "file://{}",
+        served.base().join("repo.git").display()
+    ));
 }
 
 #[test]
@@ -603,7 +580,7 @@ fn a_local_path_that_looks_like_a_url_is_a_path() {
     let out = served.scan(&["git", "--no-progress", "-f", "json", "host:repo.git"]);
     // The bare clone has branches and tags but not refs/pull/*: a local scan, no clone.
     assert_eq!(out.code, 1, "{}", out.all());
-    let paths: Vec<String> = found(&out.json()).into_iter().map(|(p, _)| p).collect();
+    let paths: Vec<String> = found(&json(&out)).into_iter().map(|(p, _)| p).collect();
     assert_eq!(paths, [".env", "config.yml"], "{}", out.all());
     assert!(!out.stderr.contains("mirror clone"), "{}", out.stderr);
 }
