@@ -501,7 +501,21 @@ fn an_interrupted_clone_leaves_no_temporary_directory() {
             .unwrap(),
     );
     // The clone has started once git is connected to the silent server.
-    let _connection = silent.accept().unwrap();
+    silent.set_nonblocking(true).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let _connection = loop {
+        match silent.accept() {
+            Ok((connection, _)) => break connection,
+            Err(_) => {
+                assert!(
+                    child.0.try_wait().unwrap().is_none(),
+                    "lushaguard ended first"
+                );
+                assert!(Instant::now() < deadline, "git never connected");
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+    };
     assert!(!served.scratch_is_empty(), "no temporary clone directory");
     let pid = child.0.id().to_string();
     assert!(Command::new("kill")

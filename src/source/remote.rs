@@ -468,8 +468,6 @@ fn clone_command(url: &RemoteUrl, dest: &Path) -> Command {
         "core.fsmonitor=false",
         "submodule.recurse=false",
         "fetch.recurseSubmodules=false",
-        // Only the initial request may redirect (git's default, stated against user config).
-        "http.followRedirects=initial",
     ] {
         cmd.args(["-c", setting]);
     }
