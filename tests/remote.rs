@@ -1,7 +1,8 @@
 //! `lushaguard git URL` against real servers on 127.0.0.1: `git daemon` (git://), `git
-//! http-backend` behind a small HTTP server (http://, with and without Basic authentication), and
-//! file://. The served repository hides its keys where only a clone of every ref finds them: on
-//! a branch that later removed the key, behind an annotated tag whose branch is gone, and in a
+//! http-backend` behind a small HTTP server (http://, with and without Basic authentication),
+//! file://, and SSH through a stand-in `GIT_SSH_COMMAND` that runs git's remote command locally.
+//! The served repository hides its keys where only a clone of every ref finds them: on a branch
+//! that later removed the key, behind an annotated tag whose branch is gone, and in a
 //! `refs/pull/*` ref that no branch or tag reaches. git (with git-daemon and git-http-backend) and
 //! python3 come from the system; a test whose tool is missing says so and passes, unless
 //! `LUSHAGUARD_REQUIRE_TOOLS` is set (CI sets it), when it fails.
@@ -570,6 +571,52 @@ fn clone_dir_keeps_the_clone_without_its_credentials() {
         out.stderr
     );
     assert!(kept.join("HEAD").is_file());
+}
+
+/// SSH through the user's own ssh command (`GIT_SSH_COMMAND`): here a stand-in that runs the
+/// remote command locally, as sshd would after logging in.
+#[cfg(unix)]
+#[test]
+fn ssh_urls_are_cloned_with_the_user_s_ssh() {
+    use std::os::unix::fs::PermissionsExt;
+    let served = Served::new();
+    let ssh = served.tmp.path().join("ssh");
+    std::fs::write(
+        &ssh,
+        "#!/bin/sh\n# HOST COMMAND: run COMMAND here\nshift\nexec sh -c \"$*\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&ssh, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let repo = served.base().join("repo.git");
+    let repo = repo.to_str().unwrap();
+    let env = [
+        ("TMPDIR", served.scratch().to_str().unwrap().to_string()),
+        ("GIT_CONFIG_NOSYSTEM", "1".into()),
+        ("GIT_CONFIG_GLOBAL", "/dev/null".into()),
+        ("GIT_SSH_COMMAND", ssh.to_str().unwrap().to_string()),
+        ("GIT_SSH_VARIANT", "simple".into()),
+    ];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    for (url, shown) in [
+        (
+            format!("git@localhost:{repo}"),
+            format!("git@localhost:{repo}"),
+        ),
+        (
+            format!("ssh://deploy:{TOKEN}@localhost{repo}"),
+            format!("ssh://deploy:***@localhost{repo}"),
+        ),
+    ] {
+        let args = ["git", "--no-progress", "-f", "json", &url];
+        let out = common::run_with(served.tmp.path(), &args, None, &env);
+        assert_every_ref_scanned(&out);
+        assert!(out.stderr.contains(&shown), "{}", out.stderr);
+        assert!(!out.all().contains(TOKEN), "{}", out.all());
+        assert!(
+            served.scratch_is_empty(),
+            "the temporary clone was left behind"
+        );
+    }
 }
 
 #[test]
