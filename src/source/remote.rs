@@ -185,7 +185,18 @@ impl RemoteUrl {
         let end = start
             + match form {
                 Form::ScpLike => rest.find(':').unwrap_or(rest.len()),
-                _ => rest.find(['/', '?', '#']).unwrap_or(rest.len()),
+                // Up to the first `/` after the last `@` before any query: a password written
+                // with a bare `/` in it is still taken for one (an `@` in the path is too, which
+                // hides more than needed, never less).
+                _ => {
+                    let scope = rest.find(['?', '#']).unwrap_or(rest.len());
+                    let host = rest
+                        .get(..scope)
+                        .and_then(|r| r.rfind('@'))
+                        .map_or(0, |a| a + 1);
+                    let tail = rest.get(host..).unwrap_or_default();
+                    host + tail.find(['/', '?', '#']).unwrap_or(tail.len())
+                }
             };
         let authority = raw.get(start..end).unwrap_or_default();
         let mut secrets = Vec::new();
@@ -636,6 +647,10 @@ mod tests {
             assert!(!redacted.contains(leak), "{leak} in {redacted}");
         }
         assert!(redacted.contains("https://***@example.com/a.git?***"));
+
+        let slash = url("https://bot:pa/ss@example.com/a.git");
+        assert_eq!(slash.shown(), "https://***@example.com/a.git");
+        assert!(!slash.redact("for pa/ss").contains("pa/ss"));
 
         let token = url("https://ghp_abcdef@example.com/a.git");
         assert_eq!(token.shown(), "https://***@example.com/a.git");
