@@ -147,14 +147,24 @@ pub struct ScanArgs {
 
 #[derive(Debug, Args)]
 pub struct GitArgs {
-    /// The repository: a work tree, a bare repository, or any directory inside one [default:
-    /// the one around the current directory]
+    /// The repository: a work tree, a bare repository, or any directory inside one; or a URL
+    /// (https, http, ssh, git, file, user@host:path) to clone and scan, every ref [default: the
+    /// one around the current directory]. A path that exists is a path.
     #[arg(value_name = "REPO")]
     pub repo: Option<PathBuf>,
 
+    /// Clone a URL REPO into this directory (empty or absent) and keep it, instead of a
+    /// temporary directory removed after the scan.
+    #[arg(long, value_name = "DIR", help_heading = INPUT)]
+    pub clone_dir: Option<PathBuf>,
+
+    /// Give up cloning a URL REPO after this many seconds [default: no limit]
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..), help_heading = INPUT)]
+    pub clone_timeout: Option<u64>,
+
     /// Scan only what is staged: the index compared with HEAD. Only keys on added or changed
     /// lines are reported, so an old key elsewhere in a file does not block an unrelated commit.
-    #[arg(long, conflicts_with_all = ["range", "branch", "since"], help_heading = INPUT)]
+    #[arg(long, conflicts_with_all = ["range", "branch", "since", "clone_dir", "clone_timeout"], help_heading = INPUT)]
     pub staged: bool,
 
     /// Scan only these commits: a revision (with its ancestors), `A..B` or `A...B` [default:

@@ -123,7 +123,17 @@ fn tricky_bytes() -> impl Strategy<Value = Vec<u8>> {
         Just(b"\",\n  \"".to_vec()),
         Just(b"TlcxWXpKaE9XVXRNMkkzWkMwMFl6VTRMVGxsTWpFdE1HUTBZamhtTjJFMll6TTE=".to_vec()),
     ];
-    prop::collection::vec(piece, 0..200).prop_map(|v| v.concat())
+    // A byte-order mark only counts at the start: without a prefix of its own, few inputs
+    // would ever be read as UTF-16 or UTF-32.
+    let start = prop_oneof![
+        3 => Just(Vec::new()),
+        1 => Just(vec![0xFF, 0xFE]),
+        1 => Just(vec![0xFE, 0xFF]),
+        1 => Just(vec![0xFF, 0xFE, 0, 0]),
+        1 => Just(vec![0xEF, 0xBB, 0xBF]),
+    ];
+    (start, prop::collection::vec(piece, 0..200))
+        .prop_map(|(start, v)| [start, v.concat()].concat())
 }
 
 proptest! {
@@ -204,9 +214,12 @@ proptest! {
     #[test]
     fn arbitrary_bytes_never_panic_the_reader(data in tricky_bytes()) {
         let mut buf = Vec::new();
+        // Bytes of the stream as it is (not a transcoded view) that some window owns.
         let mut seen = 0usize;
         let outcome = reader::read_windows(&data[..], &mut buf, None, |w| {
-            seen += w.owned.len();
+            if w.encoding.is_none() {
+                seen += w.owned.len();
+            }
             let doc = Document {
                 text: w.text,
                 path: "f",
@@ -219,6 +232,59 @@ proptest! {
             let _ = detector().detect(&doc);
             let _ = detector().detect_wide(&doc);
         });
-        prop_assert!(outcome.is_ok());
+        prop_assert_eq!(outcome.ok(), Some(data.len() as u64));
+        // Every byte after the byte-order mark is owned by exactly one window: none is searched
+        // twice as "its own" (duplicate findings), none falls between windows (a missed key).
+        prop_assert_eq!(seen, data.len() - bom_len(&data), "{:?}", data);
     }
+}
+
+/// The length of the byte-order mark `data` starts with (UTF-8, UTF-32, UTF-16), if any.
+fn bom_len(data: &[u8]) -> usize {
+    match data {
+        [0xEF, 0xBB, 0xBF, ..] => 3,
+        [0xFF, 0xFE, 0, 0, ..] | [0, 0, 0xFE, 0xFF, ..] => 4,
+        [0xFF, 0xFE, ..] | [0xFE, 0xFF, ..] => 2,
+        _ => 0,
+    }
+}
+
+/// The inputs `tricky_bytes` generates do reach what they are meant to reach: with too few of a
+/// kind, the properties above would pass without testing it.
+#[test]
+fn tricky_bytes_reach_the_deep_paths() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::{Config, TestRng, TestRunner};
+    let mut runner = TestRunner::new_with_rng(
+        Config::default(),
+        TestRng::deterministic_rng(proptest::test_runner::RngAlgorithm::ChaCha),
+    );
+    let strategy = tricky_bytes();
+    let (mut cases, mut wide, mut found, mut big) = (0, 0, 0, 0);
+    for _ in 0..256 {
+        let data = strategy.new_tree(&mut runner).unwrap().current();
+        cases += 1;
+        let mut views = 0;
+        let mut buf = Vec::new();
+        reader::read_windows(&data[..], &mut buf, None, |w| {
+            views += usize::from(w.encoding.is_some());
+        })
+        .unwrap();
+        wide += usize::from(views > 0);
+        found += usize::from(!scan(&data, "lusha/x.env").is_empty());
+        big += usize::from(data.len() > 1000);
+    }
+    let at_least = cases / 20;
+    assert!(
+        wide >= at_least,
+        "{wide} of {cases} inputs had a UTF-16/32 view"
+    );
+    assert!(
+        found >= at_least,
+        "{found} of {cases} inputs held a key the detector found"
+    );
+    assert!(
+        big >= at_least,
+        "{big} of {cases} inputs were over 1000 bytes"
+    );
 }

@@ -293,8 +293,6 @@ impl<'d> Engine<'d> {
 
     /// The same engine (same results, same progress), with every finding's provenance wrapped by
     /// `wrap`: how a source runs another inside itself.
-    // For the wrapping sources (a remote clone around its history) as they land.
-    #[cfg_attr(not(test), allow(dead_code))]
     pub fn within<'w>(&'w self, wrap: Wrap<'w>) -> Engine<'w>
     where
         'd: 'w,

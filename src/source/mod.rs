@@ -1,8 +1,8 @@
 //! Sources: where text comes from. `fs` walks and opens files; `reader` turns any byte stream
 //! into text windows in bounded memory; `git` enumerates the blobs of a history, a push or the
 //! index, once each, with the commit and path that introduced them; `worktree` hands the walker's
-//! files and standard input to the engine (`crate::engine::Source`). Sources know nothing of rules
-//! or findings.
+//! files and standard input to the engine (`crate::engine::Source`); `remote` clones a remote
+//! repository for `git` to read. Sources know nothing of rules or findings.
 
 pub mod budget;
 pub mod commit_files;
@@ -10,4 +10,5 @@ pub mod fs;
 pub(crate) mod git;
 pub mod packs;
 pub mod reader;
+pub(crate) mod remote;
 pub(crate) mod worktree;

@@ -14,6 +14,18 @@ use std::time::{Duration, Instant};
 pub const KEY: &str = "6f1c2a9e-3b7d-4c58-9e21-0d4b8f7a6c35"; // lushaguard:allow (test key)
 pub const KEY2: &str = "b2e47d10-8c3f-4a96-a5d7-19e0c6f3b842"; // lushaguard:allow (test key)
 
+/// Every report format and its `--format` name, from the format enum itself: a format added to
+/// `lushaguard::report::Format` is in every test that loops over this, with no list to edit.
+pub fn formats() -> Vec<(lushaguard::report::Format, String)> {
+    use clap::ValueEnum;
+    let all: Vec<_> = lushaguard::report::Format::value_variants()
+        .iter()
+        .filter_map(|f| Some((*f, f.to_possible_value()?.get_name().to_string())))
+        .collect();
+    assert!(all.len() >= 9, "report formats: {all:?}");
+    all
+}
+
 pub struct Output {
     pub code: i32,
     pub stdout: String,
