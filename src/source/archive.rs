@@ -210,7 +210,7 @@ pub(crate) fn expand_stream(
 ) -> Outcome {
     let mut walker = Walker::new(outer, limits, visit);
     let result = match kind {
-        Kind::Tar => walker.tar(input),
+        Kind::Tar => walker.tar(input, false),
         Kind::Gzip => walker.gzip(input, member_name(outer)),
         Kind::Zip => {
             let mut guard = Guard::new(input, &walker.meter, None);
@@ -466,7 +466,7 @@ impl<'v> Walker<'v> {
     fn archive(&mut self, kind: Kind, input: &mut dyn ReadSeek) -> Result<(), String> {
         match kind {
             Kind::Zip => self.zip(input),
-            Kind::Tar => self.tar(&mut { input }),
+            Kind::Tar => self.tar(&mut { input }, false),
             Kind::Gzip => {
                 let container = self
                     .chain
@@ -542,9 +542,16 @@ impl<'v> Walker<'v> {
         }
     }
 
-    fn tar(&mut self, input: &mut dyn Read) -> Result<(), String> {
-        let mut guard = Guard::new(input, &self.meter, None);
-        let mut archive = tar::Archive::new(&mut guard);
+    /// Reads a tar stream; `metered` when its bytes are already charged (inflated from gzip).
+    fn tar(&mut self, input: &mut dyn Read, metered: bool) -> Result<(), String> {
+        let mut guard;
+        let input: &mut dyn Read = if metered {
+            input
+        } else {
+            guard = Guard::new(input, &self.meter, None);
+            &mut guard
+        };
+        let mut archive = tar::Archive::new(input);
         let entries = archive
             .entries()
             .map_err(|e| format!("not a readable tar archive: {e}"))?;
@@ -619,7 +626,7 @@ impl<'v> Walker<'v> {
         };
         if read.is_ok() && sniff(&head) == Some(Kind::Tar) {
             // A tar.gz: the tar's entries are the gzip file's own.
-            return self.tar(&mut Cursor::new(head).chain(&mut inflated));
+            return self.tar(&mut Cursor::new(head).chain(&mut inflated), true);
         }
         if !self.count_entry() {
             return Ok(());
@@ -1285,6 +1292,19 @@ mod tests {
             )]
         );
         assert!(outcome.limit_hit);
+    }
+
+    #[test]
+    fn a_tar_gz_is_charged_once_for_its_inflated_bytes() {
+        let content = noise(40 << 10);
+        let tgz = gzip_of(&tar_of(&[("data.bin", &content)]));
+        let limits = Limits {
+            bytes: 64 << 10,
+            ..Limits::default()
+        };
+        let (seen, outcome) = run("data.tgz", &tgz, &limits);
+        assert!(outcome.problems.is_empty(), "{outcome:?}");
+        assert_eq!(seen[0].bytes, content);
     }
 
     #[test]
