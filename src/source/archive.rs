@@ -140,26 +140,23 @@ fn is_tar_header(block: &[u8]) -> bool {
     if block[0] == 0 {
         return false;
     }
+    // Octal digits, optionally led by spaces and ended by NULs or spaces; eight at most, so the
+    // value cannot overflow.
     let field = &block[148..156];
-    let digits: Vec<u8> = field
-        .iter()
-        .copied()
-        .skip_while(|&b| b == b' ')
-        .take_while(|b| (b'0'..=b'7').contains(b))
-        .collect();
-    let rest_ok = field
-        .iter()
-        .skip_while(|&&b| b == b' ')
-        .skip(digits.len())
-        .all(|&b| b == 0 || b == b' ');
-    if digits.is_empty() || !rest_ok {
-        return false;
-    }
-    let Some(stored) = digits.iter().try_fold(0u64, |n, &d| {
-        n.checked_mul(8)?.checked_add(u64::from(d - b'0'))
-    }) else {
+    let Some(first) = field.iter().position(|&b| b != b' ') else {
         return false;
     };
+    let digits = field[first..]
+        .iter()
+        .take_while(|b| (b'0'..=b'7').contains(b))
+        .count();
+    let after = first + digits;
+    if digits == 0 || !field[after..].iter().all(|&b| b == 0 || b == b' ') {
+        return false;
+    }
+    let stored = field[first..after]
+        .iter()
+        .fold(0u64, |n, &d| n * 8 + u64::from(d - b'0'));
     let sum: u64 = block
         .iter()
         .enumerate()
@@ -1508,6 +1505,37 @@ mod tests {
             )]
         );
         assert!(outcome.limit_hit && !outcome.scan_raw);
+    }
+
+    #[test]
+    fn a_zip64_directory_listing_a_million_entries_is_refused_before_it_is_read() {
+        let mut zip = craft_zip(&[stored("only.txt", b"one")]);
+        // Replace the end record by a zip64 one that claims a million entries.
+        zip.truncate(zip.len() - 22);
+        let central_end = zip.len() as u64;
+        let central_start = 30 + "only.txt".len() as u64 + 3;
+        let central_len = central_end - central_start;
+        zip.extend_from_slice(b"PK\x06\x06");
+        zip.extend_from_slice(&44u64.to_le_bytes());
+        zip.extend_from_slice(&[45, 0, 45, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        for v in [1_000_000u64, 1_000_000, central_len, central_start] {
+            zip.extend_from_slice(&v.to_le_bytes());
+        }
+        zip.extend_from_slice(b"PK\x06\x07\0\0\0\0");
+        zip.extend_from_slice(&central_end.to_le_bytes());
+        zip.extend_from_slice(&1u32.to_le_bytes());
+        zip.extend_from_slice(b"PK\x05\x06");
+        zip.extend_from_slice(&[0xff; 16]);
+        zip.extend_from_slice(&0u16.to_le_bytes());
+        let (seen, outcome) = run("huge.zip", &zip, &Limits::default());
+        assert!(seen.is_empty());
+        assert_eq!(
+            reasons(&outcome),
+            [(
+                "huge.zip",
+                "archive lists 1000000 entries, more than the bound of 100000; not expanded"
+            )]
+        );
     }
 
     #[test]
