@@ -182,7 +182,8 @@ pub(crate) fn display(outer: &str, chain: &[String]) -> String {
 }
 
 /// Expands the archive `input` (recognised as `kind` by `sniff`) named `outer`, calling `visit`
-/// for every regular file in it and in the archives nested in it, in archive order.
+/// for every regular file in it and in the archives nested in it, in archive order. The input is
+/// read from its start, wherever the sniffing left it.
 pub(crate) fn expand(
     outer: &str,
     kind: Kind,
@@ -191,7 +192,10 @@ pub(crate) fn expand(
     visit: &mut dyn FnMut(Entry<'_>),
 ) -> Outcome {
     let mut walker = Walker::new(outer, limits, visit);
-    let result = walker.archive(kind, input);
+    let result = match input.seek(SeekFrom::Start(0)) {
+        Ok(_) => walker.archive(kind, input),
+        Err(e) => Err(format!("could not be read: {e}")),
+    };
     walker.finish(result)
 }
 
@@ -1157,6 +1161,30 @@ mod tests {
             ]
         );
         assert_eq!(seen[1].bytes, b"module.exports = {}");
+    }
+
+    #[test]
+    fn expand_reads_from_the_start_after_sniffing() {
+        for (name, archive) in [
+            ("a.tar", tar_of(&[("x", b"x")])),
+            ("a.gz", gzip_of(b"x")),
+            ("a.zip", zip_of(&[("x", b"x")])),
+        ] {
+            let mut input = Cursor::new(&archive);
+            let mut head = Vec::new();
+            (&mut input)
+                .take(SNIFF_LEN as u64)
+                .read_to_end(&mut head)
+                .expect("head");
+            let kind = sniff(&head).expect("an archive");
+            let mut seen = Vec::new();
+            let outcome = expand(name, kind, &mut input, &Limits::default(), &mut |entry| {
+                seen.push(observe(entry))
+            });
+            assert!(outcome.problems.is_empty(), "{name}: {outcome:?}");
+            assert_eq!(seen.len(), 1, "{name}");
+            assert_eq!(seen[0].bytes, b"x", "{name}");
+        }
     }
 
     #[test]
