@@ -605,8 +605,11 @@ impl Run<'_> {
         if let Some(declared) = layer.size.filter(|&declared| declared != size) {
             self.problem(&what, format!("{size} bytes, the manifest says {declared}"));
         }
-        let mut raw = Meter::new(u64::MAX);
-        let mut inflated = Meter::new(self.limits.inflated.saturating_sub(self.inflated));
+        // Digests are checked as the bytes stream past, hashing each stream only when a digest
+        // needs it: an uncompressed layer's blob digest and diff_id hash the same bytes.
+        let mut raw = Meter::new(u64::MAX, layer.digest.is_some() || layer.diff_id.is_some());
+        let mut inflated = Meter::new(self.limits.inflated.saturating_sub(self.inflated), false);
+        let mut gzip = false;
         let mut whiteouts = Hidden::default();
         let mut failure;
         {
@@ -635,11 +638,18 @@ impl Run<'_> {
                     self.problem(what, "unsupported layer compression zstd");
                     return;
                 }
-                let decoded: Box<dyn Read + '_> = if magic.starts_with(&[0x1f, 0x8b]) {
+                gzip = magic.starts_with(&[0x1f, 0x8b]);
+                let decoded: Box<dyn Read + '_> = if gzip {
+                    if layer.digest.is_none() {
+                        raw_reader.get_mut().meter.hasher = None;
+                    }
                     Box::new(MultiGzDecoder::new(&mut raw_reader))
                 } else {
                     Box::new(&mut raw_reader)
                 };
+                if gzip && layer.diff_id.is_some() {
+                    inflated.hasher = Some(Sha256::new());
+                }
                 let mut inflated_reader = Metered {
                     inner: decoded,
                     meter: &mut inflated,
@@ -682,7 +692,7 @@ impl Run<'_> {
             }
         }
         if let Some(expected) = layer.diff_id.as_ref().filter(|_| raw_layer) {
-            if !inflated.matches(expected) {
+            if !(if gzip { &inflated } else { &raw }).matches(expected) {
                 self.problem(
                     &what,
                     format!("the uncompressed layer does not match its diff_id {expected}"),
@@ -832,16 +842,16 @@ struct Metered<'m, R> {
 }
 
 struct Meter {
-    hasher: Sha256,
+    hasher: Option<Sha256>,
     bytes: u64,
     limit: u64,
     over: bool,
 }
 
 impl Meter {
-    fn new(limit: u64) -> Meter {
+    fn new(limit: u64, hashing: bool) -> Meter {
         Meter {
-            hasher: Sha256::new(),
+            hasher: hashing.then(Sha256::new),
             bytes: 0,
             limit,
             over: false,
@@ -849,7 +859,9 @@ impl Meter {
     }
 
     fn matches(&self, expected: &str) -> bool {
-        sha256_name(&self.hasher.clone().finalize()) == expected
+        self.hasher
+            .as_ref()
+            .is_some_and(|hasher| sha256_name(&hasher.clone().finalize()) == expected)
     }
 }
 
@@ -861,7 +873,9 @@ impl<R: Read> Read for Metered<'_, R> {
             self.meter.over = true;
             return Err(io::Error::other("inflated-bytes limit reached"));
         }
-        self.meter.hasher.update(&buf[..n]);
+        if let Some(hasher) = &mut self.meter.hasher {
+            hasher.update(&buf[..n]);
+        }
         Ok(n)
     }
 }
