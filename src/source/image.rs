@@ -354,6 +354,8 @@ struct Run<'a> {
     inflated: u64,
     entries: u64,
     problems: Vec<Problem>,
+    /// Manifests already read: an index may list one twice (or an index itself, in a loop).
+    manifests: BTreeSet<String>,
     visit: &'a mut dyn FnMut(ImageBlob),
 }
 
@@ -367,6 +369,7 @@ fn read_store(
         inflated: 0,
         entries: 0,
         problems: Vec::new(),
+        manifests: BTreeSet::new(),
         visit,
     };
     if store.exists("manifest.json") {
@@ -479,6 +482,9 @@ impl Run<'_> {
                 self.problem(digest, "not a sha256 digest");
                 continue;
             };
+            if !self.manifests.insert(digest.to_string()) {
+                continue;
+            }
             let Some(manifest) = self.json(store, &blob, Some(digest)) else {
                 continue;
             };
