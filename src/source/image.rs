@@ -114,16 +114,13 @@ pub(crate) fn open_tar<R: Read + Seek>(mut reader: R) -> Result<ImageTar<R>, R> 
         return Err(reader);
     }
     match index {
-        Some((files, links))
-            if files.contains_key("manifest.json")
-                || (files.contains_key("oci-layout") && files.contains_key("index.json")) =>
+        Some(index)
+            if index.files.contains_key("manifest.json")
+                || (index.files.contains_key("oci-layout")
+                    && index.files.contains_key("index.json")) =>
         {
             Ok(ImageTar {
-                store: TarStore {
-                    reader,
-                    files,
-                    links,
-                },
+                store: TarStore { reader, index },
             })
         }
         _ => Err(reader),
@@ -137,7 +134,15 @@ impl<R: Read + Seek> ImageTar<R> {
         limits: &Limits,
         visit: &mut dyn FnMut(ImageBlob),
     ) -> Vec<Problem> {
-        read_store(&mut self.store, limits, visit)
+        let mut problems = Vec::new();
+        if let Some(reason) = self.store.index.damage.take() {
+            problems.push(Problem {
+                what: "image archive".to_string(),
+                reason,
+            });
+        }
+        problems.extend(read_store(&mut self.store, limits, visit));
+        problems
     }
 }
 
@@ -183,12 +188,18 @@ impl DirStore {
         let parts =
             normalize(name).ok_or_else(|| format!("{name}: not a name inside the layout"))?;
         let mut path = self.root.clone();
+        let mut meta = None;
         for part in parts.split('/') {
             path.push(part);
-            let meta = std::fs::symlink_metadata(&path).map_err(|e| e.to_string())?;
-            if meta.file_type().is_symlink() {
+            let found = std::fs::symlink_metadata(&path).map_err(|e| format!("{name}: {e}"))?;
+            if found.file_type().is_symlink() {
                 return Err(format!("{name}: a symbolic link, not followed"));
             }
+            meta = Some(found);
+        }
+        // Checked before opening: opening a FIFO planted in the layout would block.
+        if !meta.is_some_and(|meta| meta.is_file()) {
+            return Err(format!("{name}: not a regular file"));
         }
         Ok(path)
     }
@@ -196,13 +207,13 @@ impl DirStore {
 
 impl Store for DirStore {
     fn exists(&self, name: &str) -> bool {
-        self.locate(name).is_ok_and(|path| path.is_file())
+        self.locate(name).is_ok()
     }
 
     fn open(&mut self, name: &str) -> Result<(Box<dyn Read + '_>, u64), String> {
         let path = self.locate(name)?;
-        let file = File::open(&path).map_err(|e| e.to_string())?;
-        let meta = file.metadata().map_err(|e| e.to_string())?;
+        let file = File::open(&path).map_err(|e| format!("{name}: {e}"))?;
+        let meta = file.metadata().map_err(|e| format!("{name}: {e}"))?;
         if !meta.is_file() {
             return Err(format!("{name}: not a regular file"));
         }
@@ -212,25 +223,37 @@ impl Store for DirStore {
 
 struct TarStore<R> {
     reader: R,
+    index: TarIndex,
+}
+
+struct TarIndex {
     /// Regular files: name → (offset of the contents, size).
     files: BTreeMap<String, (u64, u64)>,
     /// Symbolic links (classic docker save links a layer shared by two images): name → target.
     links: BTreeMap<String, String>,
+    /// Why the headers stopped before the end of the archive (a truncated download).
+    damage: Option<String>,
 }
 
-type TarIndex = (BTreeMap<String, (u64, u64)>, BTreeMap<String, String>);
-
 /// The names near the top of a tar (an image layout is three levels deep at most) with where
-/// their contents sit. `None` when it is not a readable tar.
+/// their contents sit. `None` when it is not a tar (its first header is unreadable).
 fn index_tar<R: Read + Seek>(reader: &mut R) -> Option<TarIndex> {
     let mut archive = tar::Archive::new(reader);
     let mut files = BTreeMap::new();
     let mut links = BTreeMap::new();
+    let mut damage = None;
     for (seen, entry) in archive.entries_with_seek().ok()?.enumerate() {
         if seen >= MAX_OUTER_ENTRIES {
             return None;
         }
-        let entry = entry.ok()?;
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(_) if seen == 0 => return None,
+            Err(e) => {
+                damage = Some(format!("the archive is damaged after {seen} entries: {e}"));
+                break;
+            }
+        };
         let Some(name) = normalize(&String::from_utf8_lossy(&entry.path_bytes())) else {
             continue;
         };
@@ -261,17 +284,21 @@ fn index_tar<R: Read + Seek>(reader: &mut R) -> Option<TarIndex> {
             }
         }
     }
-    Some((files, links))
+    Some(TarIndex {
+        files,
+        links,
+        damage,
+    })
 }
 
 impl<R: Read + Seek> TarStore<R> {
     fn resolve(&self, name: &str) -> Option<(u64, u64)> {
         let mut name = normalize(name)?;
         for _ in 0..8 {
-            if let Some(found) = self.files.get(&name) {
+            if let Some(found) = self.index.files.get(&name) {
                 return Some(*found);
             }
-            name = normalize(self.links.get(&name)?)?;
+            name = normalize(self.index.links.get(&name)?)?;
         }
         None
     }
@@ -285,7 +312,7 @@ impl<R: Read + Seek> Store for TarStore<R> {
     fn open(&mut self, name: &str) -> Result<(Box<dyn Read + '_>, u64), String> {
         let (offset, size) = self
             .resolve(name)
-            .ok_or_else(|| "missing from the archive".to_string())?;
+            .ok_or_else(|| format!("{name}: missing from the archive"))?;
         self.reader
             .seek(SeekFrom::Start(offset))
             .map_err(|e| e.to_string())?;
@@ -604,7 +631,7 @@ impl Run<'_> {
         let (reader, size) = match store.open(&layer.name) {
             Ok(opened) => opened,
             Err(reason) => {
-                self.problem(what, format!("{}: {reason}", layer.name));
+                self.problem(what, reason);
                 return;
             }
         };

@@ -577,6 +577,59 @@ fn names_in_a_layout_stay_inside_it() {
     assert_eq!(digest_in_name("aaa/layer.tar"), None);
 }
 
+/// A download cut short: what the headers reached is read, and the damage is a problem.
+#[test]
+fn a_truncated_archive_is_read_as_far_as_it_goes() {
+    let layout = good_layout();
+    let mut files = layout.files();
+    // index.json, the manifest and the config first, the layers last, as a tool might write.
+    files.rotate_left(2);
+    files.reverse();
+    let refs: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.as_slice()))
+        .collect();
+    let mut archive = tar_of(&refs);
+    let last = files.last().unwrap().1.len();
+    archive.truncate(archive.len() - 1024 - last.div_ceil(512) * 512 - 100);
+    let (blobs, problems) = read_tar_bytes(archive, &Limits::default());
+    assert!(
+        problems[0].what == "image archive"
+            && problems[0]
+                .reason
+                .starts_with("the archive is damaged after "),
+        "{problems:#?}"
+    );
+    assert!(find(&blobs, "config.Env").4.contains(ENV_KEY));
+    assert!(
+        problems.len() >= 2,
+        "a layer is cut or missing: {problems:#?}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_in_a_layout_is_not_opened() {
+    let layout = good_layout();
+    let dir = layout.write_dir();
+    let config = dir
+        .path()
+        .join(format!("blobs/sha256/{}", &layout.blobs[2].0[7..]));
+    std::fs::remove_file(&config).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(&config)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let (blobs, problems) = read_layout_dir(dir.path());
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert!(
+        problems[0].reason.ends_with("not a regular file"),
+        "{problems:#?}"
+    );
+    assert!(find(&blobs, "app/.env").3, "the layers are still read");
+}
+
 /// Docker 25+ writes an OCI layout and a `manifest.json` naming its blobs: the manifest (and its
 /// tags) is read, and its layers are labelled and checked by their digests.
 #[test]
