@@ -800,3 +800,30 @@ fn the_detector_finds_keys_in_config_texts() {
     }
     assert_eq!(missed, Vec::<String>::new());
 }
+
+/// Against a real `docker save` (needs a Docker daemon and the image pulled; not run by default:
+/// `LUSHAGUARD_TEST_IMAGE=alpine:3 cargo test real_docker_save -- --ignored`). Reads the pipe
+/// the way `docker save IMAGE | lushaguard scan -` would: spooled, then indexed.
+#[test]
+#[ignore = "needs a Docker daemon"]
+fn real_docker_save() {
+    let image = std::env::var("LUSHAGUARD_TEST_IMAGE").unwrap_or_else(|_| "alpine:3".into());
+    let mut child = std::process::Command::new("docker")
+        .args(["save", &image])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let file = spool(child.stdout.as_mut().unwrap(), u64::MAX).unwrap();
+    assert!(child.wait().unwrap().success());
+    let tar = open_tar(file).ok().unwrap();
+    let (mut files, mut config) = (0, 0);
+    let problems = tar.read(&Limits::default(), &mut |blob| match blob.layer {
+        Some(_) => files += 1,
+        None => config += 1,
+    });
+    assert_eq!(problems, vec![]);
+    assert!(
+        files > 0 && config > 0,
+        "{files} files, {config} config texts"
+    );
+}
