@@ -638,8 +638,9 @@ impl Run<'_> {
         if let Some(declared) = layer.size.filter(|&declared| declared != size) {
             self.problem(&what, format!("{size} bytes, the manifest says {declared}"));
         }
-        // Digests are checked as the bytes stream past, hashing each stream only when a digest
-        // needs it: an uncompressed layer's blob digest and diff_id hash the same bytes.
+        // Digests are checked as the bytes stream past. The blob's digest covers every byte we
+        // read, so the config's diff_id (the uncompressed tar's) is checked only when the blob has
+        // no digest (classic docker save names layers by id): one sha256 pass per layer, not two.
         let mut raw = Meter::new(u64::MAX, layer.digest.is_some() || layer.diff_id.is_some());
         let mut inflated = Meter::new(self.limits.inflated.saturating_sub(self.inflated), false);
         let mut gzip = false;
@@ -680,7 +681,7 @@ impl Run<'_> {
                 } else {
                     Box::new(&mut raw_reader)
                 };
-                if gzip && layer.diff_id.is_some() {
+                if gzip && layer.digest.is_none() && layer.diff_id.is_some() {
                     inflated.hasher = Some(Sha256::new());
                 }
                 let mut inflated_reader = Metered {
@@ -723,8 +724,7 @@ impl Run<'_> {
                     format!("the blob does not match its digest {expected}"),
                 );
             }
-        }
-        if let Some(expected) = layer.diff_id.as_ref().filter(|_| raw_layer) {
+        } else if let Some(expected) = layer.diff_id.as_ref().filter(|_| raw_layer) {
             if !(if gzip { &inflated } else { &raw }).matches(expected) {
                 self.problem(
                     &what,
