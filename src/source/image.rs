@@ -13,10 +13,11 @@
 //! Everything read is untrusted. The outer tarball is indexed by its headers and read by seeking,
 //! never loaded whole; layer streams are decompressed on the fly; the bytes inflated and the
 //! entries read are bounded ([`Limits`]); every blob and config is checked against its sha256
-//! digest while it streams (and each uncompressed layer against the config's `diff_ids`). Anything
-//! that could not be read whole or did not match is a [`Problem`], and the rest is still read.
-//! Names inside the image are only names: nothing is written to disk except unnamed temporary
-//! files ([`spool`], and the spool of a layer file too large to hold in memory).
+//! digest while it streams (a classic docker save layer, named by id, against the config's
+//! `diff_ids`). Anything that could not be read whole or did not match is a [`Problem`], and the
+//! rest is still read; files are handed over as they stream, before their layer's digest is known
+//! to match. Names inside the image are only names: nothing is written to disk except unnamed
+//! temporary files ([`spool`], and the spool of a layer file too large to hold in memory).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
