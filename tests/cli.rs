@@ -539,26 +539,30 @@ fn a_broken_pipe_is_not_an_error() {
         .map(|(p, c)| (p.as_str(), c.as_slice()))
         .collect();
     let dir = tree(&refs);
-    let mut child = std::process::Command::new(bin())
-        .args(["scan", "--explain", "."])
-        .current_dir(dir.path())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    {
-        use std::io::BufRead;
-        let stdout = child.stdout.take().unwrap();
-        let mut first = String::new();
-        std::io::BufReader::new(stdout)
-            .read_line(&mut first)
+    // Every format: the JSON-based writers once wrapped the closed pipe in another error kind.
+    for (_, format) in formats() {
+        let mut child = std::process::Command::new(bin())
+            .args(["scan", "--explain", "--format", &format, "."])
+            .current_dir(dir.path())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
             .unwrap();
-        assert!(first.contains("lusha-api-key"));
-        // The reader goes away here, like `| head -n 1`.
+        {
+            use std::io::BufRead;
+            let stdout = child.stdout.take().unwrap();
+            let mut first = String::new();
+            std::io::BufReader::new(stdout)
+                .read_line(&mut first)
+                .unwrap();
+            assert!(!first.is_empty(), "{format}");
+            // The reader goes away here, like `| head -n 1`.
+        }
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{format}");
+        // The findings still decide the exit status: a closed pipe never turns a leak into 0.
+        assert_eq!(out.status.code(), Some(1), "{format}");
     }
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
-    assert_eq!(out.status.code(), Some(1));
 }
 
 #[test]

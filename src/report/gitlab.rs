@@ -259,7 +259,7 @@ pub fn write(report: &Report, options: Options, out: &mut dyn Write) -> io::Resu
             .map(|f| vulnerability(report, f, options))
             .collect(),
     };
-    serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;
+    serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::from)?;
     out.write_all(b"\n")
 }
 

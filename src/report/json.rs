@@ -81,8 +81,10 @@ struct IncompleteLine<'a> {
     incomplete: &'a Incomplete,
 }
 
+/// serde_json's own conversion keeps a write error's kind (a closed pipe stays `BrokenPipe`,
+/// which the caller treats as a reader that has seen enough, not as a failure).
 fn to_io(e: serde_json::Error) -> io::Error {
-    io::Error::other(e)
+    io::Error::from(e)
 }
 
 pub fn write(report: &Report, options: Options, out: &mut dyn Write) -> io::Result<()> {

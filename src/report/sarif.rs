@@ -359,7 +359,7 @@ pub fn write(report: &Report, options: Options, out: &mut dyn Write) -> io::Resu
                 .collect(),
         }],
     };
-    serde_json::to_writer_pretty(&mut *out, &log).map_err(io::Error::other)?;
+    serde_json::to_writer_pretty(&mut *out, &log).map_err(io::Error::from)?;
     out.write_all(b"\n")
 }
 
