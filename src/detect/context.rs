@@ -38,7 +38,12 @@ pub struct Token {
 
 impl Token {
     pub fn text<'t>(&self, text: &'t [u8]) -> Cow<'t, str> {
-        String::from_utf8_lossy(&text[self.start..self.end])
+        // Valid UTF-8 (nearly every token) is borrowed after one fast check.
+        let b = &text[self.start..self.end];
+        match std::str::from_utf8(b) {
+            Ok(s) => Cow::Borrowed(s),
+            Err(_) => String::from_utf8_lossy(b),
+        }
     }
 }
 
@@ -99,8 +104,20 @@ pub struct Parent {
 }
 
 fn is_name_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-'
+    NAME_BYTES[usize::from(b)]
 }
+
+/// The bytes of a name (a table: tokens are walked byte by byte, a million times in dense files).
+static NAME_BYTES: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-';
+        i += 1;
+    }
+    t
+};
 
 fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
@@ -191,6 +208,12 @@ impl Iterator for TokensLeft<'_> {
         let (text, lo) = (self.text, self.lo);
         let mut i = self.i;
         loop {
+            // Without escapes on the stretch, the walks below are plain byte scans.
+            if !self.escapes {
+                while i > lo && !is_name_byte(text[i - 1]) {
+                    i -= 1;
+                }
+            }
             while i > lo {
                 if let Some(n) = self.escape_before(i) {
                     i -= n;
@@ -206,6 +229,14 @@ impl Iterator for TokensLeft<'_> {
             }
             let end = i;
             while i > lo {
+                if !self.escapes {
+                    while i > lo && is_name_byte(text[i - 1]) {
+                        i -= 1;
+                    }
+                    if i <= lo {
+                        break;
+                    }
+                }
                 let c = text[i - 1];
                 if is_name_byte(c) {
                     if self.escape_before(i).is_some() {

@@ -4,7 +4,7 @@
 //! credential, an identifier, or none of these?
 
 use super::keyword;
-use crate::rules::{Rule, Vocabulary};
+use crate::rules::{Rule, Vocabulary, WordSet};
 
 /// What a name says about the value assigned to it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,7 +68,16 @@ pub fn split_words(name: &str) -> Vec<String> {
 
 /// Is `word`, lowercased, in `set`? (Without allocating: candidates' names are looked up by the
 /// million in dense files.)
-pub fn in_set(set: &std::collections::BTreeSet<String>, word: &[u8]) -> bool {
+pub fn in_set(set: &WordSet, word: &[u8]) -> bool {
+    // Most tokens asked about are ids or numbers no word has the length or first letter of.
+    // (A word longer than the buffer is read lossily below, which may change its first byte.)
+    let first = match word.first() {
+        Some(b) if word.len() <= 64 => b.to_ascii_lowercase(),
+        _ => 0,
+    };
+    if !set.may_hold(word.len(), first) {
+        return false;
+    }
     let mut buf = [0u8; 64];
     if word.len() > buf.len() {
         return set.contains(&String::from_utf8_lossy(word).to_ascii_lowercase());
@@ -102,11 +111,11 @@ pub fn hex_names_unrelated(rule: &Rule, vocab: &Vocabulary) -> bool {
         .keywords
         .iter()
         .chain(&rule.spec.headers)
-        .chain(&w.credential)
+        .chain(w.credential.iter())
         .chain(&w.credential_suffixes)
-        .chain(&w.identifier)
-        .chain(&w.identifier_qualifiers)
-        .chain(&w.identifier_context);
+        .chain(w.identifier.iter())
+        .chain(w.identifier_qualifiers.iter())
+        .chain(w.identifier_context.iter());
     !matched.any(|x| is_hex_name(x))
 }
 
