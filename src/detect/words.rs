@@ -66,6 +66,15 @@ pub fn split_words(name: &str) -> Vec<String> {
     words
 }
 
+/// `is_name_like` on a token's bytes, as read lossily: an invalid byte never reads as an ASCII
+/// letter, so the answer is the same without converting first.
+pub fn is_name_like_bytes(token: &[u8]) -> bool {
+    token
+        .first()
+        .is_some_and(|&b| b.is_ascii_alphabetic() || b == b'_' || b == b'$')
+        && token.iter().any(u8::is_ascii_alphabetic)
+}
+
 /// Is `word`, lowercased, in `set`? (Without allocating: candidates' names are looked up by the
 /// million in dense files.)
 pub fn in_set(set: &WordSet, word: &[u8]) -> bool {
