@@ -217,7 +217,8 @@ pub fn slot(
     let mut class = name.as_ref().map(|n| {
         // A hex name is settled at once; caching it would only fill the cache with ids.
         let class = if rule.hex_names_unrelated && is_hex_name(&n.text) {
-            classify(&n.text, rule, vocab)
+            // What `classify` says of a hex name under such a rule, without checking it again.
+            NameClass::Unrelated
         } else {
             w.class_of(ri, &n.text, || classify(&n.text, rule, vocab))
         };
