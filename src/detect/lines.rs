@@ -77,6 +77,7 @@ impl<'t> Lines<'t> {
     }
 
     /// Byte range of line `idx` without its line terminator.
+    #[inline]
     pub fn bounds(&self, _text: &[u8], idx: usize) -> (usize, usize) {
         let starts = self.starts();
         let len = self.text.len();
@@ -87,6 +88,7 @@ impl<'t> Lines<'t> {
 
     /// Byte range of line `idx`, which holds `pos`, found without building the index when there
     /// is none yet.
+    #[inline]
     pub fn around(&self, idx: usize, pos: usize) -> (usize, usize) {
         if self.starts.get().is_some() {
             return self.bounds(self.text, idx);

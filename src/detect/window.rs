@@ -138,7 +138,7 @@ impl<'a> Window<'a> {
         }
         // Grow the known stretch to the right when the new one starts inside it.
         let from = if a <= lo && lo <= b { b } else { lo };
-        if memchr::memchr3(b'%', b'\\', b';', &self.text[from..hi]).is_some() {
+        if from < hi && memchr::memchr3(b'%', b'\\', b';', &self.text[from..hi]).is_some() {
             return true;
         }
         self.no_escapes
