@@ -79,12 +79,12 @@ pub fn is_name_like_bytes(token: &[u8]) -> bool {
 /// million in dense files.)
 pub fn in_set(set: &WordSet, word: &[u8]) -> bool {
     // Most tokens asked about are ids or numbers no word has the length or first letter of.
-    // (A word longer than the buffer is read lossily below, which may change its first byte.)
-    let first = match word.first() {
-        Some(b) if word.len() <= 64 => b.to_ascii_lowercase(),
-        _ => 0,
+    // (A word longer than the buffer is read lossily below, which may change its end bytes.)
+    let (first, last) = match (word.first(), word.last()) {
+        (Some(a), Some(z)) if word.len() <= 64 => (a.to_ascii_lowercase(), z.to_ascii_lowercase()),
+        _ => (0, 0),
     };
-    if !set.may_hold(word.len(), first) {
+    if !set.may_hold(word.len(), first, last) {
         return false;
     }
     let mut buf = [0u8; 64];

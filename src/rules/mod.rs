@@ -253,32 +253,36 @@ pub struct WordSet {
     words: BTreeSet<String>,
     /// Bit `n` is set when some word is `n` bytes long (bit 63: 63 bytes or longer).
     lengths: u64,
-    /// Bit `b % 128` is set when some word starts with byte `b`.
+    /// Bit `b % 128` is set when some word starts with byte `b`; in `lasts`, ends with it.
     firsts: u128,
+    lasts: u128,
 }
 
 impl From<BTreeSet<String>> for WordSet {
     fn from(words: BTreeSet<String>) -> WordSet {
-        let (mut lengths, mut firsts) = (0u64, 0u128);
+        let (mut lengths, mut firsts, mut lasts) = (0u64, 0u128, 0u128);
         for w in &words {
             lengths |= 1 << w.len().min(63);
             firsts |= 1 << w.as_bytes().first().map_or(0, |&b| b % 128);
+            lasts |= 1 << w.as_bytes().last().map_or(0, |&b| b % 128);
         }
         WordSet {
             words,
             lengths,
             firsts,
+            lasts,
         }
     }
 }
 
 impl WordSet {
-    /// Can a word of this length, starting with this (lowercased) byte, be in the set? `false`
-    /// means it is not; `true` means a lookup is needed. A first byte of 0 stands for any.
+    /// Can a word of this length, starting and ending with these (lowercased) bytes, be in the
+    /// set? `false` means it is not; `true` means a lookup is needed. A byte of 0 stands for any.
     #[inline]
-    pub fn may_hold(&self, len: usize, first: u8) -> bool {
+    pub fn may_hold(&self, len: usize, first: u8, last: u8) -> bool {
         self.lengths & (1 << len.min(63)) != 0
             && (first == 0 || self.firsts & (1 << (first % 128)) != 0)
+            && (last == 0 || self.lasts & (1 << (last % 128)) != 0)
     }
 }
 
