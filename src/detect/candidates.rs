@@ -45,6 +45,27 @@ static HEX: [bool; 256] = {
     t
 };
 
+/// The first `-4` in `text` at or after `pos`. Where ids are dense the next one is a few bytes
+/// on (the next id in a row or on the next line), so those bytes are looked at before a vector
+/// search is set up.
+fn next_version_hyphen(
+    finder: &memchr::memmem::Finder<'_>,
+    text: &[u8],
+    pos: usize,
+) -> Option<usize> {
+    const NEAR: usize = 32;
+    if pos >= text.len() {
+        return None;
+    }
+    let near = (pos + NEAR).min(text.len());
+    if let Some(i) = text[pos..near].windows(2).position(|w| w == b"-4") {
+        return Some(pos + i);
+    }
+    // The last byte looked at may start a hit that ends past `near`.
+    let from = near - 1;
+    finder.find(&text[from..]).map(|i| from + i)
+}
+
 /// Is `b` (at least 36 bytes) a hyphenated RFC 4122 version 4 UUID?
 fn uuid_v4_shape(b: &[u8]) -> bool {
     if b.len() < UUID_LEN
@@ -143,8 +164,10 @@ fn find_by_shape(text: &[u8], owned: Range<usize>, found: &mut Vec<Candidate>) -
     static VERSION: std::sync::OnceLock<memchr::memmem::Finder<'static>> =
         std::sync::OnceLock::new();
     let finder = VERSION.get_or_init(|| memchr::memmem::Finder::new(b"-4"));
-    for hit in finder.find_iter(&text[lo..hi]) {
-        let Some(s) = (lo + hit).checked_sub(VERSION_HYPHEN) else {
+    let mut pos = lo;
+    while let Some(hit) = next_version_hyphen(finder, &text[..hi], pos) {
+        pos = hit + 1;
+        let Some(s) = hit.checked_sub(VERSION_HYPHEN) else {
             continue;
         };
         if s < last_end || !owned.contains(&s) || !uuid_v4_shape(&text[s..]) {
@@ -152,6 +175,8 @@ fn find_by_shape(text: &[u8], owned: Range<usize>, found: &mut Vec<Candidate>) -
         }
         let e = s + UUID_LEN;
         last_end = e;
+        // A hit before the next UUID's version hyphen would start inside this one.
+        pos = e + VERSION_HYPHEN;
         shapes += 1;
         if bounded(text, s, e) {
             found.push(Candidate {
@@ -238,6 +263,32 @@ pub fn bounded(text: &[u8], start: usize, end: usize) -> bool {
 mod tests {
     use super::*;
     use crate::rules::RuleSet;
+
+    /// The near look and the vector search find the same hits, wherever they fall.
+    #[test]
+    fn next_version_hyphen_finds_every_hit_in_order() {
+        let finder = memchr::memmem::Finder::new(b"-4");
+        // Hits at gaps from none to a few hundred bytes (a fixed pseudo-random sequence).
+        let mut state = 0x2545_f491_u32;
+        let text: Vec<u8> = (0..2000)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 17;
+                state ^= state << 5;
+                match state % 97 {
+                    0 | 1 => b'-',
+                    2..=30 => b'4',
+                    _ => b'x',
+                }
+            })
+            .collect();
+        let hits = finder.find_iter(&text).count();
+        assert!(hits > 10, "{hits}");
+        for pos in 0..=text.len() {
+            let expected = finder.find(&text[pos.min(text.len())..]).map(|i| pos + i);
+            assert_eq!(next_version_hyphen(&finder, &text, pos), expected, "{pos}");
+        }
+    }
 
     /// The shape check agrees with the UUID v4 pattern for every byte at every position.
     #[test]
