@@ -45,24 +45,30 @@ static HEX: [bool; 256] = {
     t
 };
 
-/// The first `-4` in `text` at or after `pos`. Where ids are dense the next one is a few bytes
-/// on (the next id in a row or on the next line), so those bytes are looked at before a vector
-/// search is set up.
+/// How far past a UUID the next version hyphen is looked for before a vector search.
+const NEAR: usize = 32;
+
+/// The first `-4` in `text` at or after `pos`. Where ids are dense (`near`) the next one is often
+/// a few bytes on (the next id in a row or on the next line), so those bytes are looked at before
+/// a vector search is set up; in sparse text the search starts at once.
 fn next_version_hyphen(
     finder: &memchr::memmem::Finder<'_>,
     text: &[u8],
     pos: usize,
+    near: bool,
 ) -> Option<usize> {
-    const NEAR: usize = 32;
     if pos >= text.len() {
         return None;
     }
-    let near = (pos + NEAR).min(text.len());
-    if let Some(i) = text[pos..near].windows(2).position(|w| w == b"-4") {
+    if !near {
+        return finder.find(&text[pos..]).map(|i| pos + i);
+    }
+    let end = (pos + NEAR).min(text.len());
+    if let Some(i) = text[pos..end].windows(2).position(|w| w == b"-4") {
         return Some(pos + i);
     }
-    // The last byte looked at may start a hit that ends past `near`.
-    let from = near - 1;
+    // The last byte looked at may start a hit that ends past `end`.
+    let from = end - 1;
     finder.find(&text[from..]).map(|i| from + i)
 }
 
@@ -164,9 +170,11 @@ fn find_by_shape(text: &[u8], owned: Range<usize>, found: &mut Vec<Candidate>) -
     static VERSION: std::sync::OnceLock<memchr::memmem::Finder<'static>> =
         std::sync::OnceLock::new();
     let finder = VERSION.get_or_init(|| memchr::memmem::Finder::new(b"-4"));
-    let mut pos = lo;
-    while let Some(hit) = next_version_hyphen(finder, &text[..hi], pos) {
-        pos = hit + 1;
+    let (mut pos, mut near) = (lo, false);
+    while let Some(hit) = next_version_hyphen(finder, &text[..hi], pos, near) {
+        // Look near first only while UUIDs come close together (a row, a list, a dense file).
+        let close = hit - pos < NEAR;
+        (pos, near) = (hit + 1, false);
         let Some(s) = hit.checked_sub(VERSION_HYPHEN) else {
             continue;
         };
@@ -176,7 +184,7 @@ fn find_by_shape(text: &[u8], owned: Range<usize>, found: &mut Vec<Candidate>) -
         let e = s + UUID_LEN;
         last_end = e;
         // A hit before the next UUID's version hyphen would start inside this one.
-        pos = e + VERSION_HYPHEN;
+        (pos, near) = (e + VERSION_HYPHEN, close);
         shapes += 1;
         if bounded(text, s, e) {
             found.push(Candidate {
@@ -286,7 +294,10 @@ mod tests {
         assert!(hits > 10, "{hits}");
         for pos in 0..=text.len() {
             let expected = finder.find(&text[pos.min(text.len())..]).map(|i| pos + i);
-            assert_eq!(next_version_hyphen(&finder, &text, pos), expected, "{pos}");
+            for near in [false, true] {
+                let found = next_version_hyphen(&finder, &text, pos, near);
+                assert_eq!(found, expected, "{pos} {near}");
+            }
         }
     }
 
