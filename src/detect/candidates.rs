@@ -45,6 +45,33 @@ static HEX: [bool; 256] = {
     t
 };
 
+/// How far past a UUID the next version hyphen is looked for before a vector search.
+const NEAR: usize = 32;
+
+/// The first `-4` in `text` at or after `pos`. Where ids are dense (`near`) the next one is often
+/// a few bytes on (the next id in a row or on the next line), so those bytes are looked at before
+/// a vector search is set up; in sparse text the search starts at once.
+fn next_version_hyphen(
+    finder: &memchr::memmem::Finder<'_>,
+    text: &[u8],
+    pos: usize,
+    near: bool,
+) -> Option<usize> {
+    if pos >= text.len() {
+        return None;
+    }
+    if !near {
+        return finder.find(&text[pos..]).map(|i| pos + i);
+    }
+    let end = (pos + NEAR).min(text.len());
+    if let Some(i) = text[pos..end].windows(2).position(|w| w == b"-4") {
+        return Some(pos + i);
+    }
+    // The last byte looked at may start a hit that ends past `end`.
+    let from = end - 1;
+    finder.find(&text[from..]).map(|i| from + i)
+}
+
 /// Is `b` (at least 36 bytes) a hyphenated RFC 4122 version 4 UUID?
 fn uuid_v4_shape(b: &[u8]) -> bool {
     if b.len() < UUID_LEN
@@ -57,9 +84,22 @@ fn uuid_v4_shape(b: &[u8]) -> bool {
     {
         return false;
     }
-    let hex = |r: Range<usize>| b[r].iter().all(|&c| HEX[usize::from(c)]);
-    hex(0..8) && hex(9..13) && hex(15..18) && hex(20..23) && hex(24..36)
+    // Every hex position at once, without a branch per byte: ids come by the million, and a
+    // `-4` hit that passed the checks above is nearly always a UUID.
+    let Some(b) = b.first_chunk::<UUID_LEN>() else {
+        return false;
+    };
+    HEX_AT
+        .iter()
+        .fold(true, |ok, &i| ok & HEX[usize::from(b[usize::from(i)])])
 }
+
+/// Where a hyphenated UUID has its hex digits (the version and variant digits, at 14 and 19, are
+/// checked on their own).
+const HEX_AT: [u8; 30] = [
+    0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 15, 16, 17, 20, 21, 22, 24, 25, 26, 27, 28, 29, 30, 31,
+    32, 33, 34, 35,
+];
 
 /// Does this rule's candidate search need no pattern run (a UUID v4 validator and the `-4`
 /// anchor)?
@@ -130,8 +170,12 @@ fn find_by_shape(text: &[u8], owned: Range<usize>, found: &mut Vec<Candidate>) -
     static VERSION: std::sync::OnceLock<memchr::memmem::Finder<'static>> =
         std::sync::OnceLock::new();
     let finder = VERSION.get_or_init(|| memchr::memmem::Finder::new(b"-4"));
-    for hit in finder.find_iter(&text[lo..hi]) {
-        let Some(s) = (lo + hit).checked_sub(VERSION_HYPHEN) else {
+    let (mut pos, mut near) = (lo, false);
+    while let Some(hit) = next_version_hyphen(finder, &text[..hi], pos, near) {
+        // Look near first only while UUIDs come close together (a row, a list, a dense file).
+        let close = hit - pos < NEAR;
+        (pos, near) = (hit + 1, false);
+        let Some(s) = hit.checked_sub(VERSION_HYPHEN) else {
             continue;
         };
         if s < last_end || !owned.contains(&s) || !uuid_v4_shape(&text[s..]) {
@@ -139,6 +183,8 @@ fn find_by_shape(text: &[u8], owned: Range<usize>, found: &mut Vec<Candidate>) -
         }
         let e = s + UUID_LEN;
         last_end = e;
+        // A hit before the next UUID's version hyphen would start inside this one.
+        (pos, near) = (e + VERSION_HYPHEN, close);
         shapes += 1;
         if bounded(text, s, e) {
             found.push(Candidate {
@@ -225,6 +271,54 @@ pub fn bounded(text: &[u8], start: usize, end: usize) -> bool {
 mod tests {
     use super::*;
     use crate::rules::RuleSet;
+
+    /// The near look and the vector search find the same hits, wherever they fall.
+    #[test]
+    fn next_version_hyphen_finds_every_hit_in_order() {
+        let finder = memchr::memmem::Finder::new(b"-4");
+        // Hits at gaps from none to a few hundred bytes (a fixed pseudo-random sequence).
+        let mut state = 0x2545_f491_u32;
+        let text: Vec<u8> = (0..2000)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 17;
+                state ^= state << 5;
+                match state % 97 {
+                    0 | 1 => b'-',
+                    2..=30 => b'4',
+                    _ => b'x',
+                }
+            })
+            .collect();
+        let hits = finder.find_iter(&text).count();
+        assert!(hits > 10, "{hits}");
+        for pos in 0..=text.len() {
+            let expected = finder.find(&text[pos.min(text.len())..]).map(|i| pos + i);
+            for near in [false, true] {
+                let found = next_version_hyphen(&finder, &text, pos, near);
+                assert_eq!(found, expected, "{pos} {near}");
+            }
+        }
+    }
+
+    /// The shape check agrees with the UUID v4 pattern for every byte at every position.
+    #[test]
+    fn shape_check_agrees_with_the_pattern_byte_by_byte() {
+        let v4 = regex::bytes::Regex::new(
+            "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-4[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$",
+        )
+        .unwrap();
+        let id = *b"84fce519-8f30-4c4e-8a50-65281da7495d"; // lushaguard:allow (test key)
+        assert!(uuid_v4_shape(&id));
+        for at in 0..UUID_LEN {
+            for byte in 0..=255u8 {
+                let mut b = id;
+                b[at] = byte;
+                assert_eq!(uuid_v4_shape(&b), v4.is_match(&b), "{at} {byte}");
+            }
+        }
+        assert!(!uuid_v4_shape(&id[..35]));
+    }
 
     const KEY: &str = "87d2a967-5c23-46d6-aa8a-22f20b4755f9"; // lushaguard:allow (test key)
 

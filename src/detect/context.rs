@@ -19,7 +19,7 @@
 use super::filekind::FileKind;
 use super::lines;
 use super::window::Window;
-use super::words::{in_set, is_name_like, split_words};
+use super::words::{in_set, is_name_like, is_name_like_bytes, split_words};
 use crate::rules::Vocabulary;
 use std::borrow::Cow;
 
@@ -38,7 +38,12 @@ pub struct Token {
 
 impl Token {
     pub fn text<'t>(&self, text: &'t [u8]) -> Cow<'t, str> {
-        String::from_utf8_lossy(&text[self.start..self.end])
+        // Valid UTF-8 (nearly every token) is borrowed after one fast check.
+        let b = &text[self.start..self.end];
+        match std::str::from_utf8(b) {
+            Ok(s) => Cow::Borrowed(s),
+            Err(_) => String::from_utf8_lossy(b),
+        }
     }
 }
 
@@ -99,8 +104,20 @@ pub struct Parent {
 }
 
 fn is_name_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-'
+    NAME_BYTES[usize::from(b)]
 }
+
+/// The bytes of a name (a table: tokens are walked byte by byte, a million times in dense files).
+static NAME_BYTES: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-';
+        i += 1;
+    }
+    t
+};
 
 fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
@@ -161,6 +178,8 @@ pub struct TokensLeft<'t> {
     /// Can the stretch hold an escape at all (`%`, `\`, `;`)? Most lines cannot, and then no byte
     /// needs checking for one.
     escapes: bool,
+    /// A stretch known to be all name bytes (`Window::name_run`), jumped in one step.
+    run: Option<(usize, usize)>,
 }
 
 impl<'t> TokensLeft<'t> {
@@ -171,6 +190,21 @@ impl<'t> TokensLeft<'t> {
             lo,
             i: pos,
             escapes: memchr::memchr3(b'%', b'\\', b';', &text[lo..pos]).is_some(),
+            run: None,
+        }
+    }
+
+    /// `new` in a window, using what the window knows about its text: the stretch without
+    /// escapes and the run of name bytes its candidates left (candidates on one line share
+    /// the walk instead of each rereading the line).
+    pub fn in_window(w: &Window<'t>, line_start: usize, pos: usize) -> TokensLeft<'t> {
+        let lo = line_start.max(pos.saturating_sub(LEFT_LIMIT));
+        TokensLeft {
+            text: w.text,
+            lo,
+            i: pos,
+            escapes: w.may_have_escapes(lo, pos),
+            run: w.name_run(),
         }
     }
 
@@ -191,6 +225,12 @@ impl Iterator for TokensLeft<'_> {
         let (text, lo) = (self.text, self.lo);
         let mut i = self.i;
         loop {
+            // Without escapes on the stretch, the walks below are plain byte scans.
+            if !self.escapes {
+                while i > lo && !is_name_byte(text[i - 1]) {
+                    i -= 1;
+                }
+            }
             while i > lo {
                 if let Some(n) = self.escape_before(i) {
                     i -= n;
@@ -205,7 +245,21 @@ impl Iterator for TokensLeft<'_> {
                 return None;
             }
             let end = i;
+            if let Some((s, e)) = self.run {
+                // Without escapes the walk below would step over every byte of the run.
+                if !self.escapes && e == i && lo <= s && s < e {
+                    i = s;
+                }
+            }
             while i > lo {
+                if !self.escapes {
+                    while i > lo && is_name_byte(text[i - 1]) {
+                        i -= 1;
+                    }
+                    if i <= lo {
+                        break;
+                    }
+                }
                 let c = text[i - 1];
                 if is_name_byte(c) {
                     if self.escape_before(i).is_some() {
@@ -329,7 +383,7 @@ pub fn find_name(
             return sibling_name(w, idx, pos, vocab).or_else(|| parent_key_name(w, idx, pos));
         }
     }
-    let tokens = TokensLeft::new(text, ls, pos).take(8);
+    let tokens = TokensLeft::in_window(w, ls, pos).take(8);
     // Skip type words and UUID-parsing calls (`UUID.fromString(`, `Guid.Parse(`): the name is
     // what the parsed value is assigned to.
     let parses_uuid = |t: &Token| {
@@ -409,12 +463,12 @@ pub fn find_name(
             listed: false,
         });
     }
-    let name = first.text(text);
-    if !is_name_like(&name) || is_path_like(text, first) {
+    if !is_name_like_bytes(&text[first.start..first.end]) || is_path_like(text, first) {
         // The nearest token is another value (a number, a UUID, a file path): nothing names
         // this one.
         return None;
     }
+    let name = first.text(text);
     if !is_value_name(&name, vocab) {
         return Some(Name {
             text: name.into_owned(),
@@ -1261,6 +1315,39 @@ mod tests {
         let w = window(text, kind);
         let idx = w.lines.index_of(pos);
         find_name(&w, idx, pos, &vocab, &["api_key".to_string()]).map(|n| (n.text, n.via))
+    }
+
+    /// A walk left that jumps the window's name run and skips its escape check reads the same
+    /// tokens as one that reads every byte: rows of ids, ids after names, escapes on the line.
+    #[test]
+    fn window_walk_reads_the_same_tokens_as_a_plain_walk() {
+        let ids = [
+            "79f8a782-15b5-4f3b-91b7-ba535361f82a", // lushaguard:allow (test key)
+            "8edd569e-d3d4-4104-9fb3-0b9d0260d0ea", // lushaguard:allow (test key)
+            "c675eb30-5b35-436f-8891-5a129f013de6", // lushaguard:allow (test key)
+        ];
+        let text = format!(
+            "{a},{b},{c}\nx.{a} {b}:{c}\nk=%22{a}%22,{b};{c}\nurn:uuid:{a}\\{b}_{c}\n",
+            a = ids[0],
+            b = ids[1],
+            c = ids[2]
+        );
+        let w = window(&text, FileKind::Text);
+        let mut starts: Vec<usize> = ids
+            .iter()
+            .flat_map(|id| text.match_indices(id).map(|(i, _)| i))
+            .collect();
+        starts.sort_unstable();
+        let mut previous: Option<usize> = None;
+        for &pos in &starts {
+            let idx = w.lines.index_of(pos);
+            let (ls, _) = w.lines.around(idx, pos);
+            w.set_name_run(previous.map(|p| (p, p + 36)));
+            let plain: Vec<Token> = TokensLeft::new(w.text, ls, pos).collect();
+            let shared: Vec<Token> = TokensLeft::in_window(&w, ls, pos).collect();
+            assert_eq!(plain, shared, "at {pos}");
+            previous = Some(pos);
+        }
     }
 
     fn name_of(text: &str) -> Option<(String, Via)> {

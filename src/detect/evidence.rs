@@ -216,8 +216,11 @@ pub fn slot(
     let mut name = context::find_name(w, idx, start, vocab, &rule.spec.headers);
     let mut class = name.as_ref().map(|n| {
         // A hex name is settled at once; caching it would only fill the cache with ids.
-        let class = if rule.hex_names_unrelated && is_hex_name(&n.text) {
-            classify(&n.text, rule, vocab)
+        // (A name read from the window's last UUID shape is hex without looking again.)
+        let hex = (n.span.is_some() && n.span == w.name_run()) || is_hex_name(&n.text);
+        let class = if rule.hex_names_unrelated && hex {
+            // What `classify` says of a hex name under such a rule, without checking it again.
+            NameClass::Unrelated
         } else {
             w.class_of(ri, &n.text, || classify(&n.text, rule, vocab))
         };

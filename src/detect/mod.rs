@@ -247,6 +247,9 @@ impl FileScan<'_> {
         for (ri, &end) in ends.iter().enumerate() {
             // Candidates come in order: each one's line is counted on from the last one's.
             let (mut line, mut at) = (0, 0);
+            // A UUID shape is all hex digits and hyphens: the next candidate's walk left may
+            // jump it (a row of ids reads each id once).
+            let shaped = candidates::by_shape(&d.set.rules[ri]);
             for cand in &found[from..end] {
                 line = if cand.start >= at {
                     line + window.lines.breaks(at, cand.start)
@@ -255,6 +258,9 @@ impl FileScan<'_> {
                 };
                 at = cand.start;
                 self.pending.extend(d.assess(doc, &window, ri, cand, line));
+                if shaped {
+                    window.set_name_run(Some((cand.start, cand.end)));
+                }
             }
             from = end;
         }

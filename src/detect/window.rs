@@ -14,7 +14,7 @@ use super::lines::{self, Lines};
 use super::outline::{self, Outline};
 use super::tables::{Row, Tables};
 use super::words::NameClass;
-use std::cell::{OnceCell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -62,6 +62,12 @@ pub struct Window<'a> {
     classes: Vec<RefCell<HashMap<String, NameClass>>>,
     line_fields: LineMemo<Option<String>>,
     parent_keys: LineMemo<ParentKey>,
+    /// A stretch of `text` known to be all name bytes (the last UUID-shaped candidate): a walk
+    /// left over it jumps it instead of reading it again.
+    name_run: Cell<Option<(usize, usize)>>,
+    /// A stretch of `text` known to hold no escape byte (`%`, `\`, `;`), grown as candidates on
+    /// one line are walked left from, so that a line is checked once, not once per candidate.
+    no_escapes: Cell<(usize, usize)>,
 }
 
 /// What a parent line says: its key, whether it only opens a block, and the block's shape.
@@ -109,7 +115,35 @@ impl<'a> Window<'a> {
             classes: (0..rules).map(|_| RefCell::default()).collect(),
             line_fields: LineMemo::default(),
             parent_keys: LineMemo::default(),
+            name_run: Cell::new(None),
+            no_escapes: Cell::new((0, 0)),
         }
+    }
+
+    /// Says that `text[start..end]` is all name bytes (ASCII letters, digits, `_`, `.`, `-`).
+    pub fn set_name_run(&self, run: Option<(usize, usize)>) {
+        self.name_run.set(run);
+    }
+
+    pub fn name_run(&self) -> Option<(usize, usize)> {
+        self.name_run.get()
+    }
+
+    /// Does `text[lo..hi]` hold a byte that may start or end an escape (`%`, `\`, `;`)? Only
+    /// the part outside the stretch already known to hold none is read.
+    pub fn may_have_escapes(&self, lo: usize, hi: usize) -> bool {
+        let (a, b) = self.no_escapes.get();
+        if a <= lo && hi <= b {
+            return false;
+        }
+        // Grow the known stretch to the right when the new one starts inside it.
+        let from = if a <= lo && lo <= b { b } else { lo };
+        if from < hi && memchr::memchr3(b'%', b'\\', b';', &self.text[from..hi]).is_some() {
+            return true;
+        }
+        self.no_escapes
+            .set(if from == b { (a, hi) } else { (lo, hi) });
+        false
     }
 
     /// Gives the line index's buffer back for the next window.

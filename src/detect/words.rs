@@ -4,7 +4,7 @@
 //! credential, an identifier, or none of these?
 
 use super::keyword;
-use crate::rules::{Rule, Vocabulary};
+use crate::rules::{Rule, Vocabulary, WordSet};
 
 /// What a name says about the value assigned to it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,9 +66,27 @@ pub fn split_words(name: &str) -> Vec<String> {
     words
 }
 
+/// `is_name_like` on a token's bytes, as read lossily: an invalid byte never reads as an ASCII
+/// letter, so the answer is the same without converting first.
+pub fn is_name_like_bytes(token: &[u8]) -> bool {
+    token
+        .first()
+        .is_some_and(|&b| b.is_ascii_alphabetic() || b == b'_' || b == b'$')
+        && token.iter().any(u8::is_ascii_alphabetic)
+}
+
 /// Is `word`, lowercased, in `set`? (Without allocating: candidates' names are looked up by the
 /// million in dense files.)
-pub fn in_set(set: &std::collections::BTreeSet<String>, word: &[u8]) -> bool {
+pub fn in_set(set: &WordSet, word: &[u8]) -> bool {
+    // Most tokens asked about are ids or numbers no word has the length or first letter of.
+    // (A word longer than the buffer is read lossily below, which may change its end bytes.)
+    let (first, last) = match (word.first(), word.last()) {
+        (Some(a), Some(z)) if word.len() <= 64 => (a.to_ascii_lowercase(), z.to_ascii_lowercase()),
+        _ => (0, 0),
+    };
+    if !set.may_hold(word.len(), first, last) {
+        return false;
+    }
     let mut buf = [0u8; 64];
     if word.len() > buf.len() {
         return set.contains(&String::from_utf8_lossy(word).to_ascii_lowercase());
@@ -102,11 +120,11 @@ pub fn hex_names_unrelated(rule: &Rule, vocab: &Vocabulary) -> bool {
         .keywords
         .iter()
         .chain(&rule.spec.headers)
-        .chain(&w.credential)
+        .chain(w.credential.iter())
         .chain(&w.credential_suffixes)
-        .chain(&w.identifier)
-        .chain(&w.identifier_qualifiers)
-        .chain(&w.identifier_context);
+        .chain(w.identifier.iter())
+        .chain(w.identifier_qualifiers.iter())
+        .chain(w.identifier_context.iter());
     !matched.any(|x| is_hex_name(x))
 }
 

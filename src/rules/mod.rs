@@ -227,21 +227,70 @@ pub struct Vocabulary {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Words {
-    pub credential: BTreeSet<String>,
+    pub credential: WordSet,
     pub credential_suffixes: Vec<String>,
-    pub neutral: BTreeSet<String>,
-    pub identifier: BTreeSet<String>,
-    pub identifier_qualifiers: BTreeSet<String>,
-    pub identifier_context: BTreeSet<String>,
-    pub value: BTreeSet<String>,
-    pub fallbacks: BTreeSet<String>,
-    pub flag_values: BTreeSet<String>,
-    pub field: BTreeSet<String>,
-    pub skip: BTreeSet<String>,
-    pub structural: BTreeSet<String>,
-    pub config_suffixes: BTreeSet<String>,
-    pub service_fields: BTreeSet<String>,
+    pub neutral: WordSet,
+    pub identifier: WordSet,
+    pub identifier_qualifiers: WordSet,
+    pub identifier_context: WordSet,
+    pub value: WordSet,
+    pub fallbacks: WordSet,
+    pub flag_values: WordSet,
+    pub field: WordSet,
+    pub skip: WordSet,
+    pub structural: WordSet,
+    pub config_suffixes: WordSet,
+    pub service_fields: WordSet,
     pub neutral_hosts: Vec<String>,
+}
+
+/// A set of lowercase vocabulary words, looked up by the million in dense files. It reads as the
+/// ordered set it holds (`Deref`), and also keeps which lengths and first bytes its words have, so
+/// that most tokens (ids, hashes, numbers) are turned away without a set lookup.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(from = "BTreeSet<String>")]
+pub struct WordSet {
+    words: BTreeSet<String>,
+    /// Bit `n` is set when some word is `n` bytes long (bit 63: 63 bytes or longer).
+    lengths: u64,
+    /// Bit `b % 128` is set when some word starts with byte `b`; in `lasts`, ends with it.
+    firsts: u128,
+    lasts: u128,
+}
+
+impl From<BTreeSet<String>> for WordSet {
+    fn from(words: BTreeSet<String>) -> WordSet {
+        let (mut lengths, mut firsts, mut lasts) = (0u64, 0u128, 0u128);
+        for w in &words {
+            lengths |= 1 << w.len().min(63);
+            firsts |= 1 << w.as_bytes().first().map_or(0, |&b| b % 128);
+            lasts |= 1 << w.as_bytes().last().map_or(0, |&b| b % 128);
+        }
+        WordSet {
+            words,
+            lengths,
+            firsts,
+            lasts,
+        }
+    }
+}
+
+impl WordSet {
+    /// Can a word of this length, starting and ending with these (lowercased) bytes, be in the
+    /// set? `false` means it is not; `true` means a lookup is needed. A byte of 0 stands for any.
+    #[inline]
+    pub fn may_hold(&self, len: usize, first: u8, last: u8) -> bool {
+        self.lengths & (1 << len.min(63)) != 0
+            && (first == 0 || self.firsts & (1 << (first % 128)) != 0)
+            && (last == 0 || self.lasts & (1 << (last % 128)) != 0)
+    }
+}
+
+impl std::ops::Deref for WordSet {
+    type Target = BTreeSet<String>;
+    fn deref(&self) -> &BTreeSet<String> {
+        &self.words
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
