@@ -189,7 +189,8 @@ fn seekable(
     len: u64,
 ) {
     let shown = provenance.display_path().into_owned();
-    if kind == Kind::Tar {
+    // The image reader indexes the tar from where the input stands, and the sniff moved it.
+    if kind == Kind::Tar && input.seek(SeekFrom::Start(0)).is_ok() {
         if let Ok(tar) = image::open_tar(&mut *input) {
             let problems = tar.read(&unpack.image, &mut |blob| {
                 image_blob(worker, unpack, &shown, blob);
