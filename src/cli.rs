@@ -152,7 +152,7 @@ pub struct ScanArgs {
 /// the scanned tree must not be able to turn archive scanning off or shrink its bounds.
 #[derive(Debug, Args)]
 pub struct ArchiveArgs {
-    /// Levels of nested archives (zip, jar, tar, tar.gz, gz…) opened, found by their content;
+    /// Levels of nested archives (zip, jar, tar, tar.gz, gz...) opened, found by their content;
     /// 0 scans archives as plain bytes, without opening them.
     #[arg(long, value_name = "N", default_value_t = 3, help_heading = INPUT)]
     pub archive_depth: u32,

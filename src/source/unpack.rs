@@ -56,8 +56,10 @@ pub(crate) fn file(
     len: u64,
 ) {
     let mut prefix = [0u8; SNIFF_LEN];
+    // No more than the file holds: a small file is then read in one call, as it was before.
+    let want = usize::try_from(len).map_or(SNIFF_LEN, |len| len.min(SNIFF_LEN));
     let kind = if unpack.open {
-        match read_prefix(file, &mut prefix) {
+        match read_prefix(file, &mut prefix[..want]) {
             Ok(n) => match archive::sniff(&prefix[..n]) {
                 Some(kind) => Some(kind),
                 None => {
