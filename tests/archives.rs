@@ -224,9 +224,12 @@ fn zeros_deflate(mib: usize) -> Vec<u8> {
     stream
 }
 
-/// A zip written byte by byte, to say what a writer never would: each entry is (name, method,
-/// general purpose flags, crc, uncompressed size, stored bytes).
-fn craft_zip(entries: &[(&str, u16, u16, u32, u32, &[u8])]) -> Vec<u8> {
+/// One entry of a crafted zip: name, method, general purpose flags, crc, uncompressed size,
+/// stored bytes.
+type RawEntry<'a> = (&'a str, u16, u16, u32, u32, &'a [u8]);
+
+/// A zip written byte by byte, to say what a writer never would.
+fn craft_zip(entries: &[RawEntry<'_>]) -> Vec<u8> {
     let mut out = Vec::new();
     let mut central = Vec::new();
     for &(name, method, flags, crc, size, data) in entries {
