@@ -8,12 +8,10 @@
 
 mod common;
 
+use common::packed::{gzip, tar_of, zip_of};
 use common::*;
-use flate2::write::GzEncoder;
 use flate2::{Compress, Compression, FlushCompress};
 use serde_json::Value;
-use std::io::{Cursor, Write};
-use zip::write::SimpleFileOptions;
 
 const JAR_KEY: &str = "d7524189-9ff3-48ba-b98c-59f1424932b4"; // lushaguard:allow (test key)
 const WHEEL_KEY: &str = "668002ab-6541-43fe-b171-07e08b00ebff"; // lushaguard:allow (test key)
@@ -23,34 +21,6 @@ const AFTER_KEY: &str = "2fdd814f-c720-47a8-9d57-af2b82282ed0"; // lushaguard:al
 
 fn env(key: &str) -> Vec<u8> {
     format!("LUSHA_API_KEY={key}\n").into_bytes()
-}
-
-fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    let options = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    for (name, data) in entries {
-        writer.start_file(*name, options).unwrap();
-        writer.write_all(data).unwrap();
-    }
-    writer.finish().unwrap().into_inner()
-}
-
-fn tar_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut builder = tar::Builder::new(Vec::new());
-    for (name, data) in entries {
-        let mut header = tar::Header::new_gnu();
-        header.set_size(data.len() as u64);
-        header.set_mode(0o644);
-        header.set_entry_type(tar::EntryType::Regular);
-        builder.append_data(&mut header, name, *data).unwrap();
-    }
-    builder.into_inner().unwrap()
-}
-
-fn gzip(data: &[u8]) -> Vec<u8> {
-    let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
-    encoder.write_all(data).unwrap();
-    encoder.finish().unwrap()
 }
 
 /// `release.tar.gz` holding `dist/service.jar`, a Spring Boot jar with the key in its properties.

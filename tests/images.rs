@@ -8,11 +8,9 @@
 
 mod common;
 
+use common::packed::{gzip, sha, tar_of, zip_of};
 use common::*;
-use flate2::write::GzEncoder;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
-use std::io::{Cursor, Write};
 
 const DELETED_KEY: &str = "412b0165-cc4f-411c-afa9-e33b502dc7db"; // lushaguard:allow (test key)
 const LIVE_KEY: &str = "c70f8882-a039-43e3-9bbe-f45ab0ab15ff"; // lushaguard:allow (test key)
@@ -24,32 +22,6 @@ fn env(key: &str) -> Vec<u8> {
     format!("LUSHA_API_KEY={key}\n").into_bytes()
 }
 
-fn tar_of(files: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut builder = tar::Builder::new(Vec::new());
-    for (name, bytes) in files {
-        let mut header = tar::Header::new_gnu();
-        header.set_size(bytes.len() as u64);
-        header.set_mode(0o644);
-        header.set_entry_type(tar::EntryType::Regular);
-        builder.append_data(&mut header, name, *bytes).unwrap();
-    }
-    builder.into_inner().unwrap()
-}
-
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut encoder = GzEncoder::new(Vec::new(), flate2::Compression::default());
-    encoder.write_all(bytes).unwrap();
-    encoder.finish().unwrap()
-}
-
-fn sha(bytes: &[u8]) -> String {
-    let hex: String = Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("sha256:{hex}")
-}
-
 fn hex(bytes: &[u8]) -> String {
     sha(bytes)["sha256:".len()..].to_string()
 }
@@ -57,11 +29,7 @@ fn hex(bytes: &[u8]) -> String {
 /// Layer 1 ships `app/.env` (with a key) and a jar holding another; layer 2 deletes the `.env`
 /// (a whiteout) and adds a file with a third key.
 fn layers() -> (Vec<u8>, Vec<u8>) {
-    let mut jar = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    jar.start_file("conf/app.env", zip::write::SimpleFileOptions::default())
-        .unwrap();
-    jar.write_all(&env(JAR_KEY)).unwrap();
-    let jar = jar.finish().unwrap().into_inner();
+    let jar = zip_of(&[("conf/app.env", &env(JAR_KEY))]);
     let first = tar_of(&[
         ("app/.env", &env(DELETED_KEY)),
         ("app/lib/service.jar", &jar),
