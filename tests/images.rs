@@ -305,3 +305,21 @@ fn a_corrupt_layer_is_incomplete_and_the_rest_is_read() {
     assert!(out.stderr.contains("not scanned"), "{}", out.stderr);
     assert_clean_output(&out);
 }
+
+#[test]
+fn image_findings_keep_every_format_valid_and_redacted() {
+    let dir = tree(&[("image.tar", &docker_save())]);
+    let sarif = run(dir.path(), &["scan", "--format", "sarif", "image.tar"]);
+    assert_eq!(sarif.code, 1, "{}", sarif.all());
+    common::schema::validate_json("sarif-2.1.0.json", &json_of(&sarif));
+    let gitlab = run(dir.path(), &["scan", "--format", "gitlab", "image.tar"]);
+    common::schema::validate_json("gitlab-secret-detection-report.json", &json_of(&gitlab));
+    let junit = run(dir.path(), &["scan", "--format", "junit", "image.tar"]);
+    common::schema::validate_junit(&junit.stdout);
+    for (_, name) in formats() {
+        let out = run(dir.path(), &["scan", "--format", &name, "image.tar"]);
+        assert_eq!(out.code, 1, "{name}: {}", out.all());
+        assert!(out.stdout.contains("app/.env"), "{name}: {}", out.stdout);
+        assert_clean_output(&out);
+    }
+}
