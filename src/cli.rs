@@ -140,9 +140,36 @@ pub struct ScanArgs {
     #[arg(long, value_name = "GLOB", help_heading = INPUT)]
     pub exclude: Vec<String>,
 
+    #[command(flatten)]
+    pub archives: ArchiveArgs,
+
     // Last, so that `--help` lists the Input options first.
     #[command(flatten)]
     pub options: ScanOptions,
+}
+
+/// How archives and container images met in a scan are opened. Flags only: a settings file in
+/// the scanned tree must not be able to turn archive scanning off or shrink its bounds.
+#[derive(Debug, Args)]
+pub struct ArchiveArgs {
+    /// Levels of nested archives (zip, jar, tar, tar.gz, gz...) opened, found by their content;
+    /// 0 scans archives as plain bytes, without opening them.
+    #[arg(long, value_name = "N", default_value_t = 3, help_heading = INPUT)]
+    pub archive_depth: u32,
+
+    /// Stop reading an archive (nested ones included) after it inflates to this many bytes;
+    /// the rest is reported as not scanned. Suffixes K, M, G (powers of 1024).
+    #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = parse_size, help_heading = INPUT)]
+    pub archive_max_bytes: u64,
+
+    /// Stop reading an archive (nested ones included) after this many entries.
+    #[arg(long, value_name = "N", default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..), help_heading = INPUT)]
+    pub archive_max_entries: u64,
+
+    /// Stop inflating a compressed entry past its first MiB once it has grown to this many
+    /// times its compressed size (a zip bomb); it is reported as not scanned past that.
+    #[arg(long, value_name = "N", default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..), help_heading = INPUT)]
+    pub archive_max_ratio: u64,
 }
 
 #[derive(Debug, Args)]
@@ -390,6 +417,27 @@ pub struct VerifyCommandArgs {
     pub no_redact: bool,
 }
 
+/// A byte count: digits with an optional K, M or G (powers of 1024; a trailing `B` or `iB` is
+/// allowed).
+fn parse_size(s: &str) -> Result<u64, String> {
+    let bad = || format!("`{s}` is not a size (e.g. 1G, 512M, 1048576)");
+    let upper = s.trim().to_ascii_uppercase();
+    let unit = upper.trim_end_matches("IB").trim_end_matches('B');
+    let (digits, shift) = match unit.strip_suffix(['K', 'M', 'G']) {
+        Some(digits) => match unit.as_bytes().last() {
+            Some(b'K') => (digits, 10),
+            Some(b'M') => (digits, 20),
+            _ => (digits, 30),
+        },
+        None => (unit, 0),
+    };
+    let n: u64 = digits.trim().parse().map_err(|_| bad())?;
+    if n == 0 {
+        return Err("the size must be at least 1 byte".to_string());
+    }
+    n.checked_mul(1 << shift).ok_or_else(bad)
+}
+
 fn parse_extra_output(s: &str) -> Result<(Format, PathBuf), String> {
     use clap::ValueEnum;
     let (format, file) = s
@@ -472,6 +520,18 @@ mod tests {
     fn the_command_line_definition_is_consistent() {
         use clap::CommandFactory;
         super::Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn sizes_take_binary_suffixes() {
+        use super::parse_size;
+        assert_eq!(parse_size("1048576"), Ok(1 << 20));
+        assert_eq!(parse_size("4K"), Ok(4 << 10));
+        assert_eq!(parse_size("512MiB"), Ok(512 << 20));
+        assert_eq!(parse_size("2g"), Ok(2 << 30));
+        for bad in ["", "G", "0", "1T", "-1", "99999999999999999G"] {
+            assert!(parse_size(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

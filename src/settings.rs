@@ -14,13 +14,17 @@
 //! Later layers override earlier ones: the user config, then the tree's files (or `--config`),
 //! then environment variables and flags.
 
-use crate::cli::{FailOn, ReportArgs, ScanArgs, ScanOptions, VerifyArgs, VerifyClientArgs};
+use crate::cli::{
+    ArchiveArgs, FailOn, ReportArgs, ScanArgs, ScanOptions, VerifyArgs, VerifyClientArgs,
+};
 use crate::detect::Confidence;
 use crate::files::{self, absolute, FileError, Kind, Place, Sources};
 use crate::model::SettingsChanges;
 use crate::report::{self, Format};
 use crate::rules::{RuleError, RuleSet, RuleText};
 use crate::source::fs::WalkOptions;
+use crate::source::unpack::Unpack;
+use crate::source::{archive, image};
 use crate::suppress::{Exclusions, SuppressError, Suppressions, IGNORE_FILE};
 use crate::verify::{self, VerifySettings};
 use serde::Deserialize;
@@ -287,6 +291,10 @@ impl ReportSettings {
 pub struct ScanSettings {
     pub walk: WalkOptions,
     pub stdin: bool,
+    /// OCI image layout directories named on the command line: read as images, not walked.
+    pub image_dirs: Vec<PathBuf>,
+    /// How archives and images are opened: from flags only, never from a settings file.
+    pub(crate) unpack: Unpack,
     pub decode: bool,
     pub min_confidence: Confidence,
     pub rules: RuleSet,
@@ -796,6 +804,7 @@ pub fn scan(args: &ScanArgs) -> Result<ScanSettings, SettingsError> {
     let mut r = resolve(&args.options, &lookup)?;
     r.exclusions.relative(&args.exclude);
     r.exclusions.set_roots(&roots)?;
+    let (image_dirs, roots) = roots.into_iter().partition(|p| image::sniff_dir(p));
     Ok(ScanSettings {
         walk: WalkOptions {
             roots,
@@ -805,11 +814,28 @@ pub fn scan(args: &ScanArgs) -> Result<ScanSettings, SettingsError> {
             exclude: r.exclusions,
         },
         stdin,
+        image_dirs,
+        unpack: unpack(&args.archives),
         decode: r.decode,
         min_confidence: r.min_confidence,
         rules: r.rules,
         report: r.report,
     })
+}
+
+/// The archive flags as bounds. Deliberately not read from any settings file: a scanned tree
+/// must not be able to turn archive scanning off or make it stop early.
+fn unpack(flags: &ArchiveArgs) -> Unpack {
+    Unpack {
+        open: flags.archive_depth > 0,
+        archive: archive::Limits {
+            depth: flags.archive_depth,
+            entries: flags.archive_max_entries,
+            bytes: flags.archive_max_bytes,
+            ratio: flags.archive_max_ratio,
+        },
+        image: image::Limits::default(),
+    }
 }
 
 #[cfg(test)]

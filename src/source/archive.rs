@@ -428,7 +428,8 @@ impl<'v> Walker<'v> {
             self.stopped = true;
             self.outcome.limit_hit = true;
             let reason = format!(
-                "archive holds more than {} entries; the rest is not scanned",
+                "archive holds more than {} entries; the rest is not scanned (raise the bound with \
+                 --archive-max-entries)",
                 self.limits.entries
             );
             self.problem(self.here(), reason);
@@ -445,7 +446,8 @@ impl<'v> Walker<'v> {
             self.stopped = true;
             self.outcome.limit_hit = true;
             return format!(
-                "archive inflates past the {} bound; the rest is not scanned",
+                "archive inflates past the {} bound; the rest is not scanned (raise the bound with \
+                 --archive-max-bytes)",
                 size(self.limits.bytes)
             );
         }
@@ -453,7 +455,7 @@ impl<'v> Walker<'v> {
             self.outcome.limit_hit = true;
             return format!(
                 "inflates to more than {} times its compressed size (a zip bomb?); not read \
-                 past that",
+                 past that (if it is genuine, raise the bound with --archive-max-ratio)",
                 self.limits.ratio
             );
         }
@@ -661,7 +663,8 @@ impl<'v> Walker<'v> {
             (Ok(()), Some(_)) => {
                 self.outcome.limit_hit = true;
                 let reason = format!(
-                    "archive nested deeper than {} levels is not expanded; scanned as it is",
+                    "archive nested deeper than {} levels is not expanded (raise the bound with \
+                     --archive-depth); scanned as it is",
                     self.limits.depth
                 );
                 self.problem(here, reason);
@@ -1215,7 +1218,8 @@ mod tests {
             reasons(&outcome),
             [(
                 "a.zip!b.zip!c.zip!d.zip",
-                "archive nested deeper than 3 levels is not expanded; scanned as it is"
+                "archive nested deeper than 3 levels is not expanded (raise the bound with \
+                 --archive-depth); scanned as it is"
             )]
         );
         assert!(outcome.limit_hit);
@@ -1250,7 +1254,7 @@ mod tests {
             [(
                 "bomb.zip!zeros.bin",
                 "inflates to more than 200 times its compressed size (a zip bomb?); not read \
-                 past that"
+                 past that (if it is genuine, raise the bound with --archive-max-ratio)"
             )]
         );
         assert!(outcome.limit_hit);
@@ -1277,7 +1281,8 @@ mod tests {
             reasons(&outcome),
             [(
                 "bomb.zip!zeros.bin",
-                "archive inflates past the 8 MiB bound; the rest is not scanned"
+                "archive inflates past the 8 MiB bound; the rest is not scanned (raise the bound \
+                 with --archive-max-bytes)"
             )]
         );
         assert_eq!(displays(&seen), ["bomb.zip!zeros.bin"]);
@@ -1313,7 +1318,8 @@ mod tests {
             reasons(&outcome),
             [(
                 "t.tar!two",
-                "archive inflates past the 16 KiB bound; the rest is not scanned"
+                "archive inflates past the 16 KiB bound; the rest is not scanned (raise the bound \
+                 with --archive-max-bytes)"
             )]
         );
         assert!(outcome.limit_hit);
@@ -1529,7 +1535,8 @@ mod tests {
             reasons(&outcome),
             [(
                 "many.tar",
-                "archive holds more than 2 entries; the rest is not scanned"
+                "archive holds more than 2 entries; the rest is not scanned (raise the bound with \
+                 --archive-max-entries)"
             )]
         );
         assert!(outcome.limit_hit && !outcome.scan_raw);

@@ -1,18 +1,24 @@
 //! The work tree and standard input as sources for the engine: the walker's files (regular files
 //! only, bounded reads, on the walker's threads), its skips and what it could not read, and
-//! standard input read once as a stream.
+//! standard input read once as a stream. Archives and images among them are opened
+//! (`source::unpack`); an OCI image layout directory named on the command line is read as an
+//! image, not walked as files.
 
-use crate::engine::{self, Blob, Content, Engine, Source};
+use crate::engine::{self, Engine, Source};
 use crate::model::{IncompleteKind, Provenance};
 use crate::source::fs::{self, display_path, Item, Skip, WalkOptions};
+use crate::source::unpack::{self, Unpack};
+use std::path::PathBuf;
 
 /// The paths a `scan` names, walked with the ignore rules and exclusions of `options`.
 pub struct WorkTree<'a> {
     pub options: &'a WalkOptions,
+    pub unpack: &'a Unpack,
 }
 
 impl Source for WorkTree<'_> {
     fn scan(&mut self, engine: &Engine<'_>) -> anyhow::Result<()> {
+        let unpack = self.unpack;
         fs::walk(self.options, || {
             let mut worker = engine.worker();
             move |item| match item {
@@ -24,15 +30,8 @@ impl Source for WorkTree<'_> {
                     let shown = display_path(&path);
                     // The raw bytes order a name that is not UTF-8; any other orders as shown.
                     let sort_key = path.to_str().is_none().then(|| engine::sort_key(&path));
-                    worker.blob(Blob {
-                        provenance: Provenance::File { path: shown },
-                        sort_key,
-                        content: Content::Reader {
-                            reader: &mut file,
-                            size: Some(len),
-                        },
-                        counted: true,
-                    });
+                    let provenance = Provenance::File { path: shown };
+                    unpack::file(&mut worker, unpack, provenance, sort_key, &mut file, len);
                 }
                 Ok(Item::Skipped {
                     why: Skip::Symlink, ..
@@ -67,18 +66,31 @@ impl Source for WorkTree<'_> {
 }
 
 /// Standard input (`scan -`), read once as a stream of unknown length.
-pub struct Stdin;
+pub struct Stdin<'a> {
+    pub unpack: &'a Unpack,
+}
 
-impl Source for Stdin {
+impl Source for Stdin<'_> {
     fn scan(&mut self, engine: &Engine<'_>) -> anyhow::Result<()> {
         let mut input = std::io::stdin().lock();
-        engine.worker().blob(Blob::new(
-            Provenance::Stdin,
-            Content::Reader {
-                reader: &mut input,
-                size: None,
-            },
-        ));
+        unpack::stdin(&mut engine.worker(), self.unpack, &mut input);
+        Ok(())
+    }
+}
+
+/// OCI image layout directories named on the command line (`scan ./oci-dir`), each read as an
+/// image: every layer's files and the config. One met inside a walked directory is walked as
+/// files instead, and its layer blobs, being archives, are opened as such.
+pub struct ImageDirs<'a> {
+    pub dirs: &'a [PathBuf],
+    pub unpack: &'a Unpack,
+}
+
+impl Source for ImageDirs<'_> {
+    fn scan(&mut self, engine: &Engine<'_>) -> anyhow::Result<()> {
+        for dir in self.dirs {
+            unpack::image_dir(&mut engine.worker(), self.unpack, dir, &display_path(dir));
+        }
         Ok(())
     }
 }

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod http;
+pub mod packed;
 pub mod schema;
 
 use std::io::{Read, Write};

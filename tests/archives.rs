@@ -1,0 +1,367 @@
+//! Archives through the binary: keys in a zip found by its content, a jar inside a tar.gz (in a
+//! walk, named directly and on standard input), a wheel, an npm package; a zip bomb, an encrypted
+//! entry and a truncated tar.gz reported as incomplete while the rest is scanned; the archive
+//! flags, which a settings file in the scanned tree cannot set; the same report at any thread
+//! count. Every archive is built here with the zip, tar and flate2 writers.
+
+#![allow(clippy::unwrap_used)] // test code: a panic is a failed test
+
+mod common;
+
+use common::packed::{gzip, tar_of, zip_of};
+use common::*;
+use flate2::{Compress, Compression, FlushCompress};
+use serde_json::Value;
+
+const JAR_KEY: &str = "d7524189-9ff3-48ba-b98c-59f1424932b4"; // lushaguard:allow (test key)
+const WHEEL_KEY: &str = "668002ab-6541-43fe-b171-07e08b00ebff"; // lushaguard:allow (test key)
+const NPM_KEY: &str = "25c5361d-61cd-4bfc-81ab-f4f552b9e2d6"; // lushaguard:allow (test key)
+const ZIP_KEY: &str = "ea2aa743-d5b3-4e91-b0aa-fe30fcc6df90"; // lushaguard:allow (test key)
+const AFTER_KEY: &str = "2fdd814f-c720-47a8-9d57-af2b82282ed0"; // lushaguard:allow (test key)
+
+fn env(key: &str) -> Vec<u8> {
+    format!("LUSHA_API_KEY={key}\n").into_bytes()
+}
+
+/// `release.tar.gz` holding `dist/service.jar`, a Spring Boot jar with the key in its properties.
+fn release_tar_gz() -> Vec<u8> {
+    let properties = format!("server.port=8080\nlusha.api-key={JAR_KEY}\n");
+    let jar = zip_of(&[
+        ("META-INF/MANIFEST.MF", b"Manifest-Version: 1.0\n"),
+        (
+            "BOOT-INF/classes/application.properties",
+            properties.as_bytes(),
+        ),
+    ]);
+    gzip(&tar_of(&[
+        ("dist/README.txt", b"release notes\n"),
+        ("dist/service.jar", &jar),
+    ]))
+}
+
+const JAR_PATH: &str = "dist/service.jar!BOOT-INF/classes/application.properties";
+
+fn json(out: &Output) -> Value {
+    serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.all()))
+}
+
+fn paths(v: &Value) -> Vec<String> {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn incomplete(v: &Value) -> Vec<(String, String)> {
+    v["incomplete"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["what"].as_str().unwrap().to_string(),
+                i["reason"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn assert_redacted(out: &Output, keys: &[&str]) {
+    for key in keys {
+        assert!(!out.all().contains(key), "unredacted key in {}", out.all());
+    }
+}
+
+#[test]
+fn a_jar_inside_a_tar_gz_is_found_walked_named_and_on_stdin() {
+    let dir = tree(&[("build/release.tar.gz", &release_tar_gz())]);
+    let walked = run(dir.path(), &["scan", "--format", "json", "."]);
+    assert_eq!(walked.code, 1, "{}", walked.all());
+    let v = json(&walked);
+    assert_eq!(paths(&v), [format!("build/release.tar.gz!{JAR_PATH}")]);
+    assert_eq!(
+        v["findings"][0]["provenance"],
+        serde_json::json!({
+            "kind": "archive",
+            "inner": "BOOT-INF/classes/application.properties",
+            "outer": {
+                "kind": "archive",
+                "inner": "dist/service.jar",
+                "outer": {"kind": "file", "path": "build/release.tar.gz"}
+            }
+        })
+    );
+    assert!(incomplete(&v).is_empty(), "{v}");
+    // The entries are the files scanned: the README and the properties, not the manifest
+    // (empty files count too) nor the containers.
+    assert_eq!(v["summary"]["files_scanned"], 3, "{v}");
+    assert_redacted(&walked, &[JAR_KEY]);
+
+    let named = run(dir.path(), &["scan", "build/release.tar.gz"]);
+    assert_eq!(named.code, 1, "{}", named.all());
+    assert!(
+        named
+            .stdout
+            .contains(&format!("build/release.tar.gz!{JAR_PATH}:2:")),
+        "{}",
+        named.all()
+    );
+    assert_redacted(&named, &[JAR_KEY]);
+
+    let piped = run_in(
+        dir.path(),
+        &["scan", "--format", "json", "-"],
+        Some(&release_tar_gz()),
+    );
+    assert_eq!(piped.code, 1, "{}", piped.all());
+    assert_eq!(paths(&json(&piped)), [format!("<stdin>!{JAR_PATH}")]);
+    assert_redacted(&piped, &[JAR_KEY]);
+}
+
+#[test]
+fn archives_are_found_by_content_whatever_their_name() {
+    let settings = format!("LUSHA_API_KEY = \"{WHEEL_KEY}\"\n");
+    let wheel = zip_of(&[
+        ("acme/__init__.py", b""),
+        ("acme/settings.py", settings.as_bytes()),
+        ("acme-1.0.dist-info/METADATA", b"Name: acme\n"),
+    ]);
+    let config = format!("module.exports = {{ lushaApiKey: '{NPM_KEY}' }};\n");
+    let npm = gzip(&tar_of(&[
+        ("package/package.json", b"{\"name\": \"acme\"}\n"),
+        ("package/lib/config.js", config.as_bytes()),
+    ]));
+    let dir = tree(&[
+        ("dist/acme-1.0-py3-none-any.whl", &wheel),
+        ("dist/acme-1.0.0.tgz", &npm),
+        // A zip by its bytes only.
+        (
+            "blobs/upload.bin",
+            &zip_of(&[("config/.env", &env(ZIP_KEY))]),
+        ),
+    ]);
+    let out = run(dir.path(), &["scan", "--format", "json", "."]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert_eq!(
+        paths(&json(&out)),
+        [
+            "blobs/upload.bin!config/.env",
+            "dist/acme-1.0-py3-none-any.whl!acme/settings.py",
+            "dist/acme-1.0.0.tgz!package/lib/config.js",
+        ]
+    );
+    assert_redacted(&out, &[WHEEL_KEY, NPM_KEY, ZIP_KEY]);
+
+    // The human report names the entry too.
+    let human = run(dir.path(), &["scan", "."]);
+    assert!(
+        human
+            .stdout
+            .contains("dist/acme-1.0.0.tgz!package/lib/config.js:1:"),
+        "{}",
+        human.all()
+    );
+
+    // --archive-depth 0: archives are plain bytes, so the compressed keys are not seen.
+    let closed = run(
+        dir.path(),
+        &["scan", "--format", "json", "--archive-depth", "0", "."],
+    );
+    assert_eq!(closed.code, 0, "{}", closed.all());
+    assert!(paths(&json(&closed)).is_empty());
+}
+
+/// A raw deflate stream of `mib` MiB of zeros, built without deflating them all: once the
+/// window is all zeros, the sync-flushed block for each further MiB is the same bytes.
+fn zeros_deflate(mib: usize) -> Vec<u8> {
+    let zeros = vec![0u8; 1 << 20];
+    let mut compress = Compress::new(Compression::best(), false);
+    let mut block = |flush: FlushCompress, input: &[u8]| {
+        let mut out = Vec::with_capacity(1 << 16);
+        compress.compress_vec(input, &mut out, flush).unwrap();
+        out
+    };
+    let first = block(FlushCompress::Sync, &zeros);
+    let repeat = block(FlushCompress::Sync, &zeros);
+    let last = block(FlushCompress::Finish, &[]);
+    let mut stream = first;
+    for _ in 1..mib {
+        stream.extend_from_slice(&repeat);
+    }
+    stream.extend_from_slice(&last);
+    stream
+}
+
+/// One entry of a crafted zip: name, method, general purpose flags, crc, uncompressed size,
+/// stored bytes.
+type RawEntry<'a> = (&'a str, u16, u16, u32, u32, &'a [u8]);
+
+/// A zip written byte by byte, to say what a writer never would.
+fn craft_zip(entries: &[RawEntry<'_>]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut central = Vec::new();
+    for &(name, method, flags, crc, size, data) in entries {
+        let offset = out.len() as u32;
+        let name_len = name.len() as u16;
+        out.extend_from_slice(b"PK\x03\x04");
+        for v in [20u16, flags, method, 0, 0x21] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        for v in [crc, data.len() as u32, size] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        out.extend_from_slice(&name_len.to_le_bytes());
+        out.extend_from_slice(&0u16.to_le_bytes());
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(data);
+        central.extend_from_slice(b"PK\x01\x02");
+        for v in [20u16, 20, flags, method, 0, 0x21] {
+            central.extend_from_slice(&v.to_le_bytes());
+        }
+        for v in [crc, data.len() as u32, size] {
+            central.extend_from_slice(&v.to_le_bytes());
+        }
+        for v in [name_len, 0, 0, 0, 0] {
+            central.extend_from_slice(&v.to_le_bytes());
+        }
+        central.extend_from_slice(&0u32.to_le_bytes());
+        central.extend_from_slice(&offset.to_le_bytes());
+        central.extend_from_slice(name.as_bytes());
+    }
+    let start = out.len() as u32;
+    let count = entries.len() as u16;
+    out.extend_from_slice(&central);
+    out.extend_from_slice(b"PK\x05\x06");
+    for v in [0u16, 0, count, count] {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    out.extend_from_slice(&(central.len() as u32).to_le_bytes());
+    out.extend_from_slice(&start.to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes());
+    out
+}
+
+fn crc(data: &[u8]) -> u32 {
+    let mut crc = flate2::Crc::new();
+    crc.update(data);
+    crc.sum()
+}
+
+#[test]
+fn a_zip_bomb_is_incomplete_and_names_the_flag_that_raises_the_bound() {
+    // 4 GiB of zeros in a few MiB; the entry after it is still read.
+    let stream = zeros_deflate(4096);
+    let after = env(AFTER_KEY);
+    let bomb = craft_zip(&[
+        ("zeros.bin", 8, 0, 0, u32::MAX - 1, &stream),
+        ("after.env", 0, 0, crc(&after), after.len() as u32, &after),
+    ]);
+    let dir = tree(&[("bomb.zip", &bomb)]);
+    let out = run(dir.path(), &["scan", "--format", "json", "."]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    let v = json(&out);
+    assert_eq!(paths(&v), ["bomb.zip!after.env"]);
+    let items = incomplete(&v);
+    assert_eq!(items.len(), 1, "{items:?}");
+    assert_eq!(items[0].0, "bomb.zip!zeros.bin");
+    assert!(
+        items[0].1.contains("zip bomb") && items[0].1.contains("--archive-max-ratio"),
+        "{items:?}"
+    );
+    assert!(out.stderr.contains("bomb.zip!zeros.bin"), "{}", out.stderr);
+    assert_redacted(&out, &[AFTER_KEY]);
+
+    // Without the key, the incompleteness alone fails the run.
+    let lone = craft_zip(&[("zeros.bin", 8, 0, 0, u32::MAX - 1, &stream)]);
+    let dir = tree(&[("bomb.zip", &lone)]);
+    let out = run(dir.path(), &["scan", "."]);
+    assert_eq!(out.code, 2, "{}", out.all());
+}
+
+#[test]
+fn an_encrypted_entry_and_a_truncated_tar_gz_are_incomplete_and_the_rest_is_scanned() {
+    let plain = env(ZIP_KEY);
+    let locked = craft_zip(&[
+        ("secret.env", 0, 1, 0, 24, b"\x01\x02\x03 encrypted bytes"),
+        ("plain.env", 0, 0, crc(&plain), plain.len() as u32, &plain),
+    ]);
+    let whole = gzip(&tar_of(&[
+        ("first.env", &env(AFTER_KEY)),
+        ("second.bin", &vec![7u8; 300_000]),
+    ]));
+    let cut = &whole[..whole.len() / 2];
+    let dir = tree(&[("locked.zip", &locked), ("cut.tar.gz", cut)]);
+    let out = run(dir.path(), &["scan", "--format", "json", "."]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    let v = json(&out);
+    assert_eq!(
+        paths(&v),
+        ["cut.tar.gz!first.env", "locked.zip!plain.env"],
+        "{v}"
+    );
+    let items = incomplete(&v);
+    let whats: Vec<&str> = items.iter().map(|i| i.0.as_str()).collect();
+    assert!(whats.contains(&"locked.zip!secret.env"), "{items:?}");
+    assert!(
+        whats.iter().any(|w| w.starts_with("cut.tar.gz")),
+        "{items:?}"
+    );
+    for (_, reason) in &items {
+        assert!(!reason.is_empty());
+    }
+    assert_redacted(&out, &[ZIP_KEY, AFTER_KEY]);
+}
+
+#[test]
+fn a_settings_file_in_the_tree_cannot_turn_archives_off() {
+    let dir = tree(&[
+        (".lushaguard.toml", b"archive_depth = 0\n"),
+        ("app.zip", &zip_of(&[(".env", &env(ZIP_KEY))])),
+    ]);
+    let out = run(dir.path(), &["scan", "--format", "json", "."]);
+    // An unknown key is rejected: there is no archive setting a tree could use.
+    assert_eq!(out.code, 2, "{}", out.all());
+    assert!(out.stderr.contains("archive_depth"), "{}", out.stderr);
+}
+
+#[test]
+fn archive_reports_are_the_same_at_any_thread_count() {
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    for i in 0..12 {
+        let key = format!("{:08x}-5c99-4b5e-8b79-ab0a7894aef5", 0x1a2b_3c4d_u32 + i); // lushaguard:allow (test key)
+        let inner = zip_of(&[("conf/.env", &env(&key)), ("README", b"hi\n")]);
+        let outer = gzip(&tar_of(&[("lib/inner.jar", &inner), ("x.env", &env(&key))]));
+        files.push((format!("d{}/pkg{i}.tgz", i % 3), outer));
+    }
+    files.push(("cut.tgz".to_string(), release_tar_gz()[..200].to_vec()));
+    let refs: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(p, c)| (p.as_str(), c.as_slice()))
+        .collect();
+    let dir = tree(&refs);
+    for format in ["json", "human"] {
+        let one = run(
+            dir.path(),
+            &["scan", "--format", format, "--threads", "1", "."],
+        );
+        let four = run(
+            dir.path(),
+            &["scan", "--format", format, "--threads", "4", "."],
+        );
+        assert_eq!(one.code, 1, "{}", one.all());
+        assert_eq!(one.stdout, four.stdout);
+        assert_eq!(one.stderr, four.stderr);
+    }
+    let one = run(
+        dir.path(),
+        &["scan", "--format", "json", "--threads", "1", "."],
+    );
+    let v = json(&one);
+    assert_eq!(paths(&v).len(), 24, "{v}");
+    assert!(
+        !incomplete(&v).is_empty(),
+        "the cut archive is incomplete: {v}"
+    );
+}
