@@ -9,19 +9,19 @@
 //! and is the only place that knows every stage; `settings` turns flags into one validated
 //! `Settings`; `secret` keeps keys redacted everywhere unless the user asks otherwise.
 
-pub mod cli;
+pub(crate) mod cli;
 pub mod commands;
 pub mod detect;
 pub(crate) mod engine;
-pub mod files;
+pub(crate) mod files;
 pub mod model;
 pub mod report;
 pub mod rules;
 pub mod secret;
-pub mod settings;
+pub(crate) mod settings;
 pub mod source;
-pub mod suppress;
-pub mod toml_error;
-pub mod verify;
+pub(crate) mod suppress;
+pub(crate) mod toml_error;
+pub(crate) mod verify;
 
 pub use commands::run;
