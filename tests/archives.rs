@@ -503,6 +503,21 @@ fn a_key_in_a_staged_tgz_blocks_the_commit() {
         &["git", "--staged", "--archive-depth", "0", "."],
     );
     assert_eq!(closed.code, 0, "{}", closed.all());
+
+    // An allow mark inside a staged archive counts, except with --strict: the change added it.
+    let marked = format!("LUSHA_API_KEY={STAGED_KEY} # lushaguard:allow\n");
+    let zip = zip_of(&[("conf/.env", marked.as_bytes())]);
+    git(dir.path(), &["rm", "-q", "--cached", "acme-1.0.0.tgz"]);
+    std::fs::write(dir.path().join("app.zip"), zip).unwrap();
+    git(dir.path(), &["add", "app.zip"]);
+    let allowed = run(dir.path(), &["git", "--staged", "."]);
+    assert_eq!(allowed.code, 0, "{}", allowed.all());
+    let strict = run(
+        dir.path(),
+        &["git", "--staged", "--strict", "--format", "json", "."],
+    );
+    assert_eq!(strict.code, 1, "{}", strict.all());
+    assert_eq!(paths(&json(&strict)), ["app.zip!conf/.env"]);
 }
 
 #[test]
