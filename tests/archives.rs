@@ -14,7 +14,6 @@ use common::*;
 use flate2::{Compress, Compression, FlushCompress};
 use serde_json::Value;
 use std::path::Path;
-use std::process::Command;
 
 const JAR_KEY: &str = "d7524189-9ff3-48ba-b98c-59f1424932b4"; // lushaguard:allow (test key)
 const WHEEL_KEY: &str = "668002ab-6541-43fe-b171-07e08b00ebff"; // lushaguard:allow (test key)
@@ -369,28 +368,6 @@ fn archive_reports_are_the_same_at_any_thread_count() {
         !incomplete(&v).is_empty(),
         "the cut archive is incomplete: {v}"
     );
-}
-
-/// Runs git in `dir` blind to the machine's configuration; returns its trimmed stdout.
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env_remove("GIT_DIR")
-        .env_remove("GIT_INDEX_FILE")
-        .env_remove("GIT_WORK_TREE")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_AUTHOR_NAME", "Ada Tester")
-        .env("GIT_AUTHOR_EMAIL", "ada@example.com")
-        .env("GIT_COMMITTER_NAME", "Ada Tester")
-        .env("GIT_COMMITTER_EMAIL", "ada@example.com")
-        .env("GIT_AUTHOR_DATE", "@1700000000 +0000")
-        .env("GIT_COMMITTER_DATE", "@1700000000 +0000")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "git {args:?}: {out:?}");
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
 /// A repository in a temporary directory with `files` committed as "initial".
