@@ -7,7 +7,8 @@
 //! outer one (`release.tar.gz!dist/service.jar!BOOT-INF/…`; `image.tar!app:1!LAYER!etc/.env`),
 //! and everything the readers could not read whole is recorded as not scanned, so the run ends
 //! incomplete rather than quietly partial. Expansion runs on the calling worker's thread (the
-//! archive reader is single-threaded), one archive at a time per worker.
+//! archive reader is single-threaded), one archive at a time per worker. The files go to a
+//! `Sink`: a worker, or a git source that looks at the detections before they become findings.
 
 use crate::engine::{Blob, Content, Worker};
 use crate::model::{IncompleteKind, Provenance};
