@@ -140,9 +140,6 @@ pub struct ScanArgs {
     #[arg(long, value_name = "GLOB", help_heading = INPUT)]
     pub exclude: Vec<String>,
 
-    #[command(flatten)]
-    pub archives: ArchiveArgs,
-
     // Last, so that `--help` lists the Input options first.
     #[command(flatten)]
     pub options: ScanOptions,
@@ -266,6 +263,9 @@ pub struct ScanOptions {
 
     #[command(flatten)]
     pub suppress: SuppressArgs,
+
+    #[command(flatten)]
+    pub archives: ArchiveArgs,
 
     /// Worker threads (0 = one per CPU) [default: 0]
     #[arg(short = 'j', long, value_name = "N", help_heading = INPUT)]

@@ -815,7 +815,7 @@ pub fn scan(args: &ScanArgs) -> Result<ScanSettings, SettingsError> {
         },
         stdin,
         image_dirs,
-        unpack: unpack(&args.archives),
+        unpack: unpack(&args.options.archives),
         decode: r.decode,
         min_confidence: r.min_confidence,
         rules: r.rules,
@@ -825,9 +825,10 @@ pub fn scan(args: &ScanArgs) -> Result<ScanSettings, SettingsError> {
 
 /// The archive flags as bounds. Deliberately not read from any settings file: a scanned tree
 /// must not be able to turn archive scanning off or make it stop early.
-fn unpack(flags: &ArchiveArgs) -> Unpack {
+pub(crate) fn unpack(flags: &ArchiveArgs) -> Unpack {
     Unpack {
         open: flags.archive_depth > 0,
+        images: true,
         archive: archive::Limits {
             depth: flags.archive_depth,
             entries: flags.archive_max_entries,

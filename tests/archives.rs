@@ -2,7 +2,8 @@
 //! walk, named directly and on standard input), a wheel, an npm package; a zip bomb, an encrypted
 //! entry and a truncated tar.gz reported as incomplete while the rest is scanned; the archive
 //! flags, which a settings file in the scanned tree cannot set; the same report at any thread
-//! count. Every archive is built here with the zip, tar and flate2 writers.
+//! count. Archives committed to git history and staged in the index are opened the same way.
+//! Every archive is built here with the zip, tar and flate2 writers.
 
 #![allow(clippy::unwrap_used)] // test code: a panic is a failed test
 
@@ -12,12 +13,15 @@ use common::packed::{gzip, tar_of, zip_of};
 use common::*;
 use flate2::{Compress, Compression, FlushCompress};
 use serde_json::Value;
+use std::path::Path;
 
 const JAR_KEY: &str = "d7524189-9ff3-48ba-b98c-59f1424932b4"; // lushaguard:allow (test key)
 const WHEEL_KEY: &str = "668002ab-6541-43fe-b171-07e08b00ebff"; // lushaguard:allow (test key)
 const NPM_KEY: &str = "25c5361d-61cd-4bfc-81ab-f4f552b9e2d6"; // lushaguard:allow (test key)
 const ZIP_KEY: &str = "ea2aa743-d5b3-4e91-b0aa-fe30fcc6df90"; // lushaguard:allow (test key)
 const AFTER_KEY: &str = "2fdd814f-c720-47a8-9d57-af2b82282ed0"; // lushaguard:allow (test key)
+const HISTORY_KEY: &str = "7c96d1ac-9913-401b-8ab2-7932e0d78413"; // lushaguard:allow (test key)
+const STAGED_KEY: &str = "d8af252d-60c3-43ea-9273-8ce61b80d009"; // lushaguard:allow (test key)
 
 fn env(key: &str) -> Vec<u8> {
     format!("LUSHA_API_KEY={key}\n").into_bytes()
@@ -360,6 +364,185 @@ fn archive_reports_are_the_same_at_any_thread_count() {
     );
     let v = json(&one);
     assert_eq!(paths(&v).len(), 24, "{v}");
+    assert!(
+        !incomplete(&v).is_empty(),
+        "the cut archive is incomplete: {v}"
+    );
+}
+
+/// A repository in a temporary directory with `files` committed as "initial".
+fn repo(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let dir = tree(files);
+    git(dir.path(), &["init", "-q", "-b", "main"]);
+    git(dir.path(), &["add", "-A"]);
+    git(
+        dir.path(),
+        &["commit", "-q", "--allow-empty", "-m", "initial"],
+    );
+    dir
+}
+
+fn commit_all(dir: &Path, message: &str) -> String {
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", message]);
+    git(dir, &["rev-parse", "HEAD"])
+}
+
+/// `lib/service.jar`: a Spring Boot jar with `key` in its properties.
+fn service_jar(key: &str) -> Vec<u8> {
+    let properties = format!("server.port=8080\nlusha.api-key={key}\n");
+    zip_of(&[
+        ("META-INF/MANIFEST.MF", b"Manifest-Version: 1.0\n"),
+        (
+            "BOOT-INF/classes/application.properties",
+            properties.as_bytes(),
+        ),
+    ])
+}
+
+const SERVICE_JAR: &str = "lib/service.jar!BOOT-INF/classes/application.properties";
+
+#[test]
+fn a_key_in_a_jar_committed_then_deleted_is_found_at_the_commit_that_added_it() {
+    let dir = repo(&[("README.md", b"# app\n")]);
+    std::fs::create_dir_all(dir.path().join("lib")).unwrap();
+    std::fs::write(dir.path().join("lib/service.jar"), service_jar(HISTORY_KEY)).unwrap();
+    let added = commit_all(dir.path(), "Add the service jar");
+    std::fs::remove_file(dir.path().join("lib/service.jar")).unwrap();
+    commit_all(dir.path(), "Remove the jar");
+
+    let out = run(dir.path(), &["git", "--format", "json", "."]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    let v = json(&out);
+    assert_eq!(paths(&v), [SERVICE_JAR], "{v}");
+    let f = &v["findings"][0];
+    assert_eq!(f["line"], 2);
+    assert_eq!(f["commit"]["id"], added.as_str());
+    assert_eq!(f["present_in_head"], false);
+    assert_eq!(f["provenance"]["kind"], "archive");
+    assert_eq!(
+        f["provenance"]["inner"],
+        "BOOT-INF/classes/application.properties"
+    );
+    assert_eq!(f["provenance"]["outer"]["kind"], "commit");
+    assert_eq!(f["provenance"]["outer"]["path"], "lib/service.jar");
+    assert_eq!(f["provenance"]["outer"]["commit"]["id"], added.as_str());
+    assert!(incomplete(&v).is_empty(), "{v}");
+    assert_redacted(&out, &[HISTORY_KEY]);
+
+    // The human report names the entry and the commit.
+    let human = run(dir.path(), &["git", "."]);
+    assert!(
+        human.stdout.contains(&format!("{SERVICE_JAR}:2:")),
+        "{}",
+        human.all()
+    );
+    assert!(human.stdout.contains(&added[..12]), "{}", human.all());
+
+    // --archive-depth 0: the jar is plain compressed bytes, so the key is not seen.
+    let closed = run(
+        dir.path(),
+        &["git", "--archive-depth", "0", "--format", "json", "."],
+    );
+    assert_eq!(closed.code, 0, "{}", closed.all());
+    assert!(paths(&json(&closed)).is_empty());
+
+    // Still in HEAD: the same key, now present.
+    std::fs::write(dir.path().join("lib/service.jar"), service_jar(HISTORY_KEY)).unwrap();
+    commit_all(dir.path(), "Put the jar back");
+    let back = run(dir.path(), &["git", "--format", "json", "."]);
+    let v = json(&back);
+    assert_eq!(paths(&v), [SERVICE_JAR], "{v}");
+    assert_eq!(v["findings"][0]["commit"]["id"], added.as_str());
+    assert_eq!(v["findings"][0]["present_in_head"], true);
+}
+
+#[test]
+fn a_key_in_a_staged_tgz_blocks_the_commit() {
+    let dir = repo(&[("README.md", b"# app\n")]);
+    let config = format!("module.exports = {{ lushaApiKey: '{STAGED_KEY}' }};\n");
+    let npm = gzip(&tar_of(&[
+        ("package/package.json", b"{\"name\": \"acme\"}\n"),
+        ("package/lib/config.js", config.as_bytes()),
+    ]));
+    std::fs::write(dir.path().join("acme-1.0.0.tgz"), npm).unwrap();
+    git(dir.path(), &["add", "acme-1.0.0.tgz"]);
+
+    let out = run(dir.path(), &["git", "--staged", "--format", "json", "."]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    let v = json(&out);
+    assert_eq!(paths(&v), ["acme-1.0.0.tgz!package/lib/config.js"], "{v}");
+    assert_eq!(v["findings"][0]["provenance"]["outer"]["kind"], "staged");
+    assert_redacted(&out, &[STAGED_KEY]);
+
+    let closed = run(
+        dir.path(),
+        &["git", "--staged", "--archive-depth", "0", "."],
+    );
+    assert_eq!(closed.code, 0, "{}", closed.all());
+
+    // An allow mark inside a staged archive counts, except with --strict: the change added it.
+    let marked = format!("LUSHA_API_KEY={STAGED_KEY} # lushaguard:allow\n");
+    let zip = zip_of(&[("conf/.env", marked.as_bytes())]);
+    git(dir.path(), &["rm", "-q", "--cached", "acme-1.0.0.tgz"]);
+    std::fs::write(dir.path().join("app.zip"), zip).unwrap();
+    git(dir.path(), &["add", "app.zip"]);
+    let allowed = run(dir.path(), &["git", "--staged", "."]);
+    assert_eq!(allowed.code, 0, "{}", allowed.all());
+    let strict = run(
+        dir.path(),
+        &["git", "--staged", "--strict", "--format", "json", "."],
+    );
+    assert_eq!(strict.code, 1, "{}", strict.all());
+    assert_eq!(paths(&json(&strict)), ["app.zip!conf/.env"]);
+}
+
+#[test]
+fn a_committed_zip_bomb_is_incomplete() {
+    let stream = zeros_deflate(4096);
+    let bomb = craft_zip(&[("zeros.bin", 8, 0, 0, u32::MAX - 1, &stream)]);
+    let dir = repo(&[("dist/bomb.zip", &bomb)]);
+    let out = run(dir.path(), &["git", "--format", "json", "."]);
+    assert_eq!(out.code, 2, "{}", out.all());
+    let v = json(&out);
+    assert!(paths(&v).is_empty(), "{v}");
+    let items = incomplete(&v);
+    assert_eq!(items.len(), 1, "{items:?}");
+    assert_eq!(items[0].0, "dist/bomb.zip!zeros.bin");
+    assert!(items[0].1.contains("--archive-max-ratio"), "{items:?}");
+}
+
+#[test]
+fn history_with_archives_is_the_same_at_any_thread_count() {
+    let dir = repo(&[("README.md", b"# app\n")]);
+    for i in 0..6u32 {
+        let key = format!("{:08x}-9913-401b-8ab2-7932e0d78413", 0x7c96_d1ac_u32 + i); // lushaguard:allow (test key)
+        let inner = zip_of(&[("conf/.env", &env(&key)), ("README", b"hi\n")]);
+        let outer = gzip(&tar_of(&[("lib/inner.jar", &inner), ("x.env", &env(&key))]));
+        let sub = dir.path().join(format!("d{}", i % 2));
+        std::fs::create_dir_all(&sub).unwrap();
+        std::fs::write(sub.join(format!("pkg{i}.tgz")), outer).unwrap();
+        std::fs::write(sub.join("app.jar"), service_jar(&key)).unwrap();
+        commit_all(dir.path(), &format!("release {i}"));
+    }
+    std::fs::write(dir.path().join("cut.tgz"), &release_tar_gz()[..200]).unwrap();
+    commit_all(dir.path(), "a cut archive");
+    for format in ["json", "human", "sarif"] {
+        let one = run(
+            dir.path(),
+            &["git", "--format", format, "--threads", "1", "."],
+        );
+        let four = run(
+            dir.path(),
+            &["git", "--format", format, "--threads", "4", "."],
+        );
+        assert_eq!(one.code, 1, "{}", one.all());
+        assert_eq!(one.stdout, four.stdout);
+        assert_eq!(one.stderr, four.stderr);
+    }
+    let v = json(&run(dir.path(), &["git", "--format", "json", "."]));
+    // Each release: two entries of its tgz (one nested in a jar) and the jar's properties.
+    assert_eq!(paths(&v).len(), 18, "{v}");
     assert!(
         !incomplete(&v).is_empty(),
         "the cut archive is incomplete: {v}"

@@ -6,6 +6,7 @@
 
 mod common;
 
+use common::packed::zip_of;
 use common::{bin, KEY, KEY2};
 use serde_json::Value;
 use std::cell::Cell;
@@ -1218,6 +1219,32 @@ fn install_pre_receive(server: &Path) {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
+}
+
+#[test]
+fn pre_receive_opens_a_pushed_jar() {
+    const JAR_KEY: &str = "6448b7e4-2a70-4097-a6e7-a3ae74f366c5"; // lushaguard:allow (test key)
+    let (_tmp, server, client) = server_and_clone();
+    install_pre_receive(&server);
+
+    let properties = format!("lusha.api-key={JAR_KEY}\n");
+    let jar = zip_of(&[(
+        "BOOT-INF/classes/application.properties",
+        properties.as_bytes(),
+    )]);
+    std::fs::create_dir_all(client.join("lib")).unwrap();
+    std::fs::write(client.join("lib/service.jar"), jar).unwrap();
+    git(&client, &["add", "-A"]);
+    git(&client, &["commit", "-q", "-m", "add the jar"]);
+    let rejected = try_git(&client, &["push", "origin", "HEAD:main"]);
+    assert_ne!(rejected.code, 0, "{}", rejected.all());
+    let err = &rejected.stderr;
+    assert!(err.contains("push rejected"), "{err}");
+    assert!(
+        err.contains("lib/service.jar!BOOT-INF/classes/application.properties"),
+        "{err}"
+    );
+    assert!(!err.contains(JAR_KEY), "{err}");
 }
 
 #[test]

@@ -6,11 +6,12 @@
 use super::Collected;
 use crate::cli::ScanOptions;
 use crate::detect::{Confidence, Detection, Detector};
-use crate::model::{SettingsChange, SettingsChanges};
+use crate::model::{Provenance, SettingsChange, SettingsChanges};
 use crate::settings::{self, Lookup, ReportSettings, CONFIG_FILE};
 use crate::source::commit_files::{self, CommitFiles};
 use crate::source::fs::Warning;
 use crate::source::git::Notes;
+use crate::source::unpack::Unpack;
 use crate::suppress::{Exclusions, IGNORE_FILE};
 use anyhow::Result;
 use git2::{Oid, Repository};
@@ -23,6 +24,9 @@ pub struct GitScan {
     pub min: Confidence,
     pub report: ReportSettings,
     pub threads: usize,
+    /// How archives in blobs are opened (`--archive-*`; never images: a finding in history or
+    /// the index must stay a path in a commit).
+    pub(crate) unpack: Unpack,
     exclusions: Exclusions,
     /// The top of the work tree (a bare repository's directory): where `exclude` globs start.
     workdir: PathBuf,
@@ -103,6 +107,10 @@ impl GitScan {
             min: r.min_confidence,
             report: r.report,
             threads: r.threads,
+            unpack: Unpack {
+                images: false,
+                ..settings::unpack(&args.archives)
+            },
             exclusions: r.exclusions,
             workdir: lookup.workdir,
             strict_base,
@@ -147,6 +155,50 @@ impl GitScan {
             }
         }
     }
+
+    /// With `--strict` and a base, takes back every allow mark found inside an archive: an
+    /// entry has no lines the base commit's file can be compared with, and a change cannot
+    /// suppress itself.
+    pub(crate) fn unmark_archive_allows(&self, detections: &mut [Detection]) {
+        if self.strict_base.is_some() {
+            for d in detections.iter_mut() {
+                d.allowed = false;
+            }
+        }
+    }
+}
+
+/// The paths inside archives that lead from a git blob to the entry `provenance` names,
+/// outermost first (none for the blob itself).
+pub(crate) fn inner_paths(provenance: &Provenance) -> Vec<String> {
+    let mut chain = Vec::new();
+    let mut p = provenance;
+    while let Provenance::Archive { outer, inner } = p {
+        chain.push(inner.clone());
+        p = outer;
+    }
+    chain.reverse();
+    chain
+}
+
+/// `outer` wrapped in one `Provenance::Archive` per inner path.
+pub(crate) fn in_archives(outer: Provenance, inner: &[String]) -> Provenance {
+    inner
+        .iter()
+        .fold(outer, |outer, inner| Provenance::Archive {
+            outer: Box::new(outer),
+            inner: inner.clone(),
+        })
+}
+
+/// The bytes a finding inside archives sorts by: the blob's raw path, then each inner path.
+pub(crate) fn archive_sort_key(path: &[u8], inner: &[String]) -> Vec<u8> {
+    let mut key = path.to_vec();
+    for i in inner {
+        key.extend(crate::model::NESTED.to_string().as_bytes());
+        key.extend(i.as_bytes());
+    }
+    key
 }
 
 #[cfg(unix)]

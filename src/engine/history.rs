@@ -3,55 +3,111 @@
 //! to worker threads, which scan it with the engine. The detections are then attributed: one
 //! finding per (key fingerprint, path), at the earliest commit that introduced that key there;
 //! a key that moved to a new path in the commit that removed it from the old one is the same
-//! finding, not a new one. Each finding can say whether its key is still in HEAD.
+//! finding, not a new one. Each finding can say whether its key is still in HEAD. An archive
+//! committed as a blob (a jar, a zip, a tar.gz) is opened like `scan` opens one
+//! (`source::unpack`): a key inside it is a finding of the commit that added the archive, at
+//! the path inside (`lib/service.jar!BOOT-INF/classes/application.properties`).
 
-use super::git::{absorb_notes, bytes_to_path, is_file_mode, shown, GitScan};
-use super::{scan_bytes, Blob, Collected, Content, Engine, Source, Worker};
-use crate::detect::Detection;
-use crate::model::{CommitInfo, Provenance};
+use super::git::{
+    absorb_notes, archive_sort_key, bytes_to_path, in_archives, inner_paths, is_file_mode, shown,
+    GitScan,
+};
+use super::{scan_bytes, scan_reader, Blob, Collected, Content, Engine, Source, Worker};
+use crate::detect::{Detection, Detector};
+use crate::model::{CommitInfo, IncompleteKind, Provenance};
 use crate::source::git::{
     self as git_source, BlobItem, BlobVisitor, Content as GitContent, Notes, Opener, Origin,
     Selection,
 };
+use crate::source::unpack::{self, Sink, Unpack};
 use anyhow::Result;
 use git2::{Oid, Repository};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Mutex;
 
-/// A blob's detections, by its index in `History::introductions`.
-type BlobDetections = (usize, Vec<Detection>);
+/// A blob's detections, by its index in `History::introductions`, and the paths inside
+/// archives that lead from the blob to the file they are in (none: the blob itself).
+struct BlobDetections {
+    intro: usize,
+    inner: Vec<String>,
+    detections: Vec<Detection>,
+}
 
-/// One worker thread's share of a history scan: the engine scans and counts each blob, and the
-/// detections are kept by introduction for the attribution at the end.
-struct BlobScanner<'e, 'd> {
+/// One worker thread's share of a history scan: the engine scans and counts each blob (and each
+/// file in an archive blob), and the detections are kept by introduction for the attribution at
+/// the end.
+struct BlobScanner<'e, 'd, 'u> {
     worker: Worker<'e, 'd>,
+    unpack: &'u Unpack,
     found: Vec<BlobDetections>,
 }
 
-impl BlobVisitor for BlobScanner<'_, '_> {
+/// The files of one blob as `unpack` hands them over.
+struct Entries<'s, 'e, 'd> {
+    worker: &'s mut Worker<'e, 'd>,
+    found: &'s mut Vec<BlobDetections>,
+    intro: usize,
+}
+
+impl Sink for Entries<'_, '_, '_> {
+    fn blob(&mut self, blob: Blob<'_>) {
+        let inner = inner_paths(&blob.provenance);
+        if let Some(detections) = self.worker.scan(blob) {
+            if !detections.is_empty() {
+                self.found.push(BlobDetections {
+                    intro: self.intro,
+                    inner,
+                    detections,
+                });
+            }
+        }
+    }
+
+    fn not_scanned(&mut self, kind: IncompleteKind, what: String, reason: String) {
+        self.worker.not_scanned(kind, what, reason);
+    }
+}
+
+impl BlobVisitor for BlobScanner<'_, '_, '_> {
     fn visit(&mut self, item: BlobItem<'_>) {
         let provenance = Provenance::Commit {
             commit: None,
             path: shown(item.path),
             present_in_head: None,
         };
-        let content = match item.content {
-            GitContent::Bytes(bytes) => Content::Bytes(bytes),
-            GitContent::Stream { reader, len } => Content::Reader {
-                reader,
-                size: Some(len),
-            },
+        let mut entries = Entries {
+            worker: &mut self.worker,
+            found: &mut self.found,
+            intro: item.index,
         };
-        let blob = Blob {
-            provenance,
-            sort_key: None,
-            content,
-            // Messages are scanned, but "files scanned" counts files.
-            counted: !item.message,
-        };
-        if let Some(detections) = self.worker.scan(blob) {
-            if !detections.is_empty() {
-                self.found.push((item.index, detections));
+        if item.message {
+            // Messages are scanned, but "files scanned" counts files; they are never archives.
+            let content = match item.content {
+                GitContent::Bytes(bytes) => Content::Bytes(bytes),
+                GitContent::Stream { reader, len } => Content::Reader {
+                    reader,
+                    size: Some(len),
+                },
+            };
+            let blob = Blob {
+                provenance,
+                sort_key: None,
+                content,
+                counted: false,
+            };
+            return entries.blob(blob);
+        }
+        match item.content {
+            GitContent::Bytes(bytes) => unpack::bytes(&mut entries, self.unpack, provenance, bytes),
+            GitContent::Stream { mut reader, len } => {
+                unpack::file(
+                    &mut entries,
+                    self.unpack,
+                    provenance,
+                    None,
+                    &mut reader,
+                    len,
+                );
             }
         }
     }
@@ -61,6 +117,7 @@ impl BlobVisitor for BlobScanner<'_, '_> {
 struct Candidate {
     fingerprint: String,
     intro: usize,
+    inner: Vec<String>,
     /// Index into `History::origins`: walk order, so smaller is earlier.
     origin: usize,
     detection: Detection,
@@ -139,6 +196,7 @@ fn scan_commits(
         git_source::scan_history(opener, repo, selection, scan.threads, &keep, || {
             BlobScanner {
                 worker: engine.worker(),
+                unpack: &scan.unpack,
                 found: Vec::new(),
             }
         })?;
@@ -165,25 +223,37 @@ fn scan_commits(
     for s in scanners {
         found.extend(s.found);
     }
-    // Walk order (oldest commit first), so that "first" below means earliest.
-    found.sort_by_key(|(i, _)| *i);
+    // Walk order (oldest commit first), so that "first" below means earliest; within a blob,
+    // its files in the order they were read (the same on every run).
+    found.sort_by_key(|f| f.intro);
 
     // Every key seen in each blob, at any confidence: for "still there?" questions.
     let mut keys_in_blob: HashMap<Oid, HashSet<String>> = HashMap::new();
     let mut candidates = Vec::new();
     let mut hidden: HashSet<(String, Vec<u8>, bool)> = HashSet::new();
     let mut base_lines = HashMap::new();
-    for (intro, mut detections) in found {
+    for BlobDetections {
+        intro,
+        inner,
+        mut detections,
+    } in found
+    {
         let Some(introduction) = introductions.get(intro) else {
             continue;
         };
-        scan.unmark_added_allows(
-            repo,
-            &introduction.path,
-            || git_source::read_blob(repo, introduction.blob).ok(),
-            &mut detections,
-            &mut base_lines,
-        );
+        if inner.is_empty() {
+            scan.unmark_added_allows(
+                repo,
+                &introduction.path,
+                || git_source::read_blob(repo, introduction.blob).ok(),
+                &mut detections,
+                &mut base_lines,
+            );
+        } else {
+            scan.unmark_archive_allows(&mut detections);
+        }
+        // The place a key is counted at: the blob's path, and the path inside the archive.
+        let place = archive_sort_key(&introduction.path, &inner);
         for d in detections {
             let fp = d.secret.fingerprint();
             keys_in_blob
@@ -192,7 +262,7 @@ fn scan_commits(
                 .insert(fp.clone());
             if d.allowed || d.confidence < scan.min {
                 // Counted once per key and path, however many versions of the file held it.
-                if hidden.insert((fp, introduction.path.clone(), d.allowed)) {
+                if hidden.insert((fp, place.clone(), d.allowed)) {
                     if d.allowed {
                         c.suppressed.inline += 1;
                     } else {
@@ -204,18 +274,20 @@ fn scan_commits(
             candidates.push(Candidate {
                 fingerprint: fp,
                 intro,
+                inner: inner.clone(),
                 origin: introduction.origin,
                 detection: d,
             });
         }
     }
 
-    // One per (key, path): the earliest commit, then the first place in that file.
+    // One per (key, path): the earliest commit, then the first place in that file. A file in
+    // an archive is a path of its own.
     let mut first: BTreeMap<(String, Vec<u8>), Candidate> = BTreeMap::new();
     for cand in candidates {
         let key = (
             cand.fingerprint.clone(),
-            introductions[cand.intro].path.clone(),
+            archive_sort_key(&introductions[cand.intro].path, &cand.inner),
         );
         match first.get(&key) {
             Some(old)
@@ -237,7 +309,7 @@ fn scan_commits(
     let holds = |blob: &Oid, fp: &str| keys_in_blob.get(blob).is_some_and(|k| k.contains(fp));
     let mut kept: Vec<&Candidate> = Vec::new();
     for (fp, mut group) in by_key {
-        group.sort_by_key(|c| (c.origin, c.intro));
+        group.sort_by(|a, b| (a.origin, a.intro, &a.inner).cmp(&(b.origin, b.intro, &b.inner)));
         let (earliest, later) = group.split_at(1);
         kept.extend(earliest);
         for cand in later {
@@ -296,8 +368,10 @@ fn scan_commits(
                 .as_ref()
                 .map(|keys| keys.contains(&cand.fingerprint)),
         };
+        let provenance = in_archives(provenance, &cand.inner);
+        let sort_key = archive_sort_key(&intro.path, &cand.inner);
         c.findings
-            .push(engine.finding(provenance, intro.path.clone(), cand.detection.clone()));
+            .push(engine.finding(provenance, sort_key, cand.detection.clone()));
     }
     Ok(c)
 }
@@ -349,18 +423,51 @@ fn keys_in_head(
         return Ok(keys);
     };
     let walked: HashSet<Oid> = history.introductions.iter().map(|i| i.blob).collect();
-    let mut buf = Vec::new();
+    let mut sink = HeadKeys {
+        detector: &scan.detector,
+        keys,
+        buf: Vec::new(),
+    };
     for blob in blobs {
         if let Some(k) = keys_in_blob.get(&blob) {
-            keys.extend(k.iter().cloned());
+            sink.keys.extend(k.iter().cloned());
         } else if !walked.contains(&blob) {
             let Ok(content) = git_source::read_blob(repo, blob) else {
                 continue;
             };
-            if let Ok((_, found)) = scan_bytes(&scan.detector, "", &content, &mut buf) {
-                keys.extend(found.iter().map(|d| d.secret.fingerprint()));
-            }
+            // A key in an archive in HEAD is in HEAD too.
+            let whole = Provenance::Commit {
+                commit: None,
+                path: String::new(),
+                present_in_head: None,
+            };
+            unpack::bytes(&mut sink, &scan.unpack, whole, &content);
         }
     }
-    Ok(keys)
+    Ok(sink.keys)
+}
+
+/// Gathers the keys of HEAD's blobs the walk did not cover, archives opened.
+struct HeadKeys<'d> {
+    detector: &'d Detector,
+    keys: HashSet<String>,
+    buf: Vec<u8>,
+}
+
+impl Sink for HeadKeys<'_> {
+    fn blob(&mut self, blob: Blob<'_>) {
+        let found = match blob.content {
+            Content::Bytes(bytes) => scan_bytes(self.detector, "", bytes, &mut self.buf),
+            Content::Reader { reader, size } => {
+                scan_reader(self.detector, "", reader, size, None, &mut self.buf)
+            }
+        };
+        if let Ok((_, found)) = found {
+            self.keys
+                .extend(found.iter().map(|d| d.secret.fingerprint()));
+        }
+    }
+
+    // Only a question about HEAD: what cannot be read there is no key in it.
+    fn not_scanned(&mut self, _: IncompleteKind, _: String, _: String) {}
 }

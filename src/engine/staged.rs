@@ -1,13 +1,16 @@
 //! The index as a source (`git --staged`, the pre-commit hook): the blobs that differ from HEAD,
 //! read and scanned on worker threads like any other source, each with its own `Repository`
 //! (libgit2 handles are not `Sync`). Only findings on added lines are kept; with `--strict`,
-//! allow marks the change added do not count.
+//! allow marks the change added do not count. An archive in the index is opened like `scan`
+//! opens one: a staged archive is a whole new blob, so every key in any file inside it counts
+//! as added.
 
-use super::git::{absorb_notes, shown, GitScan};
-use super::{Blob, Collected, Content, Engine, Source, Worker};
+use super::git::{absorb_notes, archive_sort_key, inner_paths, shown, GitScan};
+use super::{Blob, Collected, Engine, Source, Worker};
 use crate::detect::Detection;
 use crate::model::{IncompleteKind, Provenance};
 use crate::source::git::{self as git_source, Notes, Opener, StagedFile};
+use crate::source::unpack::{self, Sink};
 use anyhow::Result;
 use git2::Repository;
 use std::collections::HashMap;
@@ -104,27 +107,61 @@ fn scan_files<E: std::fmt::Display>(
             continue;
         }
         let provenance = Provenance::Staged { path };
-        let blob = Blob {
-            provenance,
-            sort_key: None,
-            content: Content::Bytes(&content),
-            counted: true,
-        };
-        let provenance = blob.provenance.clone();
-        let Some(detections) = worker.scan(blob) else {
-            continue;
-        };
-        let mut added: Vec<Detection> = detections
-            .into_iter()
-            .filter(|d| file.added.contains(d.line))
-            .collect();
-        scan.unmark_added_allows(
+        let mut sink = StagedSink {
+            worker: &mut worker,
+            scan,
             repo,
-            &file.path,
-            || Some(content.clone()),
-            &mut added,
-            &mut base_lines,
-        );
-        worker.keep(&provenance, file.path.clone(), added);
+            file,
+            content: &content,
+            base_lines: &mut base_lines,
+        };
+        unpack::bytes(&mut sink, &scan.unpack, provenance, &content);
+    }
+}
+
+/// The staged file itself, or the files inside it when it is an archive, as `unpack` hands
+/// them over.
+struct StagedSink<'s, 'e, 'd> {
+    worker: &'s mut Worker<'e, 'd>,
+    scan: &'s GitScan,
+    repo: &'s Repository,
+    file: &'s StagedFile,
+    content: &'s [u8],
+    base_lines: &'s mut HashMap<Vec<u8>, std::collections::BTreeSet<Vec<u8>>>,
+}
+
+impl Sink for StagedSink<'_, '_, '_> {
+    fn blob(&mut self, blob: Blob<'_>) {
+        let provenance = blob.provenance.clone();
+        let Some(detections) = self.worker.scan(blob) else {
+            return;
+        };
+        let inner = inner_paths(&provenance);
+        let file = self.file;
+        let kept = if inner.is_empty() {
+            let mut added: Vec<Detection> = detections
+                .into_iter()
+                .filter(|d| file.added.contains(d.line))
+                .collect();
+            let content = self.content;
+            self.scan.unmark_added_allows(
+                self.repo,
+                &file.path,
+                || Some(content.to_vec()),
+                &mut added,
+                self.base_lines,
+            );
+            added
+        } else {
+            let mut all = detections;
+            self.scan.unmark_archive_allows(&mut all);
+            all
+        };
+        let sort_key = archive_sort_key(&file.path, &inner);
+        self.worker.keep(&provenance, sort_key, kept);
+    }
+
+    fn not_scanned(&mut self, kind: IncompleteKind, what: String, reason: String) {
+        self.worker.not_scanned(kind, what, reason);
     }
 }

@@ -7,14 +7,14 @@
 //! outer one (`release.tar.gz!dist/service.jar!BOOT-INF/…`; `image.tar!app:1!LAYER!etc/.env`),
 //! and everything the readers could not read whole is recorded as not scanned, so the run ends
 //! incomplete rather than quietly partial. Expansion runs on the calling worker's thread (the
-//! archive reader is single-threaded), one archive at a time per worker.
+//! archive reader is single-threaded), one archive at a time per worker. The files go to a
+//! `Sink`: a worker, or a git source that looks at the detections before they become findings.
 
 use crate::engine::{Blob, Content, Worker};
 use crate::model::{IncompleteKind, Provenance};
 use crate::source::archive::{self, Kind, ReadSeek, SNIFF_LEN};
 use crate::source::image::{self, ImageBlob};
-use std::fs::File;
-use std::io::{self, Cursor, Read, Seek, SeekFrom};
+use std::io::{self, Cursor, Read, SeekFrom};
 use std::path::Path;
 
 /// How archives and images are opened: from flags only (`cli::ArchiveArgs`), never from a
@@ -23,6 +23,9 @@ use std::path::Path;
 pub(crate) struct Unpack {
     /// `--archive-depth 0`: archives are scanned as plain bytes.
     pub open: bool,
+    /// Whether a tar is first tried as a container image. Off in history and the index, where
+    /// every finding must stay a path in a commit (an image names its files by image and layer).
+    pub images: bool,
     pub archive: archive::Limits,
     pub image: image::Limits,
 }
@@ -31,6 +34,7 @@ impl Default for Unpack {
     fn default() -> Unpack {
         Unpack {
             open: true,
+            images: true,
             archive: archive::Limits::default(),
             image: image::Limits::default(),
         }
@@ -45,14 +49,48 @@ impl Unpack {
     }
 }
 
+/// Where the blobs of an unpacked input go: a worker keeps their findings; the git sources look
+/// at the detections first (history attributes them to a commit, `--staged` to added lines).
+pub(crate) trait Sink {
+    fn blob(&mut self, blob: Blob<'_>);
+    fn not_scanned(&mut self, kind: IncompleteKind, what: String, reason: String);
+}
+
+impl Sink for Worker<'_, '_> {
+    fn blob(&mut self, blob: Blob<'_>) {
+        Worker::blob(self, blob);
+    }
+
+    fn not_scanned(&mut self, kind: IncompleteKind, what: String, reason: String) {
+        Worker::not_scanned(self, kind, what, reason);
+    }
+}
+
+/// Scans bytes in memory (a git blob): expands them when their first bytes say they are an
+/// archive, else scans them as they are.
+pub(crate) fn bytes(sink: &mut dyn Sink, unpack: &Unpack, provenance: Provenance, bytes: &[u8]) {
+    let kind = if unpack.open {
+        archive::sniff(&bytes[..bytes.len().min(SNIFF_LEN)])
+    } else {
+        None
+    };
+    let scan_raw = match kind {
+        Some(kind) => expand(sink, unpack, &provenance, kind, &mut Cursor::new(bytes)),
+        None => true,
+    };
+    if scan_raw {
+        sink.blob(Blob::new(provenance, Content::Bytes(bytes)));
+    }
+}
+
 /// Scans a file of `len` bytes: expands it when its first bytes say it is an archive or an
 /// image, else scans it as it is.
 pub(crate) fn file(
-    worker: &mut Worker<'_, '_>,
+    worker: &mut dyn Sink,
     unpack: &Unpack,
     provenance: Provenance,
     sort_key: Option<Vec<u8>>,
-    file: &mut File,
+    file: &mut dyn ReadSeek,
     len: u64,
 ) {
     let mut prefix = [0u8; SNIFF_LEN];
@@ -70,7 +108,8 @@ pub(crate) fn file(
             },
             Err(e) => {
                 let what = provenance.display_path().into_owned();
-                worker.not_scanned(IncompleteKind::File, what, format!("cannot read: {e}"));
+                let reason = format!("cannot read: {e}");
+                worker.not_scanned(IncompleteKind::File, what, reason);
                 return;
             }
         }
@@ -85,13 +124,14 @@ pub(crate) fn file(
 
 /// Scans standard input: an archive or image on it is held in a temporary file and opened like
 /// a file; anything else is scanned as it streams.
-pub(crate) fn stdin(worker: &mut Worker<'_, '_>, unpack: &Unpack, input: &mut dyn Read) {
+pub(crate) fn stdin(worker: &mut dyn Sink, unpack: &Unpack, input: &mut dyn Read) {
     let mut prefix = [0u8; SNIFF_LEN];
     let n = match read_prefix(input, &mut prefix) {
         Ok(n) => n,
         Err(e) => {
             let what = Provenance::Stdin.display_path().into_owned();
-            worker.not_scanned(IncompleteKind::File, what, format!("cannot read: {e}"));
+            let reason = format!("cannot read: {e}");
+            worker.not_scanned(IncompleteKind::File, what, reason);
             return;
         }
     };
@@ -143,7 +183,7 @@ pub(crate) fn stdin(worker: &mut Worker<'_, '_>, unpack: &Unpack, input: &mut dy
 }
 
 /// Reads an OCI image layout directory named on the command line, every image in it.
-pub(crate) fn image_dir(worker: &mut Worker<'_, '_>, unpack: &Unpack, path: &Path, shown: &str) {
+pub(crate) fn image_dir(worker: &mut dyn Sink, unpack: &Unpack, path: &Path, shown: &str) {
     let problems = image::read_dir(path, &unpack.image, &mut |blob| {
         image_blob(worker, unpack, shown, blob);
     });
@@ -165,7 +205,7 @@ fn read_prefix(input: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
 }
 
 fn plain(
-    worker: &mut Worker<'_, '_>,
+    worker: &mut dyn Sink,
     provenance: Provenance,
     sort_key: Option<Vec<u8>>,
     reader: &mut dyn Read,
@@ -182,17 +222,17 @@ fn plain(
 /// Opens a seekable input recognised as `kind`: a tar as an image if it is one, else as an
 /// archive. An archive that does not open, or breaks part way, is also scanned as plain bytes.
 fn seekable(
-    worker: &mut Worker<'_, '_>,
+    worker: &mut dyn Sink,
     unpack: &Unpack,
     provenance: Provenance,
     sort_key: Option<Vec<u8>>,
     kind: Kind,
-    input: &mut File,
+    input: &mut dyn ReadSeek,
     len: u64,
 ) {
     let shown = provenance.display_path().into_owned();
     // The image reader indexes the tar from where the input stands, and the sniff moved it.
-    if kind == Kind::Tar && input.seek(SeekFrom::Start(0)).is_ok() {
+    if unpack.images && kind == Kind::Tar && input.seek(SeekFrom::Start(0)).is_ok() {
         if let Ok(tar) = image::open_tar(&mut *input) {
             let problems = tar.read(&unpack.image, &mut |blob| {
                 image_blob(worker, unpack, &shown, blob);
@@ -204,7 +244,10 @@ fn seekable(
     if expand(worker, unpack, &provenance, kind, input) {
         match input.seek(SeekFrom::Start(0)) {
             Ok(_) => plain(worker, provenance, sort_key, input, Some(len)),
-            Err(e) => worker.not_scanned(IncompleteKind::File, shown, format!("cannot read: {e}")),
+            Err(e) => {
+                let reason = format!("cannot read: {e}");
+                worker.not_scanned(IncompleteKind::File, shown, reason);
+            }
         }
     }
 }
@@ -213,7 +256,7 @@ fn seekable(
 /// recording what could not be read. Returns whether the input should also be scanned as it is
 /// (it would not open as the archive it looked like, or broke part way).
 fn expand(
-    worker: &mut Worker<'_, '_>,
+    worker: &mut dyn Sink,
     unpack: &Unpack,
     outer: &Provenance,
     kind: Kind,
@@ -229,7 +272,7 @@ fn expand(
 }
 
 /// Scans a file found in the archive at `outer`, named by its chain of inner paths.
-fn entry_blob(worker: &mut Worker<'_, '_>, outer: &Provenance, entry: archive::Entry<'_>) {
+fn entry_blob(worker: &mut dyn Sink, outer: &Provenance, entry: archive::Entry<'_>) {
     let provenance = entry
         .chain
         .iter()
@@ -249,7 +292,7 @@ fn entry_blob(worker: &mut Worker<'_, '_>, outer: &Provenance, entry: archive::E
 }
 
 /// What an expansion could not read: each makes the scan incomplete.
-fn problems(worker: &mut Worker<'_, '_>, outcome: archive::Outcome) {
+fn problems(worker: &mut dyn Sink, outcome: archive::Outcome) {
     for problem in outcome.problems {
         worker.not_scanned(IncompleteKind::File, problem.what, problem.reason);
     }
@@ -257,7 +300,7 @@ fn problems(worker: &mut Worker<'_, '_>, outcome: archive::Outcome) {
 
 /// Scans one file of an image layer (or one field of its config); a file that is itself an
 /// archive is expanded.
-fn image_blob(worker: &mut Worker<'_, '_>, unpack: &Unpack, outer: &str, blob: ImageBlob) {
+fn image_blob(worker: &mut dyn Sink, unpack: &Unpack, outer: &str, blob: ImageBlob) {
     let provenance = Provenance::Image {
         image: format!("{outer}{}{}", crate::model::NESTED, blob.image),
         layer: blob.layer,
@@ -266,16 +309,9 @@ fn image_blob(worker: &mut Worker<'_, '_>, unpack: &Unpack, outer: &str, blob: I
     };
     match blob.content {
         image::Content::Bytes(bytes) => {
-            let kind = if blob.archive && unpack.open {
-                archive::sniff(&bytes[..bytes.len().min(SNIFF_LEN)])
+            if blob.archive {
+                self::bytes(worker, unpack, provenance, &bytes);
             } else {
-                None
-            };
-            let scan_raw = match kind {
-                Some(kind) => expand(worker, unpack, &provenance, kind, &mut Cursor::new(&bytes)),
-                None => true,
-            };
-            if scan_raw {
                 worker.blob(Blob::new(provenance, Content::Bytes(&bytes)));
             }
         }
@@ -291,7 +327,7 @@ fn image_blob(worker: &mut Worker<'_, '_>, unpack: &Unpack, outer: &str, blob: I
 }
 
 /// An image's problems, named by the input that holds the image.
-fn image_problems(worker: &mut Worker<'_, '_>, outer: &str, problems: Vec<image::Problem>) {
+fn image_problems(worker: &mut dyn Sink, outer: &str, problems: Vec<image::Problem>) {
     for problem in problems {
         let what = format!("{outer} ({})", problem.what);
         worker.not_scanned(IncompleteKind::File, what, problem.reason);
