@@ -750,6 +750,14 @@ pub fn resolve(options: &ScanOptions, lookup: &Lookup) -> Result<Resolved, Setti
     report.suppress = suppress;
     report.root = lookup.roots.iter().find(|r| r.is_dir()).cloned();
     report.notes = warnings;
+    if options.archives.archive_depth == 0 {
+        // Asked for, so not incomplete; but a clean result should not read as "archives checked".
+        report.notes.push(
+            "--archive-depth 0: archives were scanned as plain bytes, not opened; a key inside \
+             one is not found"
+                .into(),
+        );
+    }
     Ok(Resolved {
         rules,
         min_confidence,

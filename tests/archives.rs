@@ -175,6 +175,14 @@ fn archives_are_found_by_content_whatever_their_name() {
     );
     assert_eq!(closed.code, 0, "{}", closed.all());
     assert!(paths(&json(&closed)).is_empty());
+    // Left closed on request, and the run says so.
+    assert!(
+        closed
+            .stderr
+            .contains("--archive-depth 0: archives were scanned as plain bytes"),
+        "{}",
+        closed.stderr
+    );
 }
 
 /// A raw deflate stream of `mib` MiB of zeros, built without deflating them all: once the
