@@ -360,15 +360,9 @@ fn git_history_reads_blobs_the_same_way() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let git = |args: &[&str]| {
-        let ok = Command::new("git")
+        let ok = common::hermetic(&mut Command::new("git"))
             .args(args)
             .current_dir(d)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_AUTHOR_NAME", "Ada Tester")
-            .env("GIT_AUTHOR_EMAIL", "ada@example.com")
-            .env("GIT_COMMITTER_NAME", "Ada Tester")
-            .env("GIT_COMMITTER_EMAIL", "ada@example.com")
             .status()
             .unwrap()
             .success();

@@ -7,7 +7,7 @@
 mod common;
 
 use common::packed::zip_of;
-use common::{bin, KEY, KEY2};
+use common::{bin, hermetic, KEY, KEY2};
 use serde_json::Value;
 use std::cell::Cell;
 use std::path::{Path, PathBuf};
@@ -25,24 +25,9 @@ fn git_env(cmd: &mut Command) -> &mut Command {
     // Per test thread, so each test sees the same dates whatever runs beside it.
     thread_local!(static CLOCK: Cell<u64> = const { Cell::new(0) });
     let t = 1_700_000_000 + 3600 * CLOCK.with(|c| c.replace(c.get() + 1));
-    for var in [
-        "GIT_DIR",
-        "GIT_INDEX_FILE",
-        "GIT_WORK_TREE",
-        "GIT_OBJECT_DIRECTORY",
-        "GIT_ALTERNATE_OBJECT_DIRECTORIES",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_AUTHOR_NAME", "Ada Tester")
-        .env("GIT_AUTHOR_EMAIL", "ada@example.com")
-        .env("GIT_COMMITTER_NAME", "Ada Tester")
-        .env("GIT_COMMITTER_EMAIL", "ada@example.com")
+    hermetic(cmd)
         .env("GIT_AUTHOR_DATE", format!("@{t} +0200"))
         .env("GIT_COMMITTER_DATE", format!("@{t} +0200"))
-        .env("NO_COLOR", "1")
 }
 
 struct Out {

@@ -12,7 +12,7 @@
 
 mod common;
 
-use common::{bin, Output, KEY, KEY2};
+use common::{bin, hermetic, Output, KEY, KEY2};
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::net::{TcpListener, TcpStream};
@@ -56,20 +56,6 @@ fn have_python() -> bool {
         .status()
         .is_ok_and(|s| s.success());
     have("python3", found)
-}
-
-/// Git that sees none of the machine's configuration.
-fn hermetic(cmd: &mut Command) -> &mut Command {
-    for var in ["GIT_DIR", "GIT_INDEX_FILE", "GIT_WORK_TREE"] {
-        cmd.env_remove(var);
-    }
-    cmd.env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_AUTHOR_NAME", "Ada Tester")
-        .env("GIT_AUTHOR_EMAIL", "ada@example.com")
-        .env("GIT_COMMITTER_NAME", "Ada Tester")
-        .env("GIT_COMMITTER_EMAIL", "ada@example.com")
-        .env("NO_COLOR", "1")
 }
 
 fn git(dir: &Path, args: &[&str]) -> String {
