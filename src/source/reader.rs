@@ -361,9 +361,11 @@ pub fn read_windows<R: Read>(
     size_hint: Option<u64>,
     mut visit: impl FnMut(TextWindow<'_>),
 ) -> io::Result<u64> {
+    // A size of 0 is not believed: files in /proc and /sys say 0 and hold text. Reading on to
+    // the end costs one more read for a file that is really empty.
     if let Some(size) = size_hint
         .and_then(|n| usize::try_from(n).ok())
-        .filter(|&n| n <= WINDOW)
+        .filter(|&n| n > 0 && n <= WINDOW)
     {
         return read_known_size(reader, size, buf, &mut visit);
     }
@@ -465,6 +467,22 @@ mod tests {
                 }
             })
             .collect()
+    }
+
+    #[test]
+    fn a_size_of_zero_is_read_to_the_end() {
+        // /proc/self/environ and friends: fstat says 0, the file holds text.
+        let data = b"PATH=/usr/bin\0LUSHA=1\0";
+        let mut buf = Vec::new();
+        let mut text = Vec::new();
+        let bytes = read_windows(&data[..], &mut buf, Some(0), |w| {
+            if w.encoding.is_none() {
+                text.extend_from_slice(w.text.get(w.owned.clone()).unwrap_or_default());
+            }
+        })
+        .unwrap();
+        assert_eq!(bytes, data.len() as u64);
+        assert_eq!(text, data);
     }
 
     #[test]
