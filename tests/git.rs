@@ -499,6 +499,30 @@ fn a_large_blob_is_streamed_from_its_pack_and_a_damaged_one_is_incomplete() {
 }
 
 #[test]
+fn whether_a_key_is_in_head_is_unknown_when_part_of_head_cannot_be_read() {
+    let r = Repo::new();
+    let base = r.write("notes.txt", "nothing here\n").commit("Notes");
+    r.write("a.env", &env_with(KEY)).commit("Add a key");
+    std::fs::remove_file(r.path.join("a.env")).unwrap();
+    r.commit("Remove the key");
+    // HEAD's notes.txt is outside the range, so HEAD is read to answer "still in HEAD?".
+    let blob = r.git(&["rev-parse", "HEAD:notes.txt"]);
+    let loose = r
+        .path
+        .join(".git/objects")
+        .join(&blob[..2])
+        .join(&blob[2..]);
+    std::fs::remove_file(loose).unwrap();
+
+    let range = format!("{base}..HEAD");
+    let out = r.scan(&["--range", &range]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    let v = out.json();
+    // Not "false": a blob of HEAD went unread, so the key might be in it.
+    assert_eq!(findings(&v)[0]["present_in_head"], Value::Null, "{v}");
+}
+
+#[test]
 fn a_missing_object_is_a_warning_naming_it_and_the_scan_goes_on() {
     let r = Repo::new();
     r.write("a.env", &env_with(KEY))

@@ -364,9 +364,11 @@ fn scan_commits(
         let provenance = Provenance::Commit {
             commit,
             path: shown(&intro.path),
-            present_in_head: head_keys
-                .as_ref()
-                .map(|keys| keys.contains(&cand.fingerprint)),
+            // Unknown (None) when part of HEAD could not be read and the key was not seen there.
+            present_in_head: head_keys.as_ref().and_then(|(keys, unsure)| {
+                let here = keys.contains(&cand.fingerprint);
+                (here || !unsure).then_some(here)
+            }),
         };
         let provenance = in_archives(provenance, &cand.inner);
         let sort_key = archive_sort_key(&intro.path, &cand.inner);
@@ -376,7 +378,8 @@ fn scan_commits(
     Ok(c)
 }
 
-/// The fingerprints of every key anywhere in HEAD's tree (none when HEAD has no commit). When
+/// The fingerprints of every key anywhere in HEAD's tree (none when HEAD has no commit), and
+/// whether part of HEAD could not be read (then a key not among them may still be there). When
 /// the walk covered every commit, HEAD's blobs are among those it recorded: a blob with keys is
 /// in HEAD when HEAD's tree holds it at one of the paths the walk met it at, which reads only the
 /// trees along those paths. Otherwise (a range, `--since`) HEAD's tree is read whole and the
@@ -387,11 +390,11 @@ fn keys_in_head(
     history: &git_source::History,
     keys_in_blob: &HashMap<Oid, HashSet<String>>,
     selection: &Selection,
-) -> Result<HashSet<String>> {
+) -> Result<(HashSet<String>, bool)> {
     let mut keys = HashSet::new();
     if selection.everything {
         let Some(head) = repo.head().ok().and_then(|h| h.peel_to_tree().ok()) else {
-            return Ok(keys);
+            return Ok((keys, false));
         };
         let with_keys = |i: usize| {
             history
@@ -417,22 +420,24 @@ fn keys_in_head(
                 keys.extend(found.iter().cloned());
             }
         }
-        return Ok(keys);
+        return Ok((keys, false));
     }
     let Some(blobs) = git_source::head_blobs(repo)? else {
-        return Ok(keys);
+        return Ok((keys, false));
     };
     let walked: HashSet<Oid> = history.introductions.iter().map(|i| i.blob).collect();
     let mut sink = HeadKeys {
         detector: &scan.detector,
         keys,
         buf: Vec::new(),
+        unsure: false,
     };
     for blob in blobs {
         if let Some(k) = keys_in_blob.get(&blob) {
             sink.keys.extend(k.iter().cloned());
         } else if !walked.contains(&blob) {
             let Ok(content) = git_source::read_blob(repo, blob) else {
+                sink.unsure = true;
                 continue;
             };
             // A key in an archive in HEAD is in HEAD too.
@@ -444,7 +449,7 @@ fn keys_in_head(
             unpack::bytes(&mut sink, &scan.unpack, whole, &content);
         }
     }
-    Ok(sink.keys)
+    Ok((sink.keys, sink.unsure))
 }
 
 /// Gathers the keys of HEAD's blobs the walk did not cover, archives opened.
@@ -452,6 +457,8 @@ struct HeadKeys<'d> {
     detector: &'d Detector,
     keys: HashSet<String>,
     buf: Vec<u8>,
+    /// Part of HEAD could not be read: a key not seen may still be there.
+    unsure: bool,
 }
 
 impl Sink for HeadKeys<'_> {
@@ -462,12 +469,16 @@ impl Sink for HeadKeys<'_> {
                 scan_reader(self.detector, "", reader, size, None, &mut self.buf)
             }
         };
-        if let Ok((_, found)) = found {
-            self.keys
-                .extend(found.iter().map(|d| d.secret.fingerprint()));
+        match found {
+            Ok((_, found)) => self
+                .keys
+                .extend(found.iter().map(|d| d.secret.fingerprint())),
+            Err(_) => self.unsure = true,
         }
     }
 
-    // Only a question about HEAD: what cannot be read there is no key in it.
-    fn not_scanned(&mut self, _: IncompleteKind, _: String, _: String) {}
+    // Only a question about HEAD: what cannot be read there leaves the answer unknown.
+    fn not_scanned(&mut self, _: IncompleteKind, _: String, _: String) {
+        self.unsure = true;
+    }
 }
