@@ -52,14 +52,13 @@ struct Entries<'s, 'e, 'd> {
 impl Sink for Entries<'_, '_, '_> {
     fn blob(&mut self, blob: Blob<'_>) {
         let inner = inner_paths(&blob.provenance);
-        if let Some(detections) = self.worker.scan(blob) {
-            if !detections.is_empty() {
-                self.found.push(BlobDetections {
-                    intro: self.intro,
-                    inner,
-                    detections,
-                });
-            }
+        let detections = self.worker.scan(blob);
+        if !detections.is_empty() {
+            self.found.push(BlobDetections {
+                intro: self.intro,
+                inner,
+                detections,
+            });
         }
     }
 

@@ -89,10 +89,24 @@ pub fn scan_reader<R: Read>(
     facts: Option<&FileFacts>,
     buf: &mut Vec<u8>,
 ) -> std::io::Result<(u64, Vec<Detection>)> {
+    let (found, read) = scan_reader_partial(detector, path, reader, size_hint, facts, buf);
+    Ok((read?, found))
+}
+
+/// As `scan_reader`, but what was found before a read error is kept: the detections of every
+/// window read, with the number of bytes read or the error that stopped the stream.
+fn scan_reader_partial<R: Read>(
+    detector: &Detector,
+    path: &str,
+    reader: R,
+    size_hint: Option<u64>,
+    facts: Option<&FileFacts>,
+    buf: &mut Vec<u8>,
+) -> (Vec<Detection>, std::io::Result<u64>) {
     let single_window = size_hint.is_some_and(|n| n <= reader::WINDOW as u64);
     let mut scan = detector.start_file(path, single_window);
     let mut transcoded = false;
-    let bytes = reader::read_windows(reader, buf, size_hint, |w| {
+    let read = reader::read_windows(reader, buf, size_hint, |w| {
         transcoded |= w.encoding.is_some();
         let doc = Document {
             text: w.text,
@@ -107,8 +121,8 @@ pub fn scan_reader<R: Read>(
         if w.zeros {
             scan.wide(&doc);
         }
-    })?;
-    Ok((bytes, one_per_key_and_line(scan.finish(), transcoded)))
+    });
+    (one_per_key_and_line(scan.finish(), transcoded), read)
 }
 
 /// Scans bytes in memory as a file of that length.
@@ -373,18 +387,18 @@ impl Worker<'_, '_> {
             content,
             counted,
         } = blob;
-        if let Some(detections) = self.read(&provenance, content, counted) {
-            if !detections.is_empty() {
-                let sort_key =
-                    sort_key.unwrap_or_else(|| provenance.display_path().as_bytes().to_vec());
-                self.keep(&provenance, sort_key, detections);
-            }
+        let detections = self.read(&provenance, content, counted);
+        if !detections.is_empty() {
+            let sort_key =
+                sort_key.unwrap_or_else(|| provenance.display_path().as_bytes().to_vec());
+            self.keep(&provenance, sort_key, detections);
         }
     }
 
-    /// Scans a blob and counts it; returns its detections, or `None` when it could not be read
-    /// to the end (then it is recorded as not scanned: the run is incomplete).
-    pub fn scan(&mut self, blob: Blob<'_>) -> Option<Vec<Detection>> {
+    /// Scans a blob and counts it; returns its detections. A blob that could not be read to the
+    /// end is recorded as not scanned (the run is incomplete), and what was found in the part
+    /// read is still returned.
+    pub fn scan(&mut self, blob: Blob<'_>) -> Vec<Detection> {
         self.read(&blob.provenance, blob.content, blob.counted)
     }
 
@@ -393,13 +407,17 @@ impl Worker<'_, '_> {
         provenance: &Provenance,
         content: Content<'_>,
         counted: bool,
-    ) -> Option<Vec<Detection>> {
+    ) -> Vec<Detection> {
         let detector = self.engine.detector;
         let path = provenance.display_path();
-        let result = match content {
-            Content::Bytes(bytes) => scan_bytes(detector, &path, bytes, &mut self.buf),
+        let (detections, result) = match content {
+            Content::Bytes(bytes) => {
+                let size = Some(bytes.len() as u64);
+                let cursor = Cursor::new(bytes);
+                scan_reader_partial(detector, &path, cursor, size, None, &mut self.buf)
+            }
             Content::Reader { reader, size } => {
-                scan_reader(detector, &path, reader, size, None, &mut self.buf)
+                scan_reader_partial(detector, &path, reader, size, None, &mut self.buf)
             }
         };
         // Don't let one huge blob pin its buffer for the rest of the scan.
@@ -407,7 +425,7 @@ impl Worker<'_, '_> {
             self.buf = Vec::new();
         }
         match result {
-            Ok((bytes, detections)) => {
+            Ok(bytes) => {
                 if counted {
                     self.local.files += 1;
                     self.local.bytes += bytes;
@@ -415,7 +433,7 @@ impl Worker<'_, '_> {
                     counters.files.fetch_add(1, Ordering::Relaxed);
                     counters.bytes.fetch_add(bytes, Ordering::Relaxed);
                 }
-                Some(detections)
+                detections
             }
             Err(e) => {
                 // A git object that does not inflate is an object not scanned; anything else a
@@ -428,7 +446,9 @@ impl Worker<'_, '_> {
                 };
                 let what = path.into_owned();
                 self.not_scanned(kind, what, format!("{verb}: {e}"));
-                None
+                // A key read before the error is still a key: the run is incomplete, and says
+                // what it found.
+                detections
             }
         }
     }
@@ -516,12 +536,14 @@ mod tests {
         let engine = Engine::new(&detector, Confidence::Medium, false, "scanning");
         {
             let mut w = engine.worker();
-            let mut bad = Failing(10_000);
+            // A key, then a read error: the key is kept, the file is not scanned to the end.
+            let text = "LUSHA_API_KEY=e2664ea0-cdd4-4acd-a1cd-3694751a057c\n".to_string(); // lushaguard:allow
+            let mut bad = Read::chain(Cursor::new(text.into_bytes()), Failing(10_000));
             let content = Content::Reader {
                 reader: &mut bad,
                 size: None,
             };
-            assert!(w.scan(Blob::new(file("bad.txt"), content)).is_none());
+            assert_eq!(w.scan(Blob::new(file("bad.txt"), content)).len(), 1);
             // The next blob is scanned as usual.
             w.blob(Blob::new(file("ok.txt"), Content::Bytes(b"x=1\n")));
         }

@@ -133,9 +133,7 @@ struct StagedSink<'s, 'e, 'd> {
 impl Sink for StagedSink<'_, '_, '_> {
     fn blob(&mut self, blob: Blob<'_>) {
         let provenance = blob.provenance.clone();
-        let Some(detections) = self.worker.scan(blob) else {
-            return;
-        };
+        let detections = self.worker.scan(blob);
         let inner = inner_paths(&provenance);
         let file = self.file;
         let kept = if inner.is_empty() {

@@ -316,12 +316,17 @@ fn read_known_size<R: Read>(
         buf.resize(size, 0);
     }
     let mut filled = 0;
+    // What was read before an error is still searched; the error is returned after.
+    let mut failure = None;
     while filled < size {
         match reader.read(&mut buf[filled..size]) {
             Ok(0) => break,
             Ok(n) => filled += n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
+            Err(e) => {
+                failure = Some(e);
+                break;
+            }
         }
     }
     let data = &buf[..filled];
@@ -348,7 +353,10 @@ fn read_known_size<R: Read>(
         let zeros = memchr::memchr(0, &text).is_some();
         whole(&text, Some(wide.encoding()), zeros, visit);
     }
-    Ok(filled as u64)
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(filled as u64),
+    }
 }
 
 /// Reads `reader` to the end and hands each text window to `visit`: the windows of the bytes as
@@ -370,8 +378,17 @@ pub fn read_windows<R: Read>(
         return read_known_size(reader, size, buf, &mut visit);
     }
     buf.clear();
-    let mut total = (&mut reader).take(SNIFF as u64).read_to_end(buf)? as u64;
-    let mut eof = total < SNIFF as u64;
+    // A read error ends the stream, but what was read before it is still searched (read_to_end
+    // keeps the bytes it got); the error is returned at the end.
+    let mut failure = None;
+    let mut total = match (&mut reader).take(SNIFF as u64).read_to_end(buf) {
+        Ok(n) => n as u64,
+        Err(e) => {
+            failure = Some(e);
+            buf.len() as u64
+        }
+    };
+    let mut eof = failure.is_some() || total < SNIFF as u64;
     let sniffed = sniff(buf, None);
     buf.drain(..sniffed.bom.min(buf.len()));
     let mut raw = Windower::new(std::mem::take(buf), None);
@@ -381,33 +398,39 @@ pub fn read_windows<R: Read>(
         t.push(&raw.buf, &mut out);
         (t, Windower::new(out, Some(wide.encoding())))
     });
-    let result = (|| {
-        while !eof {
-            let want = match text {
-                None => raw.wanted().max(1),
-                Some(_) => raw.wanted().clamp(1, RAW_CHUNK),
-            };
-            let start = raw.buf.len();
-            let got = (&mut reader).take(want as u64).read_to_end(&mut raw.buf)?;
-            total += got as u64;
-            eof = got == 0;
-            if let Some((t, view)) = &mut text {
-                t.push(&raw.buf[start..], &mut view.buf);
-                view.cut_full(&mut visit);
+    while !eof {
+        let want = match text {
+            None => raw.wanted().max(1),
+            Some(_) => raw.wanted().clamp(1, RAW_CHUNK),
+        };
+        let start = raw.buf.len();
+        let got = match (&mut reader).take(want as u64).read_to_end(&mut raw.buf) {
+            Ok(got) => got,
+            Err(e) => {
+                failure = Some(e);
+                raw.buf.len() - start
             }
-            raw.cut_full(&mut visit);
-        }
-        raw.finish(&mut visit);
+        };
+        total += got as u64;
+        eof = got == 0 || failure.is_some();
         if let Some((t, view)) = &mut text {
-            t.finish(&mut view.buf);
+            t.push(&raw.buf[start..], &mut view.buf);
             view.cut_full(&mut visit);
-            view.finish(&mut visit);
         }
-        Ok(total)
-    })();
+        raw.cut_full(&mut visit);
+    }
+    raw.finish(&mut visit);
+    if let Some((t, view)) = &mut text {
+        t.finish(&mut view.buf);
+        view.cut_full(&mut visit);
+        view.finish(&mut visit);
+    }
     // Give the buffer back for the next stream.
     *buf = std::mem::take(&mut raw.buf);
-    result
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(total),
+    }
 }
 
 #[cfg(test)]
