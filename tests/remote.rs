@@ -454,6 +454,38 @@ fn an_unreachable_url_fails_with_git_s_reason_and_leaves_nothing() {
     );
 }
 
+/// The scp-like form `user:password@host:path`: the host ends at the `:` after the `@`, not at
+/// the first `:`, so the password is hidden in the error that names the address.
+#[test]
+fn a_password_in_an_scp_like_address_is_never_shown() {
+    let served = Served::new();
+    let password = "hunter2-e3c1a9";
+    let url = format!("deploy:{password}@127.0.0.1:org/repo.git");
+    let scratch = served.scratch();
+    let env = [
+        ("TMPDIR", scratch.to_str().unwrap()),
+        ("GIT_CONFIG_NOSYSTEM", "1"),
+        ("GIT_CONFIG_GLOBAL", "/dev/null"),
+        // No network: the "ssh" that git runs fails at once.
+        ("GIT_SSH_COMMAND", "false"),
+    ];
+    let out = common::run_with(
+        served.tmp.path(),
+        &["git", "--no-progress", &url],
+        None,
+        &env,
+    );
+    assert_eq!(out.code, 2, "{}", out.all());
+    assert!(
+        out.stderr
+            .contains("cannot clone deploy:***@127.0.0.1:org/repo.git"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.all().contains(password), "{}", out.all());
+    assert!(served.scratch_is_empty());
+}
+
 #[test]
 fn a_server_that_never_answers_is_given_up_after_the_clone_timeout() {
     let served = Served::new();
