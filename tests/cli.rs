@@ -619,3 +619,30 @@ fn one_run_writes_several_reports() {
     assert_eq!(bad.code, 2);
     assert!(bad.stderr.contains("not a format"), "{}", bad.stderr);
 }
+
+/// A file name is untrusted input: one that holds terminal escapes (`ESC ] 0 ; … BEL` retitles
+/// the terminal, `ESC [ 2 J` clears it) is shown with them escaped, in the report and in the
+/// warnings on stderr, never raw.
+#[cfg(unix)]
+#[test]
+fn control_characters_in_file_names_never_reach_the_terminal() {
+    let hostile = "\u{1b}]0;pwned\u{7}\u{1b}[2Jx.env";
+    let dir = tree(&[(hostile, &env_leak())]);
+    // A dangling symlink followed is a warning that names its path.
+    std::os::unix::fs::symlink("gone", dir.path().join("dangling\u{1b}[1A.env")).unwrap();
+    for format in ["human", "markdown", "github"] {
+        let out = run(dir.path(), &["scan", "--follow", "-f", format, "."]);
+        assert_eq!(out.code, 1, "{format}: {}", out.all());
+        assert!(
+            !out.stdout.contains('\u{1b}') && !out.stderr.contains('\u{1b}'),
+            "{format}: raw ESC in {:?}",
+            out.all()
+        );
+        assert!(out.stdout.contains("pwned"), "{format}: {}", out.stdout);
+        assert!(
+            out.stderr.contains("dangling\\x1b[1A.env"),
+            "{format}: {}",
+            out.stderr
+        );
+    }
+}

@@ -454,6 +454,38 @@ fn an_unreachable_url_fails_with_git_s_reason_and_leaves_nothing() {
     );
 }
 
+/// The scp-like form `user:password@host:path`: the host ends at the `:` after the `@`, not at
+/// the first `:`, so the password is hidden in the error that names the address.
+#[test]
+fn a_password_in_an_scp_like_address_is_never_shown() {
+    let served = Served::new();
+    let password = "hunter2-e3c1a9";
+    let url = format!("deploy:{password}@127.0.0.1:org/repo.git");
+    let scratch = served.scratch();
+    let env = [
+        ("TMPDIR", scratch.to_str().unwrap()),
+        ("GIT_CONFIG_NOSYSTEM", "1"),
+        ("GIT_CONFIG_GLOBAL", "/dev/null"),
+        // No network: the "ssh" that git runs fails at once.
+        ("GIT_SSH_COMMAND", "false"),
+    ];
+    let out = common::run_with(
+        served.tmp.path(),
+        &["git", "--no-progress", &url],
+        None,
+        &env,
+    );
+    assert_eq!(out.code, 2, "{}", out.all());
+    assert!(
+        out.stderr
+            .contains("cannot clone deploy:***@127.0.0.1:org/repo.git"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.all().contains(password), "{}", out.all());
+    assert!(served.scratch_is_empty());
+}
+
 #[test]
 fn a_server_that_never_answers_is_given_up_after_the_clone_timeout() {
     let served = Served::new();
@@ -557,6 +589,71 @@ fn clone_dir_keeps_the_clone_without_its_credentials() {
         out.stderr
     );
     assert!(kept.join("HEAD").is_file());
+}
+
+/// A kept clone whose origin cannot be rewritten (here its config is broken right after the
+/// clone, by a `git` that wraps the real one) is an error that says the credential may be in it,
+/// not a silence.
+#[cfg(unix)]
+#[test]
+fn a_kept_clone_whose_origin_cannot_be_rewritten_fails_and_says_so() {
+    use std::os::unix::fs::PermissionsExt;
+    let served = Served::new();
+    let real_git = std::env::split_paths(&std::env::var_os("PATH").unwrap())
+        .map(|d| d.join("git"))
+        .find(|g| g.is_file())
+        .unwrap();
+    let bin = served.tmp.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let wrapper = bin.join("git");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\n'{}' \"$@\" || exit $?\nfor last; do :; done\nprintf '[core\\n' > \"$last/config\"\n",
+            real_git.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = std::env::join_paths(
+        std::iter::once(bin.clone())
+            .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())),
+    )
+    .unwrap();
+    let repo = served.base().join("repo.git");
+    let url = format!("file://ci:{TOKEN}@{}", repo.display());
+    let kept = served.tmp.path().join("kept");
+    let scratch = served.scratch();
+    let env = [
+        ("TMPDIR", scratch.to_str().unwrap()),
+        ("GIT_CONFIG_NOSYSTEM", "1"),
+        ("GIT_CONFIG_GLOBAL", "/dev/null"),
+        ("PATH", path.to_str().unwrap()),
+    ];
+    let out = common::run_with(
+        served.tmp.path(),
+        &[
+            "git",
+            "--no-progress",
+            "--clone-dir",
+            kept.to_str().unwrap(),
+            &url,
+        ],
+        None,
+        &env,
+    );
+    assert_eq!(out.code, 2, "{}", out.all());
+    assert!(
+        out.stderr.contains("may be stored") && out.stderr.contains("kept"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.all().contains(TOKEN), "{}", out.all());
+    assert_eq!(out.stdout, "", "no report from a run that failed");
+    assert!(
+        kept.join("HEAD").is_file(),
+        "the clone is left for the user"
+    );
 }
 
 /// SSH through the user's own ssh command (`GIT_SSH_COMMAND`): here a stand-in that runs the

@@ -12,8 +12,9 @@ use clap::ValueEnum;
 use common::schema::{json_errors, validate_junit};
 use lushaguard::detect::{Confidence, Reason, ReasonKind};
 use lushaguard::model::{
-    Account, ByConfidence, CommitInfo, Finding, HeadCommit, Provenance, Report, RuleInfo, Skipped,
-    Summary, Suppressed, Verification, VerificationSummary, VerifyStatus,
+    Account, ByConfidence, CommitInfo, Finding, HeadCommit, Incomplete, IncompleteKind, Provenance,
+    Report, RuleInfo, Skipped, Summary, Suppressed, Verification, VerificationSummary,
+    VerifyStatus,
 };
 use lushaguard::report::{write, Format, Options};
 use lushaguard::rules::Severity;
@@ -413,4 +414,118 @@ fn sarif_and_gitlab_reports_of_every_kind_validate() {
 #[test]
 fn junit_reports_of_every_kind_validate() {
     validate_junit(&render(&report(), Format::Junit, Options::default()));
+}
+
+/// An archive entry named to retitle and clear the terminal (`ESC ] 0 ; … BEL`, `ESC [ 2 J`).
+const HOSTILE_ENTRY: &str = "\u{1b}]0;pwned\u{7}\u{1b}[2Jx.txt";
+
+/// `report()` with control characters everywhere the scanned input can put them: an archive
+/// entry name, an image tag (with a C1 CSI and a DEL), a line, a commit, a not-scanned path.
+fn hostile_report() -> Report {
+    let mut report = report();
+    let hostile = [
+        Provenance::Archive {
+            outer: file("bundle.zip"),
+            inner: HOSTILE_ENTRY.into(),
+        },
+        Provenance::Image {
+            image: "evil\u{9b}2J:\u{7f}latest".into(),
+            layer: Some(LAYER.into()),
+            path: "etc/\u{1b}[1Ahidden.env".into(),
+            deleted: false,
+        },
+        Provenance::Commit {
+            commit: Some(CommitInfo {
+                author: "Eve\u{1b}[31m".into(),
+                summary: "fix\rforged: nothing found".into(),
+                ..commit()
+            }),
+            path: "line\nbreak.env".into(),
+            present_in_head: Some(true),
+        },
+    ];
+    for (f, provenance) in report.findings.iter_mut().zip(hostile) {
+        f.path = provenance.display_path().into_owned();
+        f.provenance = provenance;
+        f.snippet = format!("KEY=\u{1b}[8m{}", f.secret.redacted());
+    }
+    report.incomplete = vec![Incomplete::new(
+        IncompleteKind::File,
+        format!("bundle.zip!{HOSTILE_ENTRY}"),
+        "cannot read \u{1b}[2J",
+    )];
+    report.summary.incomplete = 1;
+    report
+}
+
+#[test]
+fn control_characters_in_names_never_reach_a_terminal_raw() {
+    let report = hostile_report();
+    for format in Format::value_variants() {
+        let painted = Options {
+            color: true,
+            explain: true,
+            ..Options::default()
+        };
+        for options in [Options::default(), painted] {
+            let text = render(&report, *format, options);
+            match format {
+                // For people: nothing but line breaks and tabs (and the colours asked for).
+                Format::Human | Format::Markdown | Format::Github => {
+                    let shown = if options.color {
+                        strip_colours(&text)
+                    } else {
+                        text.clone()
+                    };
+                    let raw: Vec<char> = shown
+                        .chars()
+                        .filter(|&c| c.is_control() && c != '\n' && c != '\t')
+                        .collect();
+                    assert!(raw.is_empty(), "{format:?}: raw {raw:?} in\n{text}");
+                    assert!(
+                        text.contains("\\x1b]0;pwned\\x07\\x1b[2Jx.txt")
+                            || text.contains("\\x1b\\]0;pwned\\x07\\x1b\\[2Jx.txt"),
+                        "{format:?}: the entry is not named, escaped:\n{text}"
+                    );
+                }
+                // Machine formats: their encoders escape; the document still parses.
+                Format::Json | Format::Sarif | Format::Gitlab => {
+                    let doc: Value = serde_json::from_str(&text).unwrap();
+                    assert!(doc.to_string().contains("pwned"), "{format:?}");
+                }
+                Format::Jsonl => {
+                    for line in text.lines() {
+                        serde_json::from_str::<Value>(line).unwrap();
+                    }
+                }
+                Format::Junit => validate_junit(&text),
+                Format::Csv => {
+                    // RFC 4180: the path with a line break in it is one quoted field.
+                    assert!(text.contains("\"line\nbreak.env\""), "{text}");
+                    assert_eq!(text.matches("\r\n").count(), 1 + report.findings.len());
+                }
+            }
+        }
+    }
+}
+
+/// `text` without the SGR colour sequences the human report paints with.
+fn strip_colours(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("\u{1b}[") {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i + 2..];
+        let end = tail.find('m').map_or(tail.len(), |e| e + 1);
+        assert!(
+            tail[..end.saturating_sub(1)]
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == ';'),
+            "not a colour: {:?}",
+            &tail[..end]
+        );
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
 }

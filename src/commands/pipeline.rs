@@ -11,6 +11,7 @@ use crate::model::{
     ByConfidence, Finding, Incomplete, IncompleteKind, Report, RuleInfo, Summary, VerifyStatus,
 };
 use crate::report;
+use crate::report::printable;
 use crate::report::style::Role;
 use crate::rules::Rule;
 use crate::settings::ReportSettings;
@@ -162,16 +163,18 @@ pub fn deliver_to(
             message: message.clone(),
         }));
     collected.warnings.sort();
+    // Warnings name paths, archive entries and image tags from the scanned input: printed with
+    // their control characters escaped, as the reports for people print them.
     if !settings.quiet {
         for w in &collected.warnings {
             if w.path.is_empty() {
-                warn(&w.message);
+                warn(&printable(&w.message));
             } else {
-                warn(&format!("{}: {}", w.path, w.message));
+                warn(&printable(&format!("{}: {}", w.path, w.message)));
             }
         }
         for note in &settings.suppress.notes {
-            warn(note);
+            warn(&printable(note));
         }
     }
     // What was not scanned is said even with --quiet: it changes what the exit status means.
@@ -182,7 +185,10 @@ pub fn deliver_to(
             IncompleteKind::Verification => "no verdict; the result is incomplete",
             _ => "not scanned; the scan is incomplete",
         };
-        warn(&format!("{}: {} ({consequence})", i.what, i.reason));
+        warn(&printable(&format!(
+            "{}: {} ({consequence})",
+            i.what, i.reason
+        )));
     }
     if unverified > 0 {
         let keys = if unverified == 1 { "key" } else { "keys" };

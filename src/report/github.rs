@@ -1,10 +1,13 @@
 //! GitHub Actions workflow commands: one `::error`/`::warning`/`::notice` annotation per finding,
 //! shown on the changed line of a pull request, then one plain summary line for the log. Values
 //! are escaped as the runner expects: in the message `%`, CR and LF; in properties also `:` and
-//! `,`. The key appears only redacted unless `--no-redact`.
+//! `,`; any other control character becomes an escape (`\x1b`), so that a path cannot send
+//! control sequences to whoever reads the log. The key appears only redacted unless
+//! `--no-redact`.
 
 use super::shared::{
-    headline, incomplete_line, incomplete_shown, plural, rule, suppressed_total, what,
+    headline, incomplete_line, incomplete_shown, plural, push_printable, rule, suppressed_total,
+    what,
 };
 use super::Options;
 use crate::detect::Confidence;
@@ -22,9 +25,16 @@ pub fn command(c: Confidence) -> &'static str {
 
 /// Escapes a message (the command's data).
 pub fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '\r' => out.push_str("%0D"),
+            '\n' => out.push_str("%0A"),
+            c => push_printable(&mut out, c),
+        }
+    }
+    out
 }
 
 /// Escapes a property value (`file=…`, `title=…`).
@@ -128,6 +138,7 @@ mod tests {
     #[test]
     fn escaping_follows_the_runner() {
         assert_eq!(escape_data("50% a\r\nb: c, d"), "50%25 a%0D%0Ab: c, d");
+        assert_eq!(escape_data("x\u{1b}]0;t\u{7}"), "x\\x1b]0;t\\x07");
         assert_eq!(
             escape_property("C:\\x,y%\n"),
             "C%3A\\x%2Cy%25%0A".to_string()

@@ -2,11 +2,13 @@
 //! key`), the line it was found on with every key masked, where it came from in history, what
 //! the Lusha API said about it, the reasons with `--explain`, and a closing summary with what to
 //! do next. Keys found live come first: they need rotating now. On a terminal it is coloured
-//! (`Options::color`, see `style`); the words are the same either way.
+//! (`Options::color`, see `style`); the words are the same either way. Whatever the scanned tree
+//! or its history says (paths, lines, commit authors, image tags) goes through `printable`, so
+//! that it cannot send control sequences to the terminal.
 
 use super::shared::{
     incomplete_headline, incomplete_line, incomplete_shown, key_text, origin_note, plural,
-    remediations, short_id, suppression_sentences, verification_sentence,
+    printable, remediations, short_id, suppression_sentences, verification_sentence,
 };
 use super::style::{Role, Style};
 use super::Options;
@@ -54,7 +56,7 @@ fn write_finding(f: &Finding, options: Options, out: &mut dyn Write) -> io::Resu
         };
         tags.push(style.show(role, v.status.as_str()));
     }
-    let location = format!("{}:{}:{}:", f.path, f.line, f.column);
+    let location = format!("{}:{}:{}:", printable(&f.path), f.line, f.column);
     writeln!(
         out,
         "{} {} [{}] {}",
@@ -65,17 +67,17 @@ fn write_finding(f: &Finding, options: Options, out: &mut dyn Write) -> io::Resu
     )?;
     let context = |text: &str| style.paint(Role::Dim, text.to_string()).into_owned();
     if !f.snippet.is_empty() {
-        writeln!(out, "    {} {}", context("|"), f.snippet)?;
+        writeln!(out, "    {} {}", context("|"), printable(&f.snippet))?;
     }
     if let Some(c) = f.commit() {
         let short = short_id(&c.id);
         writeln!(
             out,
             "    {}",
-            context(&format!(
+            context(&printable(&format!(
                 "commit {short} by {} <{}> on {}: {}",
                 c.author, c.email, c.date, c.summary
-            ))
+            )))
         )?;
     }
     if f.present_in_head() == Some(false) {
@@ -85,18 +87,18 @@ fn write_finding(f: &Finding, options: Options, out: &mut dyn Write) -> io::Resu
         )?;
     }
     if let Some(note) = origin_note(&f.provenance) {
-        writeln!(out, "    {}", context(&note))?;
+        writeln!(out, "    {}", context(&printable(&note)))?;
     }
     if let Some(v) = &f.verification {
         let mut line = format!("    verification: {}", v.detail);
         if let Some(account) = v.account.as_ref().and_then(account_text) {
             line.push_str(&format!(" ({account})"));
         }
-        writeln!(out, "{line}")?;
+        writeln!(out, "{}", printable(&line))?;
     }
     if options.explain {
         for r in &f.reasons {
-            writeln!(out, "    {r}")?;
+            writeln!(out, "    {}", printable(&r.to_string()))?;
         }
     }
     Ok(())
@@ -216,7 +218,7 @@ fn write_incomplete(report: &Report, style: Style, out: &mut dyn Write) -> io::R
     writeln!(out, "{}", style.paint(Role::Error, headline))?;
     let (shown, more) = incomplete_shown(report);
     for i in shown {
-        writeln!(out, "    {}", incomplete_line(i))?;
+        writeln!(out, "    {}", printable(&incomplete_line(i)))?;
     }
     if more > 0 {
         writeln!(

@@ -6,8 +6,8 @@
 
 use super::human::scanned;
 use super::shared::{
-    incomplete_headline, incomplete_line, incomplete_shown, key_text, origin_note, plural,
-    remediations, short_id, suppression_sentences, verification_sentence,
+    incomplete_headline, incomplete_line, incomplete_shown, key_text, needs_escape, origin_note,
+    plural, push_printable, remediations, short_id, suppression_sentences, verification_sentence,
 };
 use super::Options;
 use crate::model::Report;
@@ -17,7 +17,8 @@ use std::io::{self, Write};
 pub const MAX_ROWS: usize = 200;
 
 /// Escapes text for a table cell: Markdown punctuation is backslash-escaped (`|` included, so
-/// the table keeps its columns; backticks, so no code span opens) and line breaks become spaces.
+/// the table keeps its columns; backticks, so no code span opens), line breaks become spaces and
+/// other control characters escapes (`\x1b`), so that none reaches a terminal showing the file.
 pub fn cell(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -27,7 +28,7 @@ pub fn cell(s: &str) -> String {
                 out.push(c);
             }
             '\r' | '\n' => out.push(' '),
-            c => out.push(c),
+            c => push_printable(&mut out, c),
         }
     }
     out
@@ -36,7 +37,7 @@ pub fn cell(s: &str) -> String {
 /// A code span for a cell (keys read best in monospace); escaped text if the value itself holds
 /// a backtick.
 pub fn code(s: &str) -> String {
-    if s.contains('`') || s.contains(['\r', '\n']) {
+    if s.contains('`') || s.chars().any(needs_escape) {
         cell(s)
     } else {
         format!("`{}`", s.replace('|', "\\|"))
@@ -158,5 +159,7 @@ mod tests {
         assert_eq!(code("0bd6****-b3d3"), "`0bd6****-b3d3`");
         assert_eq!(code("x|y"), "`x\\|y`");
         assert_eq!(code("x`y"), "x\\`y");
+        assert_eq!(cell("a\u{1b}[2J\u{9b}b"), "a\\x1b\\[2J\\u{9b}b");
+        assert_eq!(code("k\u{1b}y"), "k\\x1by");
     }
 }

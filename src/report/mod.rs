@@ -14,7 +14,7 @@ pub mod sarif;
 mod shared;
 pub mod style;
 
-pub use shared::plural;
+pub use shared::{plural, printable};
 
 use crate::model::Report;
 use std::io::{self, Write};

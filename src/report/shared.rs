@@ -1,10 +1,13 @@
 //! What several writers say the same way: the key as shown (redacted unless `--no-redact`), the
 //! one-line headline of a finding, the rule behind it, the commit and time a report names. Kept
 //! here so that every format words a finding alike and none can show more of a key than another.
+//! Also `printable`: what the scanned tree names (paths, archive entries, image tags, lines) as
+//! it may reach a terminal.
 
 use super::Options;
 use crate::detect::Encoding;
 use crate::model::{Finding, Incomplete, Provenance, Report, RuleInfo, VerificationSummary};
+use std::borrow::Cow;
 
 /// The project's home page, for formats that link to the tool.
 pub const TOOL_URI: &str = env!("CARGO_PKG_REPOSITORY");
@@ -214,4 +217,57 @@ pub fn incomplete_headline(report: &Report) -> Option<String> {
 pub fn incomplete_shown(report: &Report) -> (&[Incomplete], usize) {
     let shown = report.incomplete.len().min(MAX_INCOMPLETE_SHOWN);
     (&report.incomplete[..shown], report.incomplete.len() - shown)
+}
+
+/// `s` as it may be shown to people on a terminal or in a CI log: every control character (C0,
+/// DEL, C1; `char::is_control`) but the tab written as an escape (`\x1b`, `\n`, `\u{9b}`).
+/// Paths, archive entry names, image tags and lines come from the scanned tree, which is
+/// untrusted: a raw `ESC ]` or `ESC [` in one would retitle or clear the terminal, move the
+/// cursor, or forge lines in a log. Borrowed when there is nothing to escape (nearly always).
+pub fn printable(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(needs_escape) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        push_printable(&mut out, c);
+    }
+    Cow::Owned(out)
+}
+
+/// Whether `printable` writes `c` as an escape.
+pub fn needs_escape(c: char) -> bool {
+    c.is_control() && c != '\t'
+}
+
+/// Appends `c` to `out`, escaped as `printable` does.
+pub fn push_printable(out: &mut String, c: char) {
+    use std::fmt::Write as _;
+    match c {
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        c if needs_escape(c) && (c as u32) < 0x80 => {
+            let _ = write!(out, "\\x{:02x}", c as u32);
+        }
+        c if needs_escape(c) => {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        }
+        c => out.push(c),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_never_printed_raw() {
+        assert_eq!(
+            printable("\u{1b}]0;pwned\u{7}\u{1b}[2Jx.txt"),
+            "\\x1b]0;pwned\\x07\\x1b[2Jx.txt"
+        );
+        assert_eq!(printable("a\nb\rc\u{7f}\u{9b}d"), "a\\nb\\rc\\x7f\\u{9b}d");
+        assert_eq!(printable("tab\there/é"), "tab\there/é");
+        assert!(matches!(printable("plain/path.env"), Cow::Borrowed(_)));
+    }
 }

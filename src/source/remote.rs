@@ -57,6 +57,8 @@ pub enum RemoteError {
     Clone { url: String, message: String },
     #[error("cannot clone {url}: no answer within {seconds} s (--clone-timeout)")]
     Timeout { url: String, seconds: u64 },
+    #[error("{dir}: the clone is kept, but its origin URL could not be rewritten, so the credentials given in the URL may be stored in {dir}/config: {message}")]
+    CredentialsKept { dir: String, message: String },
 }
 
 /// A remote repository's address: as given (passed to git, never shown) and as shown.
@@ -184,7 +186,18 @@ impl RemoteUrl {
         let rest = raw.get(start..).unwrap_or_default();
         let end = start
             + match form {
-                Form::ScpLike => rest.find(':').unwrap_or(rest.len()),
+                // `[user[:password]@]host:path`: the host ends at the first `:` after the last
+                // `@` that has one after it (a password may hold `:` or `/`; an `@` in the path
+                // has no `:` after it). Taken too far, this hides more than needed, never less.
+                Form::ScpLike => {
+                    let colon = rest.rfind(':').unwrap_or(rest.len());
+                    let host = rest
+                        .get(..colon)
+                        .and_then(|r| r.rfind('@'))
+                        .map_or(0, |a| a + 1);
+                    let tail = rest.get(host..).unwrap_or_default();
+                    host + tail.find(':').unwrap_or(tail.len())
+                }
                 // Up to the first `/` after the last `@` before any query: a password written
                 // with a bare `/` in it is still taken for one (an `@` in the path is too, which
                 // hides more than needed, never less).
@@ -246,6 +259,8 @@ impl RemoteUrl {
                 if !query.is_empty() {
                     secrets.push(query.clone());
                     shown = shown.replacen(&format!("?{query}"), "?***", 1);
+                    // A kept clone's origin must not keep the token either.
+                    stored = stored.replacen(&format!("?{query}"), "", 1);
                 }
             }
         }
@@ -415,7 +430,7 @@ pub fn mirror(url: RemoteUrl, options: &CloneOptions) -> Result<Mirror, RemoteEr
     let mirror = Mirror { url, place };
     run_clone(&mirror, options.timeout)?;
     if mirror.is_kept() {
-        forget_credentials(&mirror);
+        forget_credentials(&mirror)?;
     }
     Ok(mirror)
 }
@@ -558,13 +573,18 @@ fn wait(
 
 /// A kept clone remembers its origin without the password (or an HTTP user name that may be a
 /// token): a credential given once on the command line is not left on disk.
-fn forget_credentials(mirror: &Mirror) {
+/// Failing that is an error, not a silence: the clone is left where it is, and the user is told
+/// that its config may hold the credential.
+fn forget_credentials(mirror: &Mirror) -> Result<(), RemoteError> {
     if mirror.url.stored == mirror.url.raw {
-        return;
+        return Ok(());
     }
-    if let Ok(repo) = git2::Repository::open_bare(mirror.path()) {
-        let _ = repo.remote_set_url("origin", &mirror.url.stored);
-    }
+    git2::Repository::open_bare(mirror.path())
+        .and_then(|repo| repo.remote_set_url("origin", &mirror.url.stored))
+        .map_err(|e| RemoteError::CredentialsKept {
+            dir: mirror.path().display().to_string(),
+            message: mirror.url.redact(e.message()),
+        })
 }
 
 #[cfg(test)]
@@ -622,7 +642,7 @@ mod tests {
     fn credentials_are_never_shown() {
         let u = url("https://alice:s3cr%2Ft@example.com/a.git?private_token=tok123");
         assert_eq!(u.shown(), "https://***@example.com/a.git?***");
-        assert_eq!(u.stored, "https://example.com/a.git?private_token=tok123");
+        assert_eq!(u.stored, "https://example.com/a.git");
         let said = "fatal: unable to access 'https://alice:s3cr%2Ft@example.com/a.git?private_token=tok123/': \
                     auth for alice with s3cr/t failed";
         let redacted = u.redact(said);
@@ -645,6 +665,49 @@ mod tests {
         assert_eq!(ssh.stored, "ssh://deploy@example.com/a.git");
         assert!(!ssh.redact("Permission denied for pw0rd").contains("pw0rd"));
         assert!(!format!("{ssh:?}").contains("pw0rd"));
+    }
+
+    #[test]
+    fn a_password_in_the_scp_like_form_is_never_shown() {
+        let u = url("deploy:hunter2@github.com:org/repo.git");
+        assert_eq!(u.shown(), "deploy:***@github.com:org/repo.git");
+        assert_eq!(u.stored, "deploy@github.com:org/repo.git");
+        let said = "cannot clone deploy:hunter2@github.com:org/repo.git: denied for hunter2";
+        assert!(!u.redact(said).contains("hunter2"), "{}", u.redact(said));
+        // A password holding `:`, `/` or `@`.
+        let u = url("deploy:p:a/s@s@github.com:org/repo.git");
+        assert_eq!(u.shown(), "deploy:***@github.com:org/repo.git");
+        assert!(!u.redact("p:a/s@s").contains("a/s"));
+        // A bare user name stays, and an `@` in the path is not taken for the user's.
+        let u = url("git@github.com:org/a@b.git");
+        assert_eq!(u.shown(), "git@github.com:org/a@b.git");
+        assert_eq!(u.stored, "git@github.com:org/a@b.git");
+        let u = url("github.com:org/a@b.git");
+        assert_eq!(u.shown(), "github.com:org/a@b.git");
+    }
+
+    #[test]
+    fn a_clone_whose_origin_cannot_be_rewritten_is_an_error() {
+        let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        // Not a repository: opening it fails, as a clone with a broken config would.
+        let mirror = Mirror {
+            url: url("https://ci:tok3n@example.com/a.git"),
+            place: Place::Kept(tmp.path().to_path_buf()),
+        };
+        match forget_credentials(&mirror) {
+            Err(e @ RemoteError::CredentialsKept { .. }) => {
+                let said = e.to_string();
+                assert!(said.contains("may be stored"), "{said}");
+                assert!(!said.contains("tok3n"), "{said}");
+            }
+            other => panic!("{other:?}"),
+        }
+        // Nothing to rewrite: nothing to fail.
+        let plain = Mirror {
+            url: url("https://example.com/a.git"),
+            place: Place::Kept(tmp.path().to_path_buf()),
+        };
+        assert!(forget_credentials(&plain).is_ok());
     }
 
     #[test]
