@@ -6,7 +6,8 @@
 //!
 //! An archive is untrusted input. Entry names are only names: nothing is written under them (the
 //! only files this module creates are anonymous spool files), so a `../` name cannot escape
-//! anywhere. Directories, symlinks and hard links are skipped, never followed. Every byte read out
+//! anywhere. Directories, and tar symlinks and hard links, are skipped, never followed (a zip
+//! entry marked as a symlink is read as a file: it holds data, which Java serves as a resource). Every byte read out
 //! of an archive, at every level of nesting, is charged to one budget (`Limits::bytes`), and a
 //! compressed stream may not inflate more than `Limits::ratio` times the compressed bytes read
 //! beneath it, so a zip bomb stops at its first MiB. Whatever could not be read (an encrypted
@@ -709,10 +710,12 @@ impl<'v> Walker<'v> {
     }
 }
 
-/// Why a zip entry is not read: `Some(Ok(()))` for what is skipped silently (directories,
-/// symlinks), `Some(Err(reason))` for what cannot be read.
+/// Why a zip entry is not read: `Some(Ok(()))` for what is skipped silently (directories),
+/// `Some(Err(reason))` for what cannot be read. An entry marked as a Unix symlink is read like a
+/// regular file: its data is only a target path to `unzip`, but java.util.zip and most other
+/// readers ignore the mode bits and serve it as the file's content.
 fn zip_refusal<R: Read + ?Sized>(file: &zip::read::ZipFile<'_, R>) -> Option<Result<(), String>> {
-    if file.is_dir() || file.is_symlink() {
+    if file.is_dir() {
         return Some(Ok(()));
     }
     if file.encrypted() {
@@ -1379,6 +1382,33 @@ mod tests {
         assert!(outcome.problems.is_empty());
         assert_eq!(displays(&seen), ["links.tar!etc/real.env"]);
         assert_eq!(outcome.entries, 4);
+    }
+
+    #[test]
+    fn a_zip_entry_marked_as_a_symlink_is_read_as_a_file() {
+        // java.util.zip ignores the Unix mode bits: this is the jar's properties file.
+        let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let options = SimpleFileOptions::default();
+        writer
+            .add_symlink(
+                "BOOT-INF/classes/application.properties",
+                "api.key=x",
+                options,
+            )
+            .expect("symlink");
+        writer.start_file("plain.txt", options).expect("start");
+        writer.write_all(b"plain").expect("write");
+        let zip = writer.finish().expect("finish").into_inner();
+        let (seen, outcome) = run("app.jar", &zip, &Limits::default());
+        assert!(outcome.problems.is_empty(), "{outcome:?}");
+        assert_eq!(
+            displays(&seen),
+            [
+                "app.jar!BOOT-INF/classes/application.properties",
+                "app.jar!plain.txt"
+            ]
+        );
+        assert_eq!(seen[0].bytes, b"api.key=x");
     }
 
     #[test]
