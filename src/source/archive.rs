@@ -6,9 +6,10 @@
 //!
 //! An archive is untrusted input. Entry names are only names: nothing is written under them (the
 //! only files this module creates are anonymous spool files), so a `../` name cannot escape
-//! anywhere. Directories, and tar symlinks and hard links, are skipped, never followed (a zip
-//! entry marked as a symlink is read as a file: it holds data, which Java serves as a resource). Every byte read out
-//! of an archive, at every level of nesting, is charged to one budget (`Limits::bytes`), and a
+//! anywhere. Tar symlinks and hard links are skipped, never followed, and so are directories
+//! without data; any other entry that holds data is read as a file, whatever its type says (a
+//! zip entry marked as a symlink is a resource to Java; GNU tar extracts unknown tar types as
+//! files). Every byte read out of an archive, at every level of nesting, is charged to one budget (`Limits::bytes`), and a
 //! compressed stream may not inflate more than `Limits::ratio` times the compressed bytes read
 //! beneath it, so a zip bomb stops at its first MiB. Whatever could not be read (an encrypted
 //! entry, an unsupported compression method, a corrupt or truncated archive, a bound reached) is
@@ -581,11 +582,16 @@ impl<'v> Walker<'v> {
             if !self.count_entry() {
                 return Ok(());
             }
-            let regular = matches!(
-                entry.header().entry_type(),
+            // Links carry no data. Any other entry with data is read as a file: GNU tar extracts
+            // unknown types as regular files, and a directory or a FIFO may still carry a
+            // payload. Long names and PAX headers never get here (the tar crate applies them).
+            let kind = entry.header().entry_type();
+            let file = matches!(
+                kind,
                 EntryType::Regular | EntryType::Continuous | EntryType::GNUSparse
-            );
-            if !regular {
+            ) || (!matches!(kind, EntryType::Symlink | EntryType::Link)
+                && entry.size() > 0);
+            if !file {
                 continue;
             }
             let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
@@ -1409,6 +1415,39 @@ mod tests {
             ]
         );
         assert_eq!(seen[0].bytes, b"api.key=x");
+    }
+
+    #[test]
+    fn tar_entries_of_other_types_with_data_are_read_as_files() {
+        let mut builder = tar::Builder::new(Vec::new());
+        let mut append = |name: &str, kind: tar::EntryType, data: &[u8]| {
+            let mut header = tar::Header::new_gnu();
+            header.set_path(name).expect("path");
+            header.set_entry_type(kind);
+            header.set_size(data.len() as u64);
+            header.set_cksum();
+            builder.append(&header, data).expect("append");
+        };
+        append("unknown.env", tar::EntryType::new(b'A'), b"unknown type");
+        append("contiguous.env", tar::EntryType::Continuous, b"contiguous");
+        append("dir/", tar::EntryType::Directory, b"directory payload");
+        append("fifo", tar::EntryType::Fifo, b"fifo payload");
+        append("empty-dir/", tar::EntryType::Directory, b"");
+        append("soft", tar::EntryType::Symlink, b"");
+        let tar = builder.into_inner().expect("finish");
+        let (seen, outcome) = run("types.tar", &tar, &Limits::default());
+        assert!(outcome.problems.is_empty(), "{outcome:?}");
+        assert_eq!(
+            displays(&seen),
+            [
+                "types.tar!unknown.env",
+                "types.tar!contiguous.env",
+                "types.tar!dir/",
+                "types.tar!fifo"
+            ]
+        );
+        assert_eq!(seen[0].bytes, b"unknown type");
+        assert_eq!(seen[2].bytes, b"directory payload");
     }
 
     #[test]
