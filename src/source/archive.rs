@@ -33,6 +33,8 @@ const MEMORY_MAX: usize = 4 << 20;
 /// compressible files (a page of zeros) never count as bombs.
 const RATIO_FLOOR: u64 = 1 << 20;
 const CHUNK: usize = 64 << 10;
+/// The name of the bytes that follow a tar's end-of-archive blocks.
+const AFTER_END: &str = "<after end of archive>";
 
 /// An archive format, as recognised by its first bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -613,6 +615,45 @@ impl<'v> Walker<'v> {
                 );
             }
         }
+        self.after_end(archive.into_inner())
+    }
+
+    /// Reads what follows a tar's end-of-archive block to the end of the stream (the rest of a
+    /// gzip stream too, all its members). Zeros are padding; anything else (`cat a.tar b.txt`,
+    /// a second gzip member) is handed over as one more file, `<after end of archive>`.
+    fn after_end(&mut self, rest: &mut dyn Read) -> Result<(), String> {
+        let mut buf = vec![0u8; CHUNK];
+        let first = loop {
+            match rest.read(&mut buf) {
+                Ok(0) => return Ok(()),
+                Ok(n) => {
+                    if let Some(at) = buf[..n].iter().position(|&b| b != 0) {
+                        break buf[at..n].to_vec();
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if self.bound_hit() => {
+                    let reason = self.read_reason(&Failure::Read(e));
+                    self.chain.push(AFTER_END.to_owned());
+                    self.problem(self.here(), reason);
+                    self.chain.pop();
+                    return Ok(());
+                }
+                Err(e) => {
+                    return Err(format!(
+                        "data after the end of the tar archive could not be read: {e}"
+                    ))
+                }
+            }
+        };
+        if !self.count_entry() {
+            return Ok(());
+        }
+        self.chain.push(AFTER_END.to_owned());
+        let (content, read) = spool(&mut Cursor::new(first).chain(rest));
+        let read = read.map_err(|f| self.read_reason(&f));
+        self.entry(content, read);
+        self.chain.pop();
         Ok(())
     }
 
@@ -1448,6 +1489,53 @@ mod tests {
         );
         assert_eq!(seen[0].bytes, b"unknown type");
         assert_eq!(seen[2].bytes, b"directory payload");
+    }
+
+    #[test]
+    fn bytes_after_the_end_of_a_tar_are_read() {
+        let mut tar = tar_of(&[("plain.txt", b"plain")]);
+        tar.extend_from_slice(&[0; 4096]);
+        tar.extend_from_slice(b"appended secret");
+        let (seen, outcome) = run("trail.tar", &tar, &Limits::default());
+        assert!(outcome.problems.is_empty(), "{outcome:?}");
+        assert_eq!(
+            displays(&seen),
+            ["trail.tar!plain.txt", "trail.tar!<after end of archive>"]
+        );
+        assert_eq!(seen[1].bytes, b"appended secret");
+
+        // A tar appended to a tar is expanded in its turn.
+        let mut twice = tar_of(&[("one.txt", b"one")]);
+        twice.extend_from_slice(&tar_of(&[("two.txt", b"two")]));
+        let (seen, outcome) = run("twice.tar", &twice, &Limits::default());
+        assert!(outcome.problems.is_empty(), "{outcome:?}");
+        assert_eq!(
+            displays(&seen),
+            [
+                "twice.tar!one.txt",
+                "twice.tar!<after end of archive>!two.txt"
+            ]
+        );
+    }
+
+    #[test]
+    fn every_gzip_member_is_read() {
+        // gzip -c plain.tar > p.tgz; gzip -c secret.txt >> p.tgz
+        let mut tgz = gzip_of(&tar_of(&[("plain.txt", b"plain")]));
+        tgz.extend_from_slice(&gzip_of(b"second member"));
+        let (seen, outcome) = run("p.tgz", &tgz, &Limits::default());
+        assert!(outcome.problems.is_empty(), "{outcome:?}");
+        assert_eq!(
+            displays(&seen),
+            ["p.tgz!plain.txt", "p.tgz!<after end of archive>"]
+        );
+        assert_eq!(seen[1].bytes, b"second member");
+
+        let mut gz = gzip_of(b"first member, ");
+        gz.extend_from_slice(&gzip_of(b"second member"));
+        let (seen, outcome) = run("notes.txt.gz", &gz, &Limits::default());
+        assert!(outcome.problems.is_empty(), "{outcome:?}");
+        assert_eq!(seen[0].bytes, b"first member, second member");
     }
 
     #[test]
