@@ -9,13 +9,16 @@
 //! anywhere. Tar symlinks and hard links are skipped, never followed, and so are directories
 //! without data; any other entry that holds data is read as a file, whatever its type says (a
 //! zip entry marked as a symlink is a resource to Java; GNU tar extracts unknown tar types as
-//! files). Every byte read out of an archive, at every level of nesting, is charged to one budget (`Limits::bytes`), and a
-//! compressed stream may not inflate more than `Limits::ratio` times the compressed bytes read
-//! beneath it, so a zip bomb stops at its first MiB. Whatever could not be read (an encrypted
-//! entry, an unsupported compression method, a corrupt or truncated archive, a bound reached) is
-//! listed in the `Outcome` so that the scan can be reported incomplete. When in doubt, bytes are
-//! scanned: a partly read entry is still handed over, and a nested archive that cannot be expanded,
-//! or lies deeper than `Limits::depth`, is handed over as it is.
+//! files). Every byte read out of an archive, at every level of nesting, is charged to one
+//! budget (`Limits::bytes`), and a compressed stream may not inflate more than `Limits::ratio`
+//! times the compressed bytes read beneath it, so a zip bomb stops at its first MiB. Whatever
+//! could not be read (an encrypted entry, an unsupported compression method, a corrupt or
+//! truncated archive, a bound reached) is listed in the `Outcome` so that the scan can be reported
+//! incomplete. When in doubt, bytes are scanned: a partly read entry is still handed over, and a
+//! nested archive that cannot be expanded, or lies deeper than `Limits::depth`, is handed over as
+//! it is. Bytes outside the entries are scanned too: what follows a tar's end (every later gzip
+//! member included), a zip's comment, and, when a zip's listed entries and central directory do
+//! not cover all of it, the zip as it is.
 
 use flate2::read::MultiGzDecoder;
 use std::cell::Cell;
@@ -35,6 +38,8 @@ const RATIO_FLOOR: u64 = 1 << 20;
 const CHUNK: usize = 64 << 10;
 /// The name of the bytes that follow a tar's end-of-archive blocks.
 const AFTER_END: &str = "<after end of archive>";
+/// The name of a zip archive's comment.
+const ZIP_COMMENT: &str = "<zip comment>";
 
 /// An archive format, as recognised by its first bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -379,6 +384,9 @@ struct Walker<'v> {
     outcome: Outcome,
     /// A global bound (bytes, entries) was reached and reported: nothing more is read.
     stopped: bool,
+    /// The zip just expanded has bytes that none of its entries covers: its own bytes should be
+    /// scanned too.
+    untiled: bool,
 }
 
 impl<'v> Walker<'v> {
@@ -397,11 +405,15 @@ impl<'v> Walker<'v> {
             chain: Vec::new(),
             outcome: Outcome::default(),
             stopped: false,
+            untiled: false,
         }
     }
 
     /// The outcome, given how the outer archive's structure held up.
     fn finish(mut self, result: Result<(), String>) -> Outcome {
+        if self.untiled {
+            self.outcome.scan_raw = true;
+        }
         if let Err(reason) = result {
             let outer = self.outer.clone();
             self.problem(outer, reason);
@@ -505,13 +517,24 @@ impl<'v> Walker<'v> {
         let mut archive = zip::ZipArchive::new(counted)
             .map_err(|e| format!("not a readable zip archive: {e}"))?;
         let listed = archive.len();
+        let mut spans = Vec::with_capacity(listed);
         for index in 0..listed {
             if !self.count_entry() {
                 break;
             }
             let listed_name = archive.name_for_index(index).unwrap_or("?").to_owned();
             let (name, refusal) = match archive.by_index_raw(index) {
-                Ok(file) => (file.name().to_owned(), zip_refusal(&file)),
+                Ok(file) => {
+                    if let Some(data) = file.data_start() {
+                        spans.push(Span {
+                            start: file.header_start(),
+                            end: data.saturating_add(file.compressed_size()),
+                            crc: file.crc32(),
+                            packed: file.compressed_size(),
+                        });
+                    }
+                    (file.name().to_owned(), zip_refusal(&file))
+                }
                 Err(e) => (listed_name, Some(Err(format!("could not be read: {e}")))),
             };
             self.chain.push(name);
@@ -535,10 +558,23 @@ impl<'v> Walker<'v> {
         if self.stopped {
             return Ok(());
         }
+        let comment = archive.comment().to_vec();
+        let comment_len = comment.len();
+        if !comment.is_empty() {
+            self.chain.push(ZIP_COMMENT.to_owned());
+            self.entry(Spool::Memory(comment), Ok(()));
+            self.chain.pop();
+        }
         // The zip crate keeps one entry per name: a second entry under a name already used hides
         // the first. Count the central directory's records to notice.
         let start = archive.central_directory_start();
         let mut reader = archive.into_inner();
+        // Bytes no listed entry covers (a local entry left out of the central directory, data
+        // before the first entry or between two) are read by no zip reader here, but may be by
+        // another: the zip's own bytes are then scanned as well.
+        if !matches!(tiled(&mut reader, &mut spans, start, comment_len), Ok(true)) {
+            self.untiled = true;
+        }
         match central_records(&mut reader, start, listed) {
             Ok(records) if records > listed => Err(format!(
                 "archive holds more entries than names ({records} or more under {listed} names): \
@@ -703,8 +739,13 @@ impl<'v> Walker<'v> {
         };
         match (read, nested) {
             (Ok(()), Some(kind)) if self.chain.len() < self.limits.depth as usize => {
-                if let Err(reason) = self.nested(kind, &mut content) {
+                let outer_untiled = std::mem::take(&mut self.untiled);
+                let expanded = self.nested(kind, &mut content);
+                let untiled = std::mem::replace(&mut self.untiled, outer_untiled);
+                if let Err(reason) = expanded {
                     self.problem(here, format!("{reason}; scanned as it is"));
+                    self.hand_over(&mut content);
+                } else if untiled {
                     self.hand_over(&mut content);
                 }
             }
@@ -789,6 +830,98 @@ fn zip_refusal<R: Read + ?Sized>(file: &zip::read::ZipFile<'_, R>) -> Option<Res
     Some(Err(format!(
         "entry compressed with {name}, which is not supported"
     )))
+}
+
+/// Where one listed zip entry lies: its local header through its data.
+struct Span {
+    start: u64,
+    end: u64,
+    crc: u32,
+    packed: u64,
+}
+
+/// Whether the listed entries of a zip (each local header and its data, and the data descriptor
+/// that may follow) and its central directory, which runs to the end of its end record and
+/// comment, cover every byte of it.
+fn tiled(
+    input: &mut dyn ReadSeek,
+    spans: &mut [Span],
+    directory: u64,
+    comment: usize,
+) -> io::Result<bool> {
+    if !ends_with_its_end_record(input, comment)? {
+        return Ok(false);
+    }
+    spans.sort_by_key(|span| span.start);
+    let mut at = 0u64;
+    let mut last: Option<&Span> = None;
+    for span in spans.iter().chain(std::iter::once(&Span {
+        start: directory,
+        end: directory,
+        crc: 0,
+        packed: 0,
+    })) {
+        if span.start > at && !descriptor(input, last, at, span.start - at)? {
+            return Ok(false);
+        }
+        if span.end >= at {
+            at = span.end;
+            last = Some(span);
+        }
+    }
+    Ok(true)
+}
+
+/// Whether the `gap` bytes at `at` are the data descriptor of the entry `after`: an optional
+/// signature, then its CRC and compressed size, as the central directory gives them, and an
+/// uncompressed size (too short to hide anything in).
+fn descriptor(
+    input: &mut dyn ReadSeek,
+    after: Option<&Span>,
+    at: u64,
+    gap: u64,
+) -> io::Result<bool> {
+    let Some(entry) = after else {
+        return Ok(false);
+    };
+    if ![12, 16, 20, 24].contains(&gap) {
+        return Ok(false);
+    }
+    let mut bytes = [0u8; 24];
+    let bytes = &mut bytes[..gap as usize];
+    input.seek(SeekFrom::Start(at))?;
+    input.read_exact(bytes)?;
+    let fields = match bytes.strip_prefix(b"PK\x07\x08") {
+        Some(rest) if gap % 8 == 0 => rest,
+        None if gap % 8 == 4 => &bytes[..],
+        _ => return Ok(false),
+    };
+    let crc = u32::from_le_bytes([fields[0], fields[1], fields[2], fields[3]]);
+    let packed = if fields.len() == 12 {
+        u64::from(u32::from_le_bytes([
+            fields[4], fields[5], fields[6], fields[7],
+        ]))
+    } else {
+        let mut wide = [0u8; 8];
+        wide.copy_from_slice(&fields[4..12]);
+        u64::from_le_bytes(wide)
+    };
+    Ok(crc == entry.crc && packed == entry.packed)
+}
+
+/// Whether the end of central directory record the zip was read by, with its comment of
+/// `comment` bytes, ends the file: readers look for it from the end and skip whatever follows.
+fn ends_with_its_end_record(input: &mut dyn ReadSeek, comment: usize) -> io::Result<bool> {
+    let record = 22 + comment as u64;
+    let len = input.seek(SeekFrom::End(0))?;
+    let Some(at) = len.checked_sub(record) else {
+        return Ok(false);
+    };
+    input.seek(SeekFrom::Start(at))?;
+    let mut head = [0u8; 22];
+    input.read_exact(&mut head)?;
+    Ok(head[..4] == *b"PK\x05\x06"
+        && usize::from(u16::from_le_bytes([head[20], head[21]])) == comment)
 }
 
 /// Counts the records of a zip central directory from `start`, stopping past `listed + 1`.
@@ -1536,6 +1669,93 @@ mod tests {
         let (seen, outcome) = run("notes.txt.gz", &gz, &Limits::default());
         assert!(outcome.problems.is_empty(), "{outcome:?}");
         assert_eq!(seen[0].bytes, b"first member, second member");
+    }
+
+    #[test]
+    fn a_zip_comment_is_read() {
+        let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        writer.set_comment("api.key=x");
+        writer
+            .start_file("a.txt", SimpleFileOptions::default())
+            .expect("start");
+        writer.write_all(b"a").expect("write");
+        let zip = writer.finish().expect("finish").into_inner();
+        let (seen, outcome) = run("c.zip", &zip, &Limits::default());
+        assert!(outcome.problems.is_empty(), "{outcome:?}");
+        assert!(!outcome.scan_raw);
+        assert_eq!(displays(&seen), ["c.zip!a.txt", "c.zip!<zip comment>"]);
+        assert_eq!(seen[1].bytes, b"api.key=x");
+    }
+
+    #[test]
+    fn zip_bytes_outside_the_listed_entries_are_scanned_as_they_are() {
+        let listed = craft_zip(&[stored("a.txt", b"a"), stored("b.txt", b"b")]);
+        // A stored entry between the two that the central directory does not list.
+        let hidden = {
+            let mut one = craft_zip(&[stored("hidden.env", b"api.key=x")]);
+            one.truncate(30 + "hidden.env".len() + 9);
+            one
+        };
+        let mut zip = listed[..36].to_vec();
+        zip.extend_from_slice(&hidden);
+        zip.extend_from_slice(&listed[36..]);
+        // Move what points past the insertion: b.txt's local header, the central directory.
+        let cd = zip.len() - 22 - 2 * (46 + 5);
+        let b_offset = cd + 46 + 5 + 42;
+        zip[b_offset..b_offset + 4].copy_from_slice(&((36 + hidden.len()) as u32).to_le_bytes());
+        let eocd = zip.len() - 22;
+        zip[eocd + 16..eocd + 20].copy_from_slice(&(cd as u32).to_le_bytes());
+        let (seen, outcome) = run("hidden.zip", &zip, &Limits::default());
+        assert_eq!(displays(&seen), ["hidden.zip!a.txt", "hidden.zip!b.txt"]);
+        assert!(outcome.problems.is_empty(), "{outcome:?}");
+        assert!(outcome.scan_raw, "the raw bytes hold the unlisted entry");
+
+        // Bytes after the end record, which readers skip.
+        let mut trailing = listed.clone();
+        trailing.extend_from_slice(b"api.key=x");
+        let (seen, outcome) = run("trailing.zip", &trailing, &Limits::default());
+        assert_eq!(
+            displays(&seen),
+            ["trailing.zip!a.txt", "trailing.zip!b.txt"]
+        );
+        assert!(
+            outcome.scan_raw,
+            "the raw bytes hold what follows the end record"
+        );
+
+        // Nested, the inner zip is handed over as it is as well as expanded.
+        let outer = zip_of(&[("inner.zip", &zip)]);
+        let (seen, outcome) = run("outer.zip", &outer, &Limits::default());
+        assert_eq!(
+            displays(&seen),
+            [
+                "outer.zip!inner.zip!a.txt",
+                "outer.zip!inner.zip!b.txt",
+                "outer.zip!inner.zip"
+            ]
+        );
+        assert_eq!(seen[2].bytes, zip);
+        assert!(!outcome.scan_raw);
+        assert!(outcome.problems.is_empty(), "{outcome:?}");
+    }
+
+    #[test]
+    fn zips_with_data_descriptors_tile() {
+        for zip64 in [false, true] {
+            let mut writer = zip::ZipWriter::new_stream(Vec::new());
+            let options = SimpleFileOptions::default()
+                .compression_method(CompressionMethod::Deflated)
+                .large_file(zip64);
+            for name in ["a.txt", "b.txt"] {
+                writer.start_file(name, options).expect("start");
+                writer.write_all(name.as_bytes()).expect("write");
+            }
+            let zip = writer.finish().expect("finish").into_inner();
+            let (seen, outcome) = run("s.zip", &zip, &Limits::default());
+            assert_eq!(displays(&seen), ["s.zip!a.txt", "s.zip!b.txt"]);
+            assert!(outcome.problems.is_empty(), "{outcome:?}");
+            assert!(!outcome.scan_raw, "zip64: {zip64}");
+        }
     }
 
     #[test]
