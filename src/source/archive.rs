@@ -219,7 +219,7 @@ pub(crate) fn expand_stream(
     visit: &mut dyn FnMut(Entry<'_>),
 ) -> Outcome {
     let mut walker = Walker::new(outer, limits, visit);
-    let result = match kind {
+    let mut result = match kind {
         Kind::Tar => walker.tar(input, false),
         Kind::Gzip => walker.gzip(input, member_name(outer)),
         Kind::Zip => {
@@ -230,6 +230,15 @@ pub(crate) fn expand_stream(
             }
         }
     };
+    // The stream's own bytes are not kept: what the archive does not cover goes unscanned.
+    if walker.untiled && result.is_ok() {
+        walker.untiled = false;
+        result = Err(
+            "archive holds bytes outside its entries, which are not scanned on a stream \
+                      (scan it as a file)"
+                .to_owned(),
+        );
+    }
     walker.finish(result)
 }
 
@@ -673,6 +682,13 @@ impl<'v> Walker<'v> {
                     self.chain.push(AFTER_END.to_owned());
                     self.problem(self.here(), reason);
                     self.chain.pop();
+                    return Ok(());
+                }
+                // Bytes after the last gzip member that are no gzip member (padding, junk),
+                // which gzip itself ignores: they are stored as they are, so scanning the
+                // archive's own bytes covers them.
+                Err(e) if e.to_string() == "invalid gzip header" => {
+                    self.untiled = true;
                     return Ok(());
                 }
                 Err(e) => {
@@ -1669,6 +1685,32 @@ mod tests {
         let (seen, outcome) = run("notes.txt.gz", &gz, &Limits::default());
         assert!(outcome.problems.is_empty(), "{outcome:?}");
         assert_eq!(seen[0].bytes, b"first member, second member");
+    }
+
+    #[test]
+    fn bytes_after_the_last_gzip_member_scan_the_archive_as_it_is() {
+        for tail in [&[0u8; 512][..], b"trailing junk"] {
+            let mut tgz = gzip_of(&tar_of(&[("plain.txt", b"plain")]));
+            tgz.extend_from_slice(tail);
+            let (seen, outcome) = run("pad.tgz", &tgz, &Limits::default());
+            assert_eq!(displays(&seen), ["pad.tgz!plain.txt"]);
+            assert!(outcome.problems.is_empty(), "{outcome:?}");
+            assert!(outcome.scan_raw);
+
+            // On a stream, whose bytes are not kept, they are not scanned: said so.
+            let mut pipe: &[u8] = &tgz;
+            let outcome = expand_stream(
+                "<stdin>",
+                Kind::Gzip,
+                &mut pipe,
+                &Limits::default(),
+                &mut |_| {},
+            );
+            assert_eq!(outcome.problems.len(), 1, "{outcome:?}");
+            assert!(outcome.problems[0]
+                .reason
+                .contains("not scanned on a stream"));
+        }
     }
 
     #[test]
