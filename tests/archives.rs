@@ -2,7 +2,9 @@
 //! walk, named directly and on standard input), a wheel, an npm package; a zip bomb, an encrypted
 //! entry and a truncated tar.gz reported as incomplete while the rest is scanned; the archive
 //! flags, which a settings file in the scanned tree cannot set; the same report at any thread
-//! count. Archives committed to git history and staged in the index are opened the same way.
+//! count; keys hidden outside regular entries (a symlink-marked jar entry, an odd tar type, a
+//! second gzip member, a zip comment, bytes appended to a zip). Archives committed to git history
+//! and staged in the index are opened the same way.
 //! Every archive is built here with the zip, tar and flate2 writers.
 
 #![allow(clippy::unwrap_used)] // test code: a panic is a failed test
@@ -554,5 +556,82 @@ fn history_with_archives_is_the_same_at_any_thread_count() {
     assert!(
         !incomplete(&v).is_empty(),
         "the cut archive is incomplete: {v}"
+    );
+}
+
+const SYMLINK_KEY: &str = "b7b13ac0-d0d2-4ede-951c-2e437902646b"; // lushaguard:allow (test key)
+const TYPE_KEY: &str = "a0401e8b-2fea-4294-b8da-fda2cee57dc1"; // lushaguard:allow (test key)
+const MEMBER_KEY: &str = "f37c9452-3f35-486c-b4a4-f5939a7a6dcd"; // lushaguard:allow (test key)
+const COMMENT_KEY: &str = "f4f58380-3c33-4495-99a4-9caa5213508b"; // lushaguard:allow (test key)
+const APPENDED_KEY: &str = "2eb811fb-8a9f-4847-af92-e6cc277341c7"; // lushaguard:allow (test key)
+
+#[test]
+fn keys_hidden_outside_regular_entries_are_found() {
+    use std::io::{Cursor, Write};
+    use zip::write::SimpleFileOptions;
+
+    // A jar whose properties entry is marked as a Unix symlink: Java still reads it.
+    let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    writer
+        .add_symlink(
+            "BOOT-INF/classes/application.properties",
+            format!("lusha.api-key={SYMLINK_KEY}"),
+            SimpleFileOptions::default(),
+        )
+        .unwrap();
+    let jar = writer.finish().unwrap().into_inner();
+
+    // A tar entry of type 'A', which GNU tar extracts as a regular file.
+    let mut builder = tar::Builder::new(Vec::new());
+    let data = env(TYPE_KEY);
+    let mut header = tar::Header::new_gnu();
+    header.set_path("odd.env").unwrap();
+    header.set_entry_type(tar::EntryType::new(b'A'));
+    header.set_size(data.len() as u64);
+    header.set_cksum();
+    builder.append(&header, data.as_slice()).unwrap();
+    let odd = builder.into_inner().unwrap();
+
+    // gzip -c plain.tar > p.tgz; gzip -c secret.env >> p.tgz
+    let mut members = gzip(&tar_of(&[("plain.txt", b"plain\n")]));
+    members.extend_from_slice(&gzip(&env(MEMBER_KEY)));
+
+    let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    writer.set_comment(String::from_utf8(env(COMMENT_KEY)).unwrap());
+    writer
+        .start_file("a.txt", SimpleFileOptions::default())
+        .unwrap();
+    writer.write_all(b"a\n").unwrap();
+    let commented = writer.finish().unwrap().into_inner();
+
+    let mut appended = zip_of(&[("a.txt", b"a\n")]);
+    appended.extend_from_slice(&env(APPENDED_KEY));
+
+    let dir = tree(&[
+        ("app.jar", &jar),
+        ("odd.tar", &odd),
+        ("p.tgz", &members),
+        ("commented.zip", &commented),
+        ("appended.zip", &appended),
+    ]);
+    let out = run(dir.path(), &["scan", "--format", "json", "."]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    let v = json(&out);
+    let mut found = paths(&v);
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            "app.jar!BOOT-INF/classes/application.properties",
+            "appended.zip",
+            "commented.zip!<zip comment>",
+            "odd.tar!odd.env",
+            "p.tgz!<after end of archive>",
+        ]
+    );
+    assert!(incomplete(&v).is_empty(), "{v}");
+    assert_redacted(
+        &out,
+        &[SYMLINK_KEY, TYPE_KEY, MEMBER_KEY, COMMENT_KEY, APPENDED_KEY],
     );
 }

@@ -6,14 +6,19 @@
 //!
 //! An archive is untrusted input. Entry names are only names: nothing is written under them (the
 //! only files this module creates are anonymous spool files), so a `../` name cannot escape
-//! anywhere. Directories, symlinks and hard links are skipped, never followed. Every byte read out
-//! of an archive, at every level of nesting, is charged to one budget (`Limits::bytes`), and a
-//! compressed stream may not inflate more than `Limits::ratio` times the compressed bytes read
-//! beneath it, so a zip bomb stops at its first MiB. Whatever could not be read (an encrypted
-//! entry, an unsupported compression method, a corrupt or truncated archive, a bound reached) is
-//! listed in the `Outcome` so that the scan can be reported incomplete. When in doubt, bytes are
-//! scanned: a partly read entry is still handed over, and a nested archive that cannot be expanded,
-//! or lies deeper than `Limits::depth`, is handed over as it is.
+//! anywhere. Tar symlinks and hard links are skipped, never followed, and so are directories
+//! without data; any other entry that holds data is read as a file, whatever its type says (a
+//! zip entry marked as a symlink is a resource to Java; GNU tar extracts unknown tar types as
+//! files). Every byte read out of an archive, at every level of nesting, is charged to one
+//! budget (`Limits::bytes`), and a compressed stream may not inflate more than `Limits::ratio`
+//! times the compressed bytes read beneath it, so a zip bomb stops at its first MiB. Whatever
+//! could not be read (an encrypted entry, an unsupported compression method, a corrupt or
+//! truncated archive, a bound reached) is listed in the `Outcome` so that the scan can be reported
+//! incomplete. When in doubt, bytes are scanned: a partly read entry is still handed over, and a
+//! nested archive that cannot be expanded, or lies deeper than `Limits::depth`, is handed over as
+//! it is. Bytes outside the entries are scanned too: what follows a tar's end (every later gzip
+//! member included), a zip's comment, and, when a zip's listed entries and central directory do
+//! not cover all of it, the zip as it is.
 
 use flate2::read::MultiGzDecoder;
 use std::cell::Cell;
@@ -31,6 +36,10 @@ const MEMORY_MAX: usize = 4 << 20;
 /// compressible files (a page of zeros) never count as bombs.
 const RATIO_FLOOR: u64 = 1 << 20;
 const CHUNK: usize = 64 << 10;
+/// The name of the bytes that follow a tar's end-of-archive blocks.
+const AFTER_END: &str = "<after end of archive>";
+/// The name of a zip archive's comment.
+const ZIP_COMMENT: &str = "<zip comment>";
 
 /// An archive format, as recognised by its first bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -210,7 +219,7 @@ pub(crate) fn expand_stream(
     visit: &mut dyn FnMut(Entry<'_>),
 ) -> Outcome {
     let mut walker = Walker::new(outer, limits, visit);
-    let result = match kind {
+    let mut result = match kind {
         Kind::Tar => walker.tar(input, false),
         Kind::Gzip => walker.gzip(input, member_name(outer)),
         Kind::Zip => {
@@ -221,6 +230,15 @@ pub(crate) fn expand_stream(
             }
         }
     };
+    // The stream's own bytes are not kept: what the archive does not cover goes unscanned.
+    if walker.untiled && result.is_ok() {
+        walker.untiled = false;
+        result = Err(
+            "archive holds bytes outside its entries, which are not scanned on a stream \
+                      (scan it as a file)"
+                .to_owned(),
+        );
+    }
     walker.finish(result)
 }
 
@@ -375,6 +393,9 @@ struct Walker<'v> {
     outcome: Outcome,
     /// A global bound (bytes, entries) was reached and reported: nothing more is read.
     stopped: bool,
+    /// The zip just expanded has bytes that none of its entries covers: its own bytes should be
+    /// scanned too.
+    untiled: bool,
 }
 
 impl<'v> Walker<'v> {
@@ -393,11 +414,15 @@ impl<'v> Walker<'v> {
             chain: Vec::new(),
             outcome: Outcome::default(),
             stopped: false,
+            untiled: false,
         }
     }
 
     /// The outcome, given how the outer archive's structure held up.
     fn finish(mut self, result: Result<(), String>) -> Outcome {
+        if self.untiled {
+            self.outcome.scan_raw = true;
+        }
         if let Err(reason) = result {
             let outer = self.outer.clone();
             self.problem(outer, reason);
@@ -501,13 +526,24 @@ impl<'v> Walker<'v> {
         let mut archive = zip::ZipArchive::new(counted)
             .map_err(|e| format!("not a readable zip archive: {e}"))?;
         let listed = archive.len();
+        let mut spans = Vec::with_capacity(listed);
         for index in 0..listed {
             if !self.count_entry() {
                 break;
             }
             let listed_name = archive.name_for_index(index).unwrap_or("?").to_owned();
             let (name, refusal) = match archive.by_index_raw(index) {
-                Ok(file) => (file.name().to_owned(), zip_refusal(&file)),
+                Ok(file) => {
+                    if let Some(data) = file.data_start() {
+                        spans.push(Span {
+                            start: file.header_start(),
+                            end: data.saturating_add(file.compressed_size()),
+                            crc: file.crc32(),
+                            packed: file.compressed_size(),
+                        });
+                    }
+                    (file.name().to_owned(), zip_refusal(&file))
+                }
                 Err(e) => (listed_name, Some(Err(format!("could not be read: {e}")))),
             };
             self.chain.push(name);
@@ -531,10 +567,23 @@ impl<'v> Walker<'v> {
         if self.stopped {
             return Ok(());
         }
+        let comment = archive.comment().to_vec();
+        let comment_len = comment.len();
+        if !comment.is_empty() {
+            self.chain.push(ZIP_COMMENT.to_owned());
+            self.entry(Spool::Memory(comment), Ok(()));
+            self.chain.pop();
+        }
         // The zip crate keeps one entry per name: a second entry under a name already used hides
         // the first. Count the central directory's records to notice.
         let start = archive.central_directory_start();
         let mut reader = archive.into_inner();
+        // Bytes no listed entry covers (a local entry left out of the central directory, data
+        // before the first entry or between two) are read by no zip reader here, but may be by
+        // another: the zip's own bytes are then scanned as well.
+        if !matches!(tiled(&mut reader, &mut spans, start, comment_len), Ok(true)) {
+            self.untiled = true;
+        }
         match central_records(&mut reader, start, listed) {
             Ok(records) if records > listed => Err(format!(
                 "archive holds more entries than names ({records} or more under {listed} names): \
@@ -580,11 +629,16 @@ impl<'v> Walker<'v> {
             if !self.count_entry() {
                 return Ok(());
             }
-            let regular = matches!(
-                entry.header().entry_type(),
+            // Links carry no data. Any other entry with data is read as a file: GNU tar extracts
+            // unknown types as regular files, and a directory or a FIFO may still carry a
+            // payload. Long names and PAX headers never get here (the tar crate applies them).
+            let kind = entry.header().entry_type();
+            let file = matches!(
+                kind,
                 EntryType::Regular | EntryType::Continuous | EntryType::GNUSparse
-            );
-            if !regular {
+            ) || (!matches!(kind, EntryType::Symlink | EntryType::Link)
+                && entry.size() > 0);
+            if !file {
                 continue;
             }
             let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
@@ -606,6 +660,52 @@ impl<'v> Walker<'v> {
                 );
             }
         }
+        self.after_end(archive.into_inner())
+    }
+
+    /// Reads what follows a tar's end-of-archive block to the end of the stream (the rest of a
+    /// gzip stream too, all its members). Zeros are padding; anything else (`cat a.tar b.txt`,
+    /// a second gzip member) is handed over as one more file, `<after end of archive>`.
+    fn after_end(&mut self, rest: &mut dyn Read) -> Result<(), String> {
+        let mut buf = vec![0u8; CHUNK];
+        let first = loop {
+            match rest.read(&mut buf) {
+                Ok(0) => return Ok(()),
+                Ok(n) => {
+                    if let Some(at) = buf[..n].iter().position(|&b| b != 0) {
+                        break buf[at..n].to_vec();
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if self.bound_hit() => {
+                    let reason = self.read_reason(&Failure::Read(e));
+                    self.chain.push(AFTER_END.to_owned());
+                    self.problem(self.here(), reason);
+                    self.chain.pop();
+                    return Ok(());
+                }
+                // Bytes after the last gzip member that are no gzip member (padding, junk),
+                // which gzip itself ignores: they are stored as they are, so scanning the
+                // archive's own bytes covers them.
+                Err(e) if e.to_string() == "invalid gzip header" => {
+                    self.untiled = true;
+                    return Ok(());
+                }
+                Err(e) => {
+                    return Err(format!(
+                        "data after the end of the tar archive could not be read: {e}"
+                    ))
+                }
+            }
+        };
+        if !self.count_entry() {
+            return Ok(());
+        }
+        self.chain.push(AFTER_END.to_owned());
+        let (content, read) = spool(&mut Cursor::new(first).chain(rest));
+        let read = read.map_err(|f| self.read_reason(&f));
+        self.entry(content, read);
+        self.chain.pop();
         Ok(())
     }
 
@@ -655,8 +755,13 @@ impl<'v> Walker<'v> {
         };
         match (read, nested) {
             (Ok(()), Some(kind)) if self.chain.len() < self.limits.depth as usize => {
-                if let Err(reason) = self.nested(kind, &mut content) {
+                let outer_untiled = std::mem::take(&mut self.untiled);
+                let expanded = self.nested(kind, &mut content);
+                let untiled = std::mem::replace(&mut self.untiled, outer_untiled);
+                if let Err(reason) = expanded {
                     self.problem(here, format!("{reason}; scanned as it is"));
+                    self.hand_over(&mut content);
+                } else if untiled {
                     self.hand_over(&mut content);
                 }
             }
@@ -709,10 +814,12 @@ impl<'v> Walker<'v> {
     }
 }
 
-/// Why a zip entry is not read: `Some(Ok(()))` for what is skipped silently (directories,
-/// symlinks), `Some(Err(reason))` for what cannot be read.
+/// Why a zip entry is not read: `Some(Ok(()))` for what is skipped silently (directories),
+/// `Some(Err(reason))` for what cannot be read. An entry marked as a Unix symlink is read like a
+/// regular file: its data is only a target path to `unzip`, but java.util.zip and most other
+/// readers ignore the mode bits and serve it as the file's content.
 fn zip_refusal<R: Read + ?Sized>(file: &zip::read::ZipFile<'_, R>) -> Option<Result<(), String>> {
-    if file.is_dir() || file.is_symlink() {
+    if file.is_dir() {
         return Some(Ok(()));
     }
     if file.encrypted() {
@@ -739,6 +846,98 @@ fn zip_refusal<R: Read + ?Sized>(file: &zip::read::ZipFile<'_, R>) -> Option<Res
     Some(Err(format!(
         "entry compressed with {name}, which is not supported"
     )))
+}
+
+/// Where one listed zip entry lies: its local header through its data.
+struct Span {
+    start: u64,
+    end: u64,
+    crc: u32,
+    packed: u64,
+}
+
+/// Whether the listed entries of a zip (each local header and its data, and the data descriptor
+/// that may follow) and its central directory, which runs to the end of its end record and
+/// comment, cover every byte of it.
+fn tiled(
+    input: &mut dyn ReadSeek,
+    spans: &mut [Span],
+    directory: u64,
+    comment: usize,
+) -> io::Result<bool> {
+    if !ends_with_its_end_record(input, comment)? {
+        return Ok(false);
+    }
+    spans.sort_by_key(|span| span.start);
+    let mut at = 0u64;
+    let mut last: Option<&Span> = None;
+    for span in spans.iter().chain(std::iter::once(&Span {
+        start: directory,
+        end: directory,
+        crc: 0,
+        packed: 0,
+    })) {
+        if span.start > at && !descriptor(input, last, at, span.start - at)? {
+            return Ok(false);
+        }
+        if span.end >= at {
+            at = span.end;
+            last = Some(span);
+        }
+    }
+    Ok(true)
+}
+
+/// Whether the `gap` bytes at `at` are the data descriptor of the entry `after`: an optional
+/// signature, then its CRC and compressed size, as the central directory gives them, and an
+/// uncompressed size (too short to hide anything in).
+fn descriptor(
+    input: &mut dyn ReadSeek,
+    after: Option<&Span>,
+    at: u64,
+    gap: u64,
+) -> io::Result<bool> {
+    let Some(entry) = after else {
+        return Ok(false);
+    };
+    if ![12, 16, 20, 24].contains(&gap) {
+        return Ok(false);
+    }
+    let mut bytes = [0u8; 24];
+    let bytes = &mut bytes[..gap as usize];
+    input.seek(SeekFrom::Start(at))?;
+    input.read_exact(bytes)?;
+    let fields = match bytes.strip_prefix(b"PK\x07\x08") {
+        Some(rest) if gap % 8 == 0 => rest,
+        None if gap % 8 == 4 => &bytes[..],
+        _ => return Ok(false),
+    };
+    let crc = u32::from_le_bytes([fields[0], fields[1], fields[2], fields[3]]);
+    let packed = if fields.len() == 12 {
+        u64::from(u32::from_le_bytes([
+            fields[4], fields[5], fields[6], fields[7],
+        ]))
+    } else {
+        let mut wide = [0u8; 8];
+        wide.copy_from_slice(&fields[4..12]);
+        u64::from_le_bytes(wide)
+    };
+    Ok(crc == entry.crc && packed == entry.packed)
+}
+
+/// Whether the end of central directory record the zip was read by, with its comment of
+/// `comment` bytes, ends the file: readers look for it from the end and skip whatever follows.
+fn ends_with_its_end_record(input: &mut dyn ReadSeek, comment: usize) -> io::Result<bool> {
+    let record = 22 + comment as u64;
+    let len = input.seek(SeekFrom::End(0))?;
+    let Some(at) = len.checked_sub(record) else {
+        return Ok(false);
+    };
+    input.seek(SeekFrom::Start(at))?;
+    let mut head = [0u8; 22];
+    input.read_exact(&mut head)?;
+    Ok(head[..4] == *b"PK\x05\x06"
+        && usize::from(u16::from_le_bytes([head[20], head[21]])) == comment)
 }
 
 /// Counts the records of a zip central directory from `start`, stopping past `listed + 1`.
@@ -1379,6 +1578,226 @@ mod tests {
         assert!(outcome.problems.is_empty());
         assert_eq!(displays(&seen), ["links.tar!etc/real.env"]);
         assert_eq!(outcome.entries, 4);
+    }
+
+    #[test]
+    fn a_zip_entry_marked_as_a_symlink_is_read_as_a_file() {
+        // java.util.zip ignores the Unix mode bits: this is the jar's properties file.
+        let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let options = SimpleFileOptions::default();
+        writer
+            .add_symlink(
+                "BOOT-INF/classes/application.properties",
+                "api.key=x",
+                options,
+            )
+            .expect("symlink");
+        writer.start_file("plain.txt", options).expect("start");
+        writer.write_all(b"plain").expect("write");
+        let zip = writer.finish().expect("finish").into_inner();
+        let (seen, outcome) = run("app.jar", &zip, &Limits::default());
+        assert!(outcome.problems.is_empty(), "{outcome:?}");
+        assert_eq!(
+            displays(&seen),
+            [
+                "app.jar!BOOT-INF/classes/application.properties",
+                "app.jar!plain.txt"
+            ]
+        );
+        assert_eq!(seen[0].bytes, b"api.key=x");
+    }
+
+    #[test]
+    fn tar_entries_of_other_types_with_data_are_read_as_files() {
+        let mut builder = tar::Builder::new(Vec::new());
+        let mut append = |name: &str, kind: tar::EntryType, data: &[u8]| {
+            let mut header = tar::Header::new_gnu();
+            header.set_path(name).expect("path");
+            header.set_entry_type(kind);
+            header.set_size(data.len() as u64);
+            header.set_cksum();
+            builder.append(&header, data).expect("append");
+        };
+        append("unknown.env", tar::EntryType::new(b'A'), b"unknown type");
+        append("contiguous.env", tar::EntryType::Continuous, b"contiguous");
+        append("dir/", tar::EntryType::Directory, b"directory payload");
+        append("fifo", tar::EntryType::Fifo, b"fifo payload");
+        append("empty-dir/", tar::EntryType::Directory, b"");
+        append("soft", tar::EntryType::Symlink, b"");
+        let tar = builder.into_inner().expect("finish");
+        let (seen, outcome) = run("types.tar", &tar, &Limits::default());
+        assert!(outcome.problems.is_empty(), "{outcome:?}");
+        assert_eq!(
+            displays(&seen),
+            [
+                "types.tar!unknown.env",
+                "types.tar!contiguous.env",
+                "types.tar!dir/",
+                "types.tar!fifo"
+            ]
+        );
+        assert_eq!(seen[0].bytes, b"unknown type");
+        assert_eq!(seen[2].bytes, b"directory payload");
+    }
+
+    #[test]
+    fn bytes_after_the_end_of_a_tar_are_read() {
+        let mut tar = tar_of(&[("plain.txt", b"plain")]);
+        tar.extend_from_slice(&[0; 4096]);
+        tar.extend_from_slice(b"appended secret");
+        let (seen, outcome) = run("trail.tar", &tar, &Limits::default());
+        assert!(outcome.problems.is_empty(), "{outcome:?}");
+        assert_eq!(
+            displays(&seen),
+            ["trail.tar!plain.txt", "trail.tar!<after end of archive>"]
+        );
+        assert_eq!(seen[1].bytes, b"appended secret");
+
+        // A tar appended to a tar is expanded in its turn.
+        let mut twice = tar_of(&[("one.txt", b"one")]);
+        twice.extend_from_slice(&tar_of(&[("two.txt", b"two")]));
+        let (seen, outcome) = run("twice.tar", &twice, &Limits::default());
+        assert!(outcome.problems.is_empty(), "{outcome:?}");
+        assert_eq!(
+            displays(&seen),
+            [
+                "twice.tar!one.txt",
+                "twice.tar!<after end of archive>!two.txt"
+            ]
+        );
+    }
+
+    #[test]
+    fn every_gzip_member_is_read() {
+        // gzip -c plain.tar > p.tgz; gzip -c secret.txt >> p.tgz
+        let mut tgz = gzip_of(&tar_of(&[("plain.txt", b"plain")]));
+        tgz.extend_from_slice(&gzip_of(b"second member"));
+        let (seen, outcome) = run("p.tgz", &tgz, &Limits::default());
+        assert!(outcome.problems.is_empty(), "{outcome:?}");
+        assert_eq!(
+            displays(&seen),
+            ["p.tgz!plain.txt", "p.tgz!<after end of archive>"]
+        );
+        assert_eq!(seen[1].bytes, b"second member");
+
+        let mut gz = gzip_of(b"first member, ");
+        gz.extend_from_slice(&gzip_of(b"second member"));
+        let (seen, outcome) = run("notes.txt.gz", &gz, &Limits::default());
+        assert!(outcome.problems.is_empty(), "{outcome:?}");
+        assert_eq!(seen[0].bytes, b"first member, second member");
+    }
+
+    #[test]
+    fn bytes_after_the_last_gzip_member_scan_the_archive_as_it_is() {
+        for tail in [&[0u8; 512][..], b"trailing junk"] {
+            let mut tgz = gzip_of(&tar_of(&[("plain.txt", b"plain")]));
+            tgz.extend_from_slice(tail);
+            let (seen, outcome) = run("pad.tgz", &tgz, &Limits::default());
+            assert_eq!(displays(&seen), ["pad.tgz!plain.txt"]);
+            assert!(outcome.problems.is_empty(), "{outcome:?}");
+            assert!(outcome.scan_raw);
+
+            // On a stream, whose bytes are not kept, they are not scanned: said so.
+            let mut pipe: &[u8] = &tgz;
+            let outcome = expand_stream(
+                "<stdin>",
+                Kind::Gzip,
+                &mut pipe,
+                &Limits::default(),
+                &mut |_| {},
+            );
+            assert_eq!(outcome.problems.len(), 1, "{outcome:?}");
+            assert!(outcome.problems[0]
+                .reason
+                .contains("not scanned on a stream"));
+        }
+    }
+
+    #[test]
+    fn a_zip_comment_is_read() {
+        let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        writer.set_comment("api.key=x");
+        writer
+            .start_file("a.txt", SimpleFileOptions::default())
+            .expect("start");
+        writer.write_all(b"a").expect("write");
+        let zip = writer.finish().expect("finish").into_inner();
+        let (seen, outcome) = run("c.zip", &zip, &Limits::default());
+        assert!(outcome.problems.is_empty(), "{outcome:?}");
+        assert!(!outcome.scan_raw);
+        assert_eq!(displays(&seen), ["c.zip!a.txt", "c.zip!<zip comment>"]);
+        assert_eq!(seen[1].bytes, b"api.key=x");
+    }
+
+    #[test]
+    fn zip_bytes_outside_the_listed_entries_are_scanned_as_they_are() {
+        let listed = craft_zip(&[stored("a.txt", b"a"), stored("b.txt", b"b")]);
+        // A stored entry between the two that the central directory does not list.
+        let hidden = {
+            let mut one = craft_zip(&[stored("hidden.env", b"api.key=x")]);
+            one.truncate(30 + "hidden.env".len() + 9);
+            one
+        };
+        let mut zip = listed[..36].to_vec();
+        zip.extend_from_slice(&hidden);
+        zip.extend_from_slice(&listed[36..]);
+        // Move what points past the insertion: b.txt's local header, the central directory.
+        let cd = zip.len() - 22 - 2 * (46 + 5);
+        let b_offset = cd + 46 + 5 + 42;
+        zip[b_offset..b_offset + 4].copy_from_slice(&((36 + hidden.len()) as u32).to_le_bytes());
+        let eocd = zip.len() - 22;
+        zip[eocd + 16..eocd + 20].copy_from_slice(&(cd as u32).to_le_bytes());
+        let (seen, outcome) = run("hidden.zip", &zip, &Limits::default());
+        assert_eq!(displays(&seen), ["hidden.zip!a.txt", "hidden.zip!b.txt"]);
+        assert!(outcome.problems.is_empty(), "{outcome:?}");
+        assert!(outcome.scan_raw, "the raw bytes hold the unlisted entry");
+
+        // Bytes after the end record, which readers skip.
+        let mut trailing = listed.clone();
+        trailing.extend_from_slice(b"api.key=x");
+        let (seen, outcome) = run("trailing.zip", &trailing, &Limits::default());
+        assert_eq!(
+            displays(&seen),
+            ["trailing.zip!a.txt", "trailing.zip!b.txt"]
+        );
+        assert!(
+            outcome.scan_raw,
+            "the raw bytes hold what follows the end record"
+        );
+
+        // Nested, the inner zip is handed over as it is as well as expanded.
+        let outer = zip_of(&[("inner.zip", &zip)]);
+        let (seen, outcome) = run("outer.zip", &outer, &Limits::default());
+        assert_eq!(
+            displays(&seen),
+            [
+                "outer.zip!inner.zip!a.txt",
+                "outer.zip!inner.zip!b.txt",
+                "outer.zip!inner.zip"
+            ]
+        );
+        assert_eq!(seen[2].bytes, zip);
+        assert!(!outcome.scan_raw);
+        assert!(outcome.problems.is_empty(), "{outcome:?}");
+    }
+
+    #[test]
+    fn zips_with_data_descriptors_tile() {
+        for zip64 in [false, true] {
+            let mut writer = zip::ZipWriter::new_stream(Vec::new());
+            let options = SimpleFileOptions::default()
+                .compression_method(CompressionMethod::Deflated)
+                .large_file(zip64);
+            for name in ["a.txt", "b.txt"] {
+                writer.start_file(name, options).expect("start");
+                writer.write_all(name.as_bytes()).expect("write");
+            }
+            let zip = writer.finish().expect("finish").into_inner();
+            let (seen, outcome) = run("s.zip", &zip, &Limits::default());
+            assert_eq!(displays(&seen), ["s.zip!a.txt", "s.zip!b.txt"]);
+            assert!(outcome.problems.is_empty(), "{outcome:?}");
+            assert!(!outcome.scan_raw, "zip64: {zip64}");
+        }
     }
 
     #[test]
