@@ -323,3 +323,44 @@ fn image_findings_keep_every_format_valid_and_redacted() {
         assert_clean_output(&out);
     }
 }
+
+const PLANTED_KEY: &str = "ff6bc9c9-e71d-46ce-9b39-6d2c6fafcd52"; // lushaguard:allow (test key)
+
+#[test]
+fn a_root_holding_an_oci_layout_is_still_walked() {
+    // Two files at the top of a repository must not hide the rest of it.
+    let dir = tree(&[
+        ("src/config.env", &env(PLANTED_KEY)),
+        ("oci-layout", br#"{"imageLayoutVersion":"1.0.0"}"#),
+        ("index.json", br#"{"schemaVersion":2,"manifests":[]}"#),
+    ]);
+    for args in [
+        &["scan", "--format", "json"][..],
+        &["scan", "--format", "json", "."],
+        &["scan", "--format", "json", "--archive-depth", "0"],
+    ] {
+        let out = run(dir.path(), args);
+        assert_eq!(out.code, 1, "{args:?}: {}", out.all());
+        let paths: Vec<String> = found(&json_of(&out)).into_iter().map(|(p, _)| p).collect();
+        assert_eq!(paths, ["src/config.env"], "{args:?}");
+        assert!(!out.all().contains(PLANTED_KEY), "{}", out.all());
+    }
+
+    // A real layout at the root: the image is read, its blobs are not walked a second time, and
+    // every other file is walked.
+    let dir = oci_tree("");
+    std::fs::create_dir_all(dir.path().join("src")).unwrap();
+    std::fs::write(dir.path().join("src/config.env"), env(PLANTED_KEY)).unwrap();
+    let out = run(dir.path(), &["scan", "--format", "json", "."]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    let v = json_of(&out);
+    let paths: Vec<String> = found(&v).into_iter().map(|(p, _)| p).collect();
+    assert!(paths.contains(&"src/config.env".to_string()), "{paths:?}");
+    assert!(
+        paths.iter().any(|p| p.ends_with("!app/settings.env")),
+        "{paths:?}"
+    );
+    assert!(!paths.iter().any(|p| p.contains("blobs/")), "{paths:?}");
+    assert_eq!(paths.len(), 5, "{paths:?}");
+    assert!(v["incomplete"].as_array().unwrap().is_empty(), "{v}");
+}

@@ -89,16 +89,20 @@ pub(crate) fn sniff_dir(path: &Path) -> bool {
     regular("oci-layout") && regular("index.json")
 }
 
-/// Reads every image of the OCI layout directory at `path`.
+/// Reads every image of the OCI layout directory at `path`. Gives its problems and the files
+/// it read (layers, configs, manifests, indexes, as `path` joined with their names), which the
+/// walk of the same directory then leaves out; every other file there is still walked.
 pub(crate) fn read_dir(
     path: &Path,
     limits: &Limits,
     visit: &mut dyn FnMut(ImageBlob),
-) -> Vec<Problem> {
+) -> (Vec<Problem>, BTreeSet<PathBuf>) {
     let mut store = DirStore {
         root: path.to_path_buf(),
+        opened: BTreeSet::new(),
     };
-    read_store(&mut store, limits, visit)
+    let problems = read_store(&mut store, limits, visit);
+    (problems, store.opened)
 }
 
 /// A tar holding images, indexed by its headers.
@@ -180,6 +184,8 @@ trait Store {
 
 struct DirStore {
     root: PathBuf,
+    /// The files opened, so that the walk of the layout leaves out only those.
+    opened: BTreeSet<PathBuf>,
 }
 
 impl DirStore {
@@ -218,6 +224,7 @@ impl Store for DirStore {
         if !meta.is_file() {
             return Err(format!("{name}: not a regular file"));
         }
+        self.opened.insert(path);
         Ok((Box::new(file), meta.len()))
     }
 }

@@ -14,8 +14,10 @@ use crate::engine::{Blob, Content, Worker};
 use crate::model::{IncompleteKind, Provenance};
 use crate::source::archive::{self, Kind, ReadSeek, SNIFF_LEN};
 use crate::source::image::{self, ImageBlob};
+use std::collections::BTreeSet;
 use std::io::{self, Cursor, Read, SeekFrom};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 
 /// How archives and images are opened: from flags only (`cli::ArchiveArgs`), never from a
 /// settings file in the scanned tree.
@@ -28,6 +30,10 @@ pub(crate) struct Unpack {
     pub images: bool,
     pub archive: archive::Limits,
     pub image: image::Limits,
+    /// The files of the image layout directories named on the command line that the image
+    /// reader read (layers, configs, manifests): the walk of those directories, which comes
+    /// after, leaves out exactly these and scans every other file.
+    pub read_by_images: Arc<Mutex<BTreeSet<PathBuf>>>,
 }
 
 impl Default for Unpack {
@@ -37,6 +43,7 @@ impl Default for Unpack {
             images: true,
             archive: archive::Limits::default(),
             image: image::Limits::default(),
+            read_by_images: Arc::default(),
         }
     }
 }
@@ -182,12 +189,18 @@ pub(crate) fn stdin(worker: &mut dyn Sink, unpack: &Unpack, input: &mut dyn Read
     }
 }
 
-/// Reads an OCI image layout directory named on the command line, every image in it.
+/// Reads an OCI image layout directory named on the command line, every image in it, and notes
+/// the files it read so that the walk of the directory leaves out only those.
 pub(crate) fn image_dir(worker: &mut dyn Sink, unpack: &Unpack, path: &Path, shown: &str) {
-    let problems = image::read_dir(path, &unpack.image, &mut |blob| {
+    let (problems, read) = image::read_dir(path, &unpack.image, &mut |blob| {
         image_blob(worker, unpack, shown, blob);
     });
     image_problems(worker, shown, problems);
+    unpack
+        .read_by_images
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .extend(read);
 }
 
 /// Reads at most `buf.len()` bytes, fewer only at the end of the input.

@@ -71,7 +71,7 @@ fn read_tar_bytes(bytes: Vec<u8>, limits: &Limits) -> (Vec<Seen>, Vec<Problem>) 
 
 fn read_layout_dir(path: &Path) -> (Vec<Seen>, Vec<Problem>) {
     let mut blobs = Vec::new();
-    let problems = read_dir(path, &Limits::default(), &mut |blob| blobs.push(seen(blob)));
+    let (problems, _) = read_dir(path, &Limits::default(), &mut |blob| blobs.push(seen(blob)));
     (blobs, problems)
 }
 
