@@ -325,6 +325,7 @@ fn image_findings_keep_every_format_valid_and_redacted() {
 }
 
 const PLANTED_KEY: &str = "ff6bc9c9-e71d-46ce-9b39-6d2c6fafcd52"; // lushaguard:allow (test key)
+const BESIDE_KEY: &str = "c670fc35-b050-4997-a193-759374d3a07c"; // lushaguard:allow (test key)
 
 #[test]
 fn a_root_holding_an_oci_layout_is_still_walked() {
@@ -363,4 +364,74 @@ fn a_root_holding_an_oci_layout_is_still_walked() {
     assert!(!paths.iter().any(|p| p.contains("blobs/")), "{paths:?}");
     assert_eq!(paths.len(), 5, "{paths:?}");
     assert!(v["incomplete"].as_array().unwrap().is_empty(), "{v}");
+}
+
+#[test]
+fn a_tar_with_a_manifest_that_lists_no_images_is_an_ordinary_archive() {
+    let secret = env(BESIDE_KEY);
+    let empty = tar_of(&[("manifest.json", b"[]"), ("secret.txt", &secret)]);
+    let webapp = tar_of(&[
+        ("manifest.json", br#"{"name":"app","icons":[]}"#),
+        ("static/app.env", &secret),
+    ]);
+    let dir = tree(&[("empty.tar", &empty), ("webapp.tar", &webapp)]);
+    let out = run(dir.path(), &["scan", "--format", "json", "."]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    let v = json_of(&out);
+    let paths: Vec<String> = found(&v).into_iter().map(|(p, _)| p).collect();
+    assert_eq!(
+        paths,
+        ["empty.tar!secret.txt", "webapp.tar!static/app.env"],
+        "{v}"
+    );
+    assert!(v["incomplete"].as_array().unwrap().is_empty(), "{v}");
+    assert!(!out.all().contains(BESIDE_KEY), "{}", out.all());
+}
+
+#[test]
+fn files_beside_the_images_of_a_tar_are_scanned() {
+    let mut files = vec![
+        ("notes/secret.txt".to_string(), env(BESIDE_KEY)),
+        ("index.json.bak".to_string(), env(BESIDE_KEY)),
+    ];
+    files.extend(oci_files());
+    let refs: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(p, b)| (p.as_str(), b.as_slice()))
+        .collect();
+    let oci = tar_of(&refs);
+    // A `docker save` with another file after the image's entries.
+    let (first, second) = layers();
+    let config = config(&[sha(&first), sha(&second)]);
+    let config_name = format!("{}.json", hex(&config));
+    let manifest = serde_json::to_vec(&json!([{
+        "Config": config_name,
+        "RepoTags": ["acme/app:1.0"],
+        "Layers": ["aaa/layer.tar", "bbb/layer.tar"]
+    }]))
+    .unwrap();
+    let docker = tar_of(&[
+        ("aaa/layer.tar", &first),
+        ("bbb/layer.tar", &second),
+        (&config_name, &config),
+        ("manifest.json", &manifest),
+        ("extra/secret.txt", &env(BESIDE_KEY)),
+    ]);
+    let dir = tree(&[("oci.tar", &oci), ("image.tar", &docker)]);
+    let out = run(dir.path(), &["scan", "--format", "json", "."]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    let v = json_of(&out);
+    let paths: Vec<String> = found(&v).into_iter().map(|(p, _)| p).collect();
+    for want in [
+        "image.tar!extra/secret.txt",
+        "oci.tar!notes/secret.txt",
+        "oci.tar!index.json.bak",
+    ] {
+        assert!(paths.iter().any(|p| p == want), "{want}: {paths:?}");
+    }
+    // The images themselves are read once, by the image reader: no layer is scanned again as
+    // an archive entry.
+    assert_eq!(paths.len(), 3 + 4 + 4, "{paths:?}");
+    assert!(v["incomplete"].as_array().unwrap().is_empty(), "{v}");
+    assert!(!out.all().contains(BESIDE_KEY), "{}", out.all());
 }

@@ -110,35 +110,70 @@ pub(crate) struct ImageTar<R> {
     store: TarStore<R>,
 }
 
+/// A regular entry of an image tar that the image reader did not read (a README next to the
+/// layout, a file planted beside `manifest.json`): still to be scanned, as an archive entry.
+#[derive(Debug)]
+pub(crate) struct Leftover {
+    pub name: String,
+    /// Where its contents start in the tar, and their size.
+    pub offset: u64,
+    pub size: u64,
+}
+
 /// Indexes `reader` as a tar by its headers only (seeking over the contents) and keeps it when
-/// it holds `manifest.json`, or `oci-layout` and `index.json`, at its top level. Gives the reader
-/// back, rewound, when it is not an image (or not a tar at all).
+/// it holds an OCI layout (`oci-layout` and `index.json`) or a `docker save` `manifest.json` that
+/// lists at least one image, at its top level. Gives the reader back, rewound, when it is not an
+/// image (or not a tar at all): a web app's own `manifest.json` does not make a tarball an image.
 pub(crate) fn open_tar<R: Read + Seek>(mut reader: R) -> Result<ImageTar<R>, R> {
     let index = index_tar(&mut reader);
-    if reader.seek(SeekFrom::Start(0)).is_err() {
+    let Some(index) = index else {
+        let _ = reader.seek(SeekFrom::Start(0));
         return Err(reader);
+    };
+    let oci = index.files.contains_key("oci-layout") && index.files.contains_key("index.json");
+    let docker = index.files.contains_key("manifest.json");
+    let mut store = TarStore {
+        reader,
+        index,
+        opened: BTreeSet::new(),
+    };
+    let is_image = oci || (docker && lists_docker_images(&mut store));
+    store.opened.clear();
+    if store.reader.seek(SeekFrom::Start(0)).is_err() || !is_image {
+        return Err(store.reader);
     }
-    match index {
-        Some(index)
-            if index.files.contains_key("manifest.json")
-                || (index.files.contains_key("oci-layout")
-                    && index.files.contains_key("index.json")) =>
-        {
-            Ok(ImageTar {
-                store: TarStore { reader, index },
-            })
-        }
-        _ => Err(reader),
+    Ok(ImageTar { store })
+}
+
+/// Whether the tar's `manifest.json` is a `docker save` manifest: a list of images, each an
+/// object naming its `Config` or its `Layers`.
+fn lists_docker_images(store: &mut dyn Store) -> bool {
+    let Ok((reader, _)) = store.open("manifest.json") else {
+        return false;
+    };
+    let mut text = Vec::new();
+    if reader.take(MAX_JSON).read_to_end(&mut text).is_err() {
+        return false;
     }
+    let Ok(Value::Array(images)) = serde_json::from_slice::<Value>(&text) else {
+        return false;
+    };
+    !images.is_empty()
+        && images.iter().all(|image| {
+            image.get("Config").is_some_and(Value::is_string)
+                || image.get("Layers").is_some_and(Value::is_array)
+        })
 }
 
 impl<R: Read + Seek> ImageTar<R> {
-    /// Reads every image in the tar.
+    /// Reads every image in the tar. Gives its problems and every regular entry (and any other
+    /// entry carrying data that is not a link) the image reader did not read, to be scanned as
+    /// ordinary archive entries: nothing in the tar goes unscanned because it is an image.
     pub(crate) fn read(
         mut self,
         limits: &Limits,
         visit: &mut dyn FnMut(ImageBlob),
-    ) -> Vec<Problem> {
+    ) -> (Vec<Problem>, Vec<Leftover>) {
         let mut problems = Vec::new();
         if let Some(reason) = self.store.index.damage.take() {
             problems.push(Problem {
@@ -147,7 +182,53 @@ impl<R: Read + Seek> ImageTar<R> {
             });
         }
         problems.extend(read_store(&mut self.store, limits, visit));
-        problems
+        let leftovers = self.leftovers(&mut problems);
+        (problems, leftovers)
+    }
+
+    /// The entries whose contents the image reader did not open, found by a second pass over
+    /// the headers (the index keeps only the top three levels, and only the last entry of a
+    /// name). An entry is known by where its contents start, so a second entry of a name is
+    /// still scanned.
+    fn leftovers(&mut self, problems: &mut Vec<Problem>) -> Vec<Leftover> {
+        let mut found = Vec::new();
+        if self.store.reader.seek(SeekFrom::Start(0)).is_err() {
+            problems.push(Problem {
+                what: "image archive".to_string(),
+                reason: "cannot rewind to read the entries outside the images".to_string(),
+            });
+            return found;
+        }
+        let mut archive = tar::Archive::new(&mut self.store.reader);
+        let entries = match archive.entries_with_seek() {
+            Ok(entries) => entries,
+            Err(e) => {
+                problems.push(Problem {
+                    what: "image archive".to_string(),
+                    reason: format!("cannot read the entries outside the images: {e}"),
+                });
+                return found;
+            }
+        };
+        // A damaged tail is already a problem (`TarIndex::damage`): stop there.
+        for entry in entries.map_while(Result::ok) {
+            let kind = entry.header().entry_type();
+            let link = kind.is_symlink() || kind.is_hard_link() || kind.is_dir();
+            let meta = kind.is_pax_global_extensions()
+                || kind.is_pax_local_extensions()
+                || kind.is_gnu_longname()
+                || kind.is_gnu_longlink();
+            let offset = entry.raw_file_position();
+            if link || meta || entry.size() == 0 || self.store.opened.contains(&offset) {
+                continue;
+            }
+            found.push(Leftover {
+                name: String::from_utf8_lossy(&entry.path_bytes()).into_owned(),
+                offset,
+                size: entry.size(),
+            });
+        }
+        found
     }
 }
 
@@ -232,6 +313,8 @@ impl Store for DirStore {
 struct TarStore<R> {
     reader: R,
     index: TarIndex,
+    /// Where the contents of the entries opened start: the rest are leftovers.
+    opened: BTreeSet<u64>,
 }
 
 struct TarIndex {
@@ -324,6 +407,7 @@ impl<R: Read + Seek> Store for TarStore<R> {
         self.reader
             .seek(SeekFrom::Start(offset))
             .map_err(|e| e.to_string())?;
+        self.opened.insert(offset);
         Ok((Box::new((&mut self.reader).take(size)), size))
     }
 }

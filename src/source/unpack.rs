@@ -247,10 +247,13 @@ fn seekable(
     // The image reader indexes the tar from where the input stands, and the sniff moved it.
     if unpack.images && kind == Kind::Tar && input.seek(SeekFrom::Start(0)).is_ok() {
         if let Ok(tar) = image::open_tar(&mut *input) {
-            let problems = tar.read(&unpack.image, &mut |blob| {
+            let (problems, leftovers) = tar.read(&unpack.image, &mut |blob| {
                 image_blob(worker, unpack, &shown, blob);
             });
             image_problems(worker, &shown, problems);
+            for leftover in leftovers {
+                self::leftover(worker, unpack, &provenance, input, leftover);
+            }
             return;
         }
     }
@@ -261,6 +264,54 @@ fn seekable(
                 let reason = format!("cannot read: {e}");
                 worker.not_scanned(IncompleteKind::File, shown, reason);
             }
+        }
+    }
+}
+
+/// Scans an entry of an image tar that the image reader did not read, as an entry of an
+/// ordinary archive. A tar among them is expanded as an archive, not tried as an image again, so
+/// that nesting stays bounded by the archive reader's limits.
+fn leftover(
+    worker: &mut dyn Sink,
+    unpack: &Unpack,
+    outer: &Provenance,
+    input: &mut dyn ReadSeek,
+    leftover: image::Leftover,
+) {
+    let provenance = Provenance::Archive {
+        outer: Box::new(outer.clone()),
+        inner: leftover.name,
+    };
+    let shown = provenance.display_path().into_owned();
+    if let Err(e) = input.seek(SeekFrom::Start(leftover.offset)) {
+        let reason = format!("cannot read: {e}");
+        return worker.not_scanned(IncompleteKind::File, shown, reason);
+    }
+    let mut contents = (&mut *input).take(leftover.size);
+    let unpack = Unpack {
+        images: false,
+        ..unpack.clone()
+    };
+    if leftover.size <= unpack.image.in_memory {
+        let mut bytes = Vec::new();
+        match contents.read_to_end(&mut bytes) {
+            Ok(_) => self::bytes(worker, &unpack, provenance, &bytes),
+            Err(e) => worker.not_scanned(IncompleteKind::File, shown, format!("cannot read: {e}")),
+        }
+        return;
+    }
+    match image::spool(&mut contents, leftover.size) {
+        Ok(mut spooled) => self::file(
+            worker,
+            &unpack,
+            provenance,
+            None,
+            &mut spooled,
+            leftover.size,
+        ),
+        Err(e) => {
+            let reason = format!("could not be held in a temporary file: {e}");
+            worker.not_scanned(IncompleteKind::File, shown, reason);
         }
     }
 }
