@@ -435,3 +435,55 @@ fn files_beside_the_images_of_a_tar_are_scanned() {
     assert!(v["incomplete"].as_array().unwrap().is_empty(), "{v}");
     assert!(!out.all().contains(BESIDE_KEY), "{}", out.all());
 }
+
+const TAIL_KEY: &str = "3f6962e2-bd4c-404f-b43f-b58e799ebb47"; // lushaguard:allow (test key)
+const WHITEOUT_KEY: &str = "938a04e8-f23b-4015-82ee-e868be82293d"; // lushaguard:allow (test key)
+const ODD_KEY: &str = "7cf7edb1-98ab-446f-a24b-94b908d21cce"; // lushaguard:allow (test key)
+
+#[test]
+fn every_byte_of_a_layer_is_scanned() {
+    // A whiteout that carries data, an entry of a type tar does not know ('A', which GNU tar
+    // extracts as a regular file), and bytes after the tar's end marker.
+    let mut builder = tar::Builder::new(Vec::new());
+    for (name, kind, data) in [
+        ("app/.wh.old.env", b'0', env(WHITEOUT_KEY)),
+        ("app/odd.env", b'A', env(ODD_KEY)),
+    ] {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(data.len() as u64);
+        header.set_mode(0o644);
+        header.set_entry_type(tar::EntryType::new(kind));
+        builder
+            .append_data(&mut header, name, data.as_slice())
+            .unwrap();
+    }
+    let mut layer = builder.into_inner().unwrap();
+    layer.extend(env(TAIL_KEY));
+    let config = config(&[sha(&layer)]);
+    let config_name = format!("{}.json", hex(&config));
+    let manifest = serde_json::to_vec(&json!([{
+        "Config": config_name,
+        "RepoTags": ["acme/odd:1"],
+        "Layers": ["aaa/layer.tar"]
+    }]))
+    .unwrap();
+    let save = tar_of(&[
+        ("aaa/layer.tar", &layer),
+        (&config_name, &config),
+        ("manifest.json", &manifest),
+    ]);
+    let dir = tree(&[("image.tar", &save)]);
+    let out = run(dir.path(), &["scan", "--format", "json", "image.tar"]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    let v = json_of(&out);
+    let paths: Vec<String> = found(&v).into_iter().map(|(p, _)| p).collect();
+    let short = &hex(&layer)[..12];
+    for want in ["<after end of tar>", "app/.wh.old.env", "app/odd.env"] {
+        let want = format!("image.tar!acme/odd:1!{short}!{want}");
+        assert!(paths.contains(&want), "{want}: {paths:?}");
+    }
+    assert!(v["incomplete"].as_array().unwrap().is_empty(), "{v}");
+    for key in [TAIL_KEY, WHITEOUT_KEY, ODD_KEY] {
+        assert!(!out.all().contains(key), "{}", out.all());
+    }
+}

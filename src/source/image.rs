@@ -28,6 +28,8 @@ use flate2::read::MultiGzDecoder;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use crate::source::archive::SNIFF_LEN;
+
 /// Bounds on what one image (or archive of images) may make us read.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Limits {
@@ -250,6 +252,9 @@ pub(crate) fn spool(reader: &mut dyn Read, max: u64) -> io::Result<File> {
 // ---------------------------------------------------------------------------------------------
 // Where the blobs of an image live: a directory or an indexed tar.
 
+/// The names given to what follows a layer's tar end marker, and its compressed stream.
+const AFTER_TAR: &str = "<after end of tar>";
+const AFTER_LAYER: &str = "<after end of layer blob>";
 /// The most a manifest, index or config may weigh: they are small JSON documents.
 const MAX_JSON: u64 = 16 << 20;
 /// How deep OCI indexes may nest (an index of platforms inside the layout's index).
@@ -784,16 +789,18 @@ impl Run<'_> {
                     .files(image, layer, &mut inflated_reader, hidden, &mut whiteouts)
                     .err();
                 if failure.is_none() {
-                    // The tar's end blocks and padding still count towards its digest.
-                    failure = io::copy(&mut inflated_reader, &mut io::sink())
-                        .err()
-                        .map(|e| e.to_string());
+                    // The tar's end blocks and padding count towards its digest, and anything
+                    // but zeros after them is scanned: a tar reader stops at the end marker, but
+                    // the bytes still ship in the image.
+                    failure = self
+                        .remainder(image, &layer.label, &mut inflated_reader, AFTER_TAR)
+                        .err();
                 }
             }
             if failure.is_none() {
-                failure = io::copy(&mut raw_reader, &mut io::sink())
-                    .err()
-                    .map(|e| e.to_string());
+                failure = self
+                    .remainder(image, &layer.label, &mut raw_reader, AFTER_LAYER)
+                    .err();
             }
         }
         self.inflated = self.inflated.saturating_add(inflated.bytes);
@@ -852,28 +859,83 @@ impl Run<'_> {
                 Some((dir, base)) => (dir, base),
                 None => ("", path.as_str()),
             };
-            if base == ".wh..wh..opq" {
+            let size = entry.size();
+            // A whiteout is a marker, but one that carries data ships that data: it is scanned.
+            let marker = if base == ".wh..wh..opq" {
                 whiteouts.opaque.insert(dir.to_string());
-                continue;
-            }
-            if let Some(removed) = base.strip_prefix(".wh.") {
+                true
+            } else if let Some(removed) = base.strip_prefix(".wh.") {
                 let removed = if dir.is_empty() {
                     removed.to_string()
                 } else {
                     format!("{dir}/{removed}")
                 };
                 whiteouts.deleted.insert(removed);
-                continue;
-            }
+                true
+            } else {
+                false
+            };
             let kind = entry.header().entry_type();
-            if !(kind.is_file() || kind.is_contiguous() || kind.is_gnu_sparse()) {
+            let regular = kind.is_file() || kind.is_contiguous() || kind.is_gnu_sparse();
+            // An entry of a type tar does not know ('A'…) is extracted by GNU tar as a regular
+            // file: any entry with data that is not a link or a directory is one.
+            let other = !(kind.is_dir() || kind.is_symlink() || kind.is_hard_link()) && size > 0;
+            if (marker && size == 0) || !(regular || other) {
                 continue;
             }
-            let size = entry.size();
             let deleted = hidden.covers(&path);
             self.entry(image, &layer.label, &path, deleted, &mut entry, size)?;
         }
         Ok(())
+    }
+
+    /// Reads what is left of a layer stream after its tar (or its compressed stream) ends and,
+    /// unless it is only zeros (the end blocks and padding), hands it over as one more file of
+    /// the layer, named `path`.
+    fn remainder(
+        &mut self,
+        image: &str,
+        layer: &str,
+        reader: &mut dyn Read,
+        path: &str,
+    ) -> Result<(), String> {
+        let fail = |e: io::Error| format!("{path}: {e}");
+        let mut head = Vec::new();
+        let limit = self.limits.in_memory;
+        (&mut *reader)
+            .take(limit)
+            .read_to_end(&mut head)
+            .map_err(fail)?;
+        let mut size = head.len() as u64;
+        let mut nonzero = head.iter().any(|&b| b != 0);
+        if size < limit {
+            return if nonzero {
+                self.entry(image, layer, path, false, &mut head.as_slice(), size)
+            } else {
+                Ok(())
+            };
+        }
+        // Larger than memory allows: spill to an unnamed temporary file as it is read.
+        let mut spool = tempfile::tempfile().map_err(fail)?;
+        spool.write_all(&head).map_err(fail)?;
+        let mut buf = vec![0u8; 64 << 10];
+        loop {
+            let n = match reader.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(fail(e)),
+            };
+            let chunk = buf.get(..n).unwrap_or_default();
+            nonzero |= chunk.iter().any(|&b| b != 0);
+            spool.write_all(chunk).map_err(fail)?;
+            size += n as u64;
+        }
+        if !nonzero {
+            return Ok(());
+        }
+        spool.seek(SeekFrom::Start(0)).map_err(fail)?;
+        self.entry(image, layer, path, false, &mut spool, size)
     }
 
     /// Reads one file into memory, or into a spool file when it is large, and hands it over.
@@ -906,9 +968,9 @@ impl Run<'_> {
         let archive = match &content {
             Content::Bytes(bytes) => looks_like_archive(bytes),
             Content::Spooled(file) => {
-                let mut head = Vec::with_capacity(512);
+                let mut head = Vec::with_capacity(SNIFF_LEN);
                 let mut file_ref = file;
-                let read = file_ref.take(512).read_to_end(&mut head);
+                let read = file_ref.take(SNIFF_LEN as u64).read_to_end(&mut head);
                 let rewound = file_ref.seek(SeekFrom::Start(0));
                 read.and(rewound).map_err(|e| format!("{path}: {e}"))?;
                 looks_like_archive(&head)
@@ -1106,10 +1168,8 @@ fn config_texts(config: &Value) -> Vec<(String, String)> {
 
 /// Zip, gzip, or a tar header (`ustar` at 257).
 fn looks_like_archive(head: &[u8]) -> bool {
-    head.starts_with(b"PK\x03\x04")
-        || head.starts_with(b"PK\x05\x06")
-        || head.starts_with(&[0x1f, 0x8b])
-        || head.get(257..262) == Some(b"ustar")
+    // The archive reader's own test, so that what is flagged here is what it opens.
+    crate::source::archive::sniff(head.get(..SNIFF_LEN).unwrap_or(head)).is_some()
 }
 
 #[cfg(test)]

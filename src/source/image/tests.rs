@@ -428,6 +428,42 @@ fn entries_the_image_reader_did_not_read_are_leftovers() {
 }
 
 #[test]
+fn bytes_after_a_layers_tar_are_a_file_unless_they_are_zeros() {
+    let layer_with = |tail: &[u8]| {
+        let mut layer = tar_of(&[("app/a.txt", b"a\n")]);
+        layer.extend_from_slice(tail);
+        layer
+    };
+    let save_of = |layer: &[u8]| {
+        let config = config_json(&[sha(layer)]);
+        let config_name = format!("{}.json", hex(&config));
+        let manifest = serde_json::to_vec(&json!([
+            {"Config": config_name, "RepoTags": ["t:1"], "Layers": ["l/layer.tar"]}
+        ]))
+        .unwrap();
+        tar_of(&[
+            ("l/layer.tar", layer),
+            (&config_name, &config),
+            ("manifest.json", &manifest),
+        ])
+    };
+    // Larger than memory holds, so that the tail is spooled as it is read.
+    let limits = Limits {
+        in_memory: 1024,
+        ..Limits::default()
+    };
+    let (blobs, problems) = read_tar_bytes(save_of(&layer_with(&[0; 5000])), &limits);
+    assert_eq!(problems, vec![]);
+    assert!(!blobs.iter().any(|b| b.2.starts_with('<')), "{blobs:#?}");
+    let mut tail = vec![0u8; 3000];
+    tail.extend_from_slice(b"tail");
+    let (blobs, problems) = read_tar_bytes(save_of(&layer_with(&tail)), &limits);
+    assert_eq!(problems, vec![]);
+    let after = find(&blobs, "<after end of tar>");
+    assert!(after.4.ends_with("tail"), "{after:?}");
+}
+
+#[test]
 fn what_is_not_an_image_is_given_back() {
     let plain = tar_of(&[("README.md", b"hello\n"), ("src/index.json", b"{}")]);
     let Err(mut back) = open_tar(Cursor::new(plain.clone())) else {
