@@ -166,18 +166,23 @@ pub(crate) fn stdin(worker: &mut dyn Sink, unpack: &Unpack, input: &mut dyn Read
     }
     // A tar may be an image and a zip is read from its end: both need a seekable copy.
     match image::spool(&mut input, unpack.stdin_max()) {
-        Ok(mut spooled) => {
-            let len = spooled.metadata().map_or(0, |m| m.len());
-            seekable(
+        // Its length is the spool's: a spool whose size cannot be known is not scanned as empty.
+        Ok(mut spooled) => match spooled.metadata() {
+            Ok(meta) => seekable(
                 worker,
                 unpack,
                 Provenance::Stdin,
                 None,
                 kind,
                 &mut spooled,
-                len,
-            );
-        }
+                meta.len(),
+            ),
+            Err(e) => {
+                let what = Provenance::Stdin.display_path().into_owned();
+                let reason = format!("cannot read its temporary copy: {e}; not scanned");
+                worker.not_scanned(IncompleteKind::File, what, reason);
+            }
+        },
         Err(e) => {
             let what = Provenance::Stdin.display_path().into_owned();
             let reason = format!(
@@ -380,7 +385,14 @@ fn image_blob(worker: &mut dyn Sink, unpack: &Unpack, outer: &str, blob: ImageBl
             }
         }
         image::Content::Spooled(mut file) => {
-            let len = file.metadata().map_or(0, |m| m.len());
+            let len = match file.metadata() {
+                Ok(meta) => meta.len(),
+                Err(e) => {
+                    let what = provenance.display_path().into_owned();
+                    let reason = format!("cannot read its temporary copy: {e}");
+                    return worker.not_scanned(IncompleteKind::File, what, reason);
+                }
+            };
             if blob.archive && unpack.open {
                 self::file(worker, unpack, provenance, None, &mut file, len);
             } else {
