@@ -55,6 +55,11 @@ fn config(diff_ids: &[String]) -> Vec<u8> {
 
 /// A classic `docker save` archive of `acme/app:1.0`.
 fn docker_save() -> Vec<u8> {
+    docker_save_with(&[])
+}
+
+/// A classic `docker save` archive of `acme/app:1.0`, with `extra` entries after the image's.
+fn docker_save_with(extra: &[(&str, &[u8])]) -> Vec<u8> {
     let (first, second) = layers();
     let config = config(&[sha(&first), sha(&second)]);
     let config_name = format!("{}.json", hex(&config));
@@ -64,12 +69,14 @@ fn docker_save() -> Vec<u8> {
         "Layers": ["aaa/layer.tar", "bbb/layer.tar"]
     }]))
     .unwrap();
-    tar_of(&[
+    let mut entries: Vec<(&str, &[u8])> = vec![
         ("aaa/layer.tar", &first),
         ("bbb/layer.tar", &second),
         (&config_name, &config),
         ("manifest.json", &manifest),
-    ])
+    ];
+    entries.extend_from_slice(extra);
+    tar_of(&entries)
 }
 
 /// An OCI image layout of `acme/app:2.0` (gzip layers), as (path, bytes) files.
@@ -401,22 +408,7 @@ fn files_beside_the_images_of_a_tar_are_scanned() {
         .collect();
     let oci = tar_of(&refs);
     // A `docker save` with another file after the image's entries.
-    let (first, second) = layers();
-    let config = config(&[sha(&first), sha(&second)]);
-    let config_name = format!("{}.json", hex(&config));
-    let manifest = serde_json::to_vec(&json!([{
-        "Config": config_name,
-        "RepoTags": ["acme/app:1.0"],
-        "Layers": ["aaa/layer.tar", "bbb/layer.tar"]
-    }]))
-    .unwrap();
-    let docker = tar_of(&[
-        ("aaa/layer.tar", &first),
-        ("bbb/layer.tar", &second),
-        (&config_name, &config),
-        ("manifest.json", &manifest),
-        ("extra/secret.txt", &env(BESIDE_KEY)),
-    ]);
+    let docker = docker_save_with(&[("extra/secret.txt", &env(BESIDE_KEY))]);
     let dir = tree(&[("oci.tar", &oci), ("image.tar", &docker)]);
     let out = run(dir.path(), &["scan", "--format", "json", "."]);
     assert_eq!(out.code, 1, "{}", out.all());
