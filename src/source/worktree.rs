@@ -100,7 +100,12 @@ pub struct ImageDirs<'a> {
 impl Source for ImageDirs<'_> {
     fn scan(&mut self, engine: &Engine<'_>) -> anyhow::Result<()> {
         for dir in self.dirs {
-            unpack::image_dir(&mut engine.worker(), self.unpack, dir, &display_path(dir));
+            // `scan` run inside the layout names it `.`, not an empty string before the image.
+            let shown = match display_path(dir) {
+                shown if shown.is_empty() => ".".to_string(),
+                shown => shown,
+            };
+            unpack::image_dir(&mut engine.worker(), self.unpack, dir, &shown);
         }
         Ok(())
     }
