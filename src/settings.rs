@@ -291,7 +291,8 @@ impl ReportSettings {
 pub struct ScanSettings {
     pub walk: WalkOptions,
     pub stdin: bool,
-    /// OCI image layout directories named on the command line: read as images, not walked.
+    /// OCI image layout directories named on the command line: read as images, then walked for
+    /// every file the image reader did not read (`Unpack::read_by_images`).
     pub image_dirs: Vec<PathBuf>,
     /// How archives and images are opened: from flags only, never from a settings file.
     pub(crate) unpack: Unpack,
@@ -812,7 +813,19 @@ pub fn scan(args: &ScanArgs) -> Result<ScanSettings, SettingsError> {
     let mut r = resolve(&args.options, &lookup)?;
     r.exclusions.relative(&args.exclude);
     r.exclusions.set_roots(&roots)?;
-    let (image_dirs, roots) = roots.into_iter().partition(|p| image::sniff_dir(p));
+    let unpack = unpack(&args.options.archives);
+    // A root that holds an OCI layout is read as an image and still walked: the walk leaves out
+    // only the files the image reader read, so a layout file planted at the top of a repository
+    // cannot hide the rest of it. With archives left closed, it is only walked.
+    let image_dirs = if unpack.open && unpack.images {
+        roots
+            .iter()
+            .filter(|p| image::sniff_dir(p))
+            .cloned()
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(ScanSettings {
         walk: WalkOptions {
             roots,
@@ -823,7 +836,7 @@ pub fn scan(args: &ScanArgs) -> Result<ScanSettings, SettingsError> {
         },
         stdin,
         image_dirs,
-        unpack: unpack(&args.options.archives),
+        unpack,
         decode: r.decode,
         min_confidence: r.min_confidence,
         rules: r.rules,
@@ -844,6 +857,7 @@ pub(crate) fn unpack(flags: &ArchiveArgs) -> Unpack {
             ratio: flags.archive_max_ratio,
         },
         image: image::Limits::default(),
+        read_by_images: Default::default(),
     }
 }
 

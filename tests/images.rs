@@ -55,6 +55,11 @@ fn config(diff_ids: &[String]) -> Vec<u8> {
 
 /// A classic `docker save` archive of `acme/app:1.0`.
 fn docker_save() -> Vec<u8> {
+    docker_save_with(&[])
+}
+
+/// A classic `docker save` archive of `acme/app:1.0`, with `extra` entries after the image's.
+fn docker_save_with(extra: &[(&str, &[u8])]) -> Vec<u8> {
     let (first, second) = layers();
     let config = config(&[sha(&first), sha(&second)]);
     let config_name = format!("{}.json", hex(&config));
@@ -64,12 +69,14 @@ fn docker_save() -> Vec<u8> {
         "Layers": ["aaa/layer.tar", "bbb/layer.tar"]
     }]))
     .unwrap();
-    tar_of(&[
+    let mut entries: Vec<(&str, &[u8])> = vec![
         ("aaa/layer.tar", &first),
         ("bbb/layer.tar", &second),
         (&config_name, &config),
         ("manifest.json", &manifest),
-    ])
+    ];
+    entries.extend_from_slice(extra);
+    tar_of(&entries)
 }
 
 /// An OCI image layout of `acme/app:2.0` (gzip layers), as (path, bytes) files.
@@ -321,5 +328,156 @@ fn image_findings_keep_every_format_valid_and_redacted() {
         assert_eq!(out.code, 1, "{name}: {}", out.all());
         assert!(out.stdout.contains("app/.env"), "{name}: {}", out.stdout);
         assert_clean_output(&out);
+    }
+}
+
+const PLANTED_KEY: &str = "ff6bc9c9-e71d-46ce-9b39-6d2c6fafcd52"; // lushaguard:allow (test key)
+const BESIDE_KEY: &str = "c670fc35-b050-4997-a193-759374d3a07c"; // lushaguard:allow (test key)
+
+#[test]
+fn a_root_holding_an_oci_layout_is_still_walked() {
+    // Two files at the top of a repository must not hide the rest of it.
+    let dir = tree(&[
+        ("src/config.env", &env(PLANTED_KEY)),
+        ("oci-layout", br#"{"imageLayoutVersion":"1.0.0"}"#),
+        ("index.json", br#"{"schemaVersion":2,"manifests":[]}"#),
+    ]);
+    for args in [
+        &["scan", "--format", "json"][..],
+        &["scan", "--format", "json", "."],
+        &["scan", "--format", "json", "--archive-depth", "0"],
+    ] {
+        let out = run(dir.path(), args);
+        assert_eq!(out.code, 1, "{args:?}: {}", out.all());
+        let paths: Vec<String> = found(&json_of(&out)).into_iter().map(|(p, _)| p).collect();
+        assert_eq!(paths, ["src/config.env"], "{args:?}");
+        assert!(!out.all().contains(PLANTED_KEY), "{}", out.all());
+    }
+
+    // A real layout at the root: the image is read, its blobs are not walked a second time, and
+    // every other file is walked.
+    let dir = oci_tree("");
+    std::fs::create_dir_all(dir.path().join("src")).unwrap();
+    std::fs::write(dir.path().join("src/config.env"), env(PLANTED_KEY)).unwrap();
+    let out = run(dir.path(), &["scan", "--format", "json", "."]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    let v = json_of(&out);
+    let paths: Vec<String> = found(&v).into_iter().map(|(p, _)| p).collect();
+    assert!(paths.contains(&"src/config.env".to_string()), "{paths:?}");
+    assert!(
+        paths
+            .iter()
+            .any(|p| p.starts_with(".!") && p.ends_with("!app/settings.env")),
+        "{paths:?}"
+    );
+    assert!(!paths.iter().any(|p| p.contains("blobs/")), "{paths:?}");
+    assert_eq!(paths.len(), 5, "{paths:?}");
+    assert!(v["incomplete"].as_array().unwrap().is_empty(), "{v}");
+}
+
+#[test]
+fn a_tar_with_a_manifest_that_lists_no_images_is_an_ordinary_archive() {
+    let secret = env(BESIDE_KEY);
+    let empty = tar_of(&[("manifest.json", b"[]"), ("secret.txt", &secret)]);
+    let webapp = tar_of(&[
+        ("manifest.json", br#"{"name":"app","icons":[]}"#),
+        ("static/app.env", &secret),
+    ]);
+    let dir = tree(&[("empty.tar", &empty), ("webapp.tar", &webapp)]);
+    let out = run(dir.path(), &["scan", "--format", "json", "."]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    let v = json_of(&out);
+    let paths: Vec<String> = found(&v).into_iter().map(|(p, _)| p).collect();
+    assert_eq!(
+        paths,
+        ["empty.tar!secret.txt", "webapp.tar!static/app.env"],
+        "{v}"
+    );
+    assert!(v["incomplete"].as_array().unwrap().is_empty(), "{v}");
+    assert!(!out.all().contains(BESIDE_KEY), "{}", out.all());
+}
+
+#[test]
+fn files_beside_the_images_of_a_tar_are_scanned() {
+    let mut files = vec![
+        ("notes/secret.txt".to_string(), env(BESIDE_KEY)),
+        ("index.json.bak".to_string(), env(BESIDE_KEY)),
+    ];
+    files.extend(oci_files());
+    let refs: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(p, b)| (p.as_str(), b.as_slice()))
+        .collect();
+    let oci = tar_of(&refs);
+    // A `docker save` with another file after the image's entries.
+    let docker = docker_save_with(&[("extra/secret.txt", &env(BESIDE_KEY))]);
+    let dir = tree(&[("oci.tar", &oci), ("image.tar", &docker)]);
+    let out = run(dir.path(), &["scan", "--format", "json", "."]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    let v = json_of(&out);
+    let paths: Vec<String> = found(&v).into_iter().map(|(p, _)| p).collect();
+    for want in [
+        "image.tar!extra/secret.txt",
+        "oci.tar!notes/secret.txt",
+        "oci.tar!index.json.bak",
+    ] {
+        assert!(paths.iter().any(|p| p == want), "{want}: {paths:?}");
+    }
+    // The images themselves are read once, by the image reader: no layer is scanned again as
+    // an archive entry.
+    assert_eq!(paths.len(), 3 + 4 + 4, "{paths:?}");
+    assert!(v["incomplete"].as_array().unwrap().is_empty(), "{v}");
+    assert!(!out.all().contains(BESIDE_KEY), "{}", out.all());
+}
+
+const TAIL_KEY: &str = "3f6962e2-bd4c-404f-b43f-b58e799ebb47"; // lushaguard:allow (test key)
+const WHITEOUT_KEY: &str = "938a04e8-f23b-4015-82ee-e868be82293d"; // lushaguard:allow (test key)
+const ODD_KEY: &str = "7cf7edb1-98ab-446f-a24b-94b908d21cce"; // lushaguard:allow (test key)
+
+#[test]
+fn every_byte_of_a_layer_is_scanned() {
+    // A whiteout that carries data, an entry of a type tar does not know ('A', which GNU tar
+    // extracts as a regular file), and bytes after the tar's end marker.
+    let mut builder = tar::Builder::new(Vec::new());
+    for (name, kind, data) in [
+        ("app/.wh.old.env", b'0', env(WHITEOUT_KEY)),
+        ("app/odd.env", b'A', env(ODD_KEY)),
+    ] {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(data.len() as u64);
+        header.set_mode(0o644);
+        header.set_entry_type(tar::EntryType::new(kind));
+        builder
+            .append_data(&mut header, name, data.as_slice())
+            .unwrap();
+    }
+    let mut layer = builder.into_inner().unwrap();
+    layer.extend(env(TAIL_KEY));
+    let config = config(&[sha(&layer)]);
+    let config_name = format!("{}.json", hex(&config));
+    let manifest = serde_json::to_vec(&json!([{
+        "Config": config_name,
+        "RepoTags": ["acme/odd:1"],
+        "Layers": ["aaa/layer.tar"]
+    }]))
+    .unwrap();
+    let save = tar_of(&[
+        ("aaa/layer.tar", &layer),
+        (&config_name, &config),
+        ("manifest.json", &manifest),
+    ]);
+    let dir = tree(&[("image.tar", &save)]);
+    let out = run(dir.path(), &["scan", "--format", "json", "image.tar"]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    let v = json_of(&out);
+    let paths: Vec<String> = found(&v).into_iter().map(|(p, _)| p).collect();
+    let short = &hex(&layer)[..12];
+    for want in ["<after end of tar>", "app/.wh.old.env", "app/odd.env"] {
+        let want = format!("image.tar!acme/odd:1!{short}!{want}");
+        assert!(paths.contains(&want), "{want}: {paths:?}");
+    }
+    assert!(v["incomplete"].as_array().unwrap().is_empty(), "{v}");
+    for key in [TAIL_KEY, WHITEOUT_KEY, ODD_KEY] {
+        assert!(!out.all().contains(key), "{}", out.all());
     }
 }

@@ -28,6 +28,8 @@ use flate2::read::MultiGzDecoder;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use crate::source::archive::SNIFF_LEN;
+
 /// Bounds on what one image (or archive of images) may make us read.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Limits {
@@ -89,16 +91,20 @@ pub(crate) fn sniff_dir(path: &Path) -> bool {
     regular("oci-layout") && regular("index.json")
 }
 
-/// Reads every image of the OCI layout directory at `path`.
+/// Reads every image of the OCI layout directory at `path`. Gives its problems and the files
+/// it read (layers, configs, manifests, indexes, as `path` joined with their names), which the
+/// walk of the same directory then leaves out; every other file there is still walked.
 pub(crate) fn read_dir(
     path: &Path,
     limits: &Limits,
     visit: &mut dyn FnMut(ImageBlob),
-) -> Vec<Problem> {
+) -> (Vec<Problem>, BTreeSet<PathBuf>) {
     let mut store = DirStore {
         root: path.to_path_buf(),
+        opened: BTreeSet::new(),
     };
-    read_store(&mut store, limits, visit)
+    let problems = read_store(&mut store, limits, visit);
+    (problems, store.opened)
 }
 
 /// A tar holding images, indexed by its headers.
@@ -106,35 +112,70 @@ pub(crate) struct ImageTar<R> {
     store: TarStore<R>,
 }
 
+/// A regular entry of an image tar that the image reader did not read (a README next to the
+/// layout, a file planted beside `manifest.json`): still to be scanned, as an archive entry.
+#[derive(Debug)]
+pub(crate) struct Leftover {
+    pub name: String,
+    /// Where its contents start in the tar, and their size.
+    pub offset: u64,
+    pub size: u64,
+}
+
 /// Indexes `reader` as a tar by its headers only (seeking over the contents) and keeps it when
-/// it holds `manifest.json`, or `oci-layout` and `index.json`, at its top level. Gives the reader
-/// back, rewound, when it is not an image (or not a tar at all).
+/// it holds an OCI layout (`oci-layout` and `index.json`) or a `docker save` `manifest.json` that
+/// lists at least one image, at its top level. Gives the reader back, rewound, when it is not an
+/// image (or not a tar at all): a web app's own `manifest.json` does not make a tarball an image.
 pub(crate) fn open_tar<R: Read + Seek>(mut reader: R) -> Result<ImageTar<R>, R> {
     let index = index_tar(&mut reader);
-    if reader.seek(SeekFrom::Start(0)).is_err() {
+    let Some(index) = index else {
+        let _ = reader.seek(SeekFrom::Start(0));
         return Err(reader);
+    };
+    let oci = index.files.contains_key("oci-layout") && index.files.contains_key("index.json");
+    let docker = index.files.contains_key("manifest.json");
+    let mut store = TarStore {
+        reader,
+        index,
+        opened: BTreeSet::new(),
+    };
+    let is_image = oci || (docker && lists_docker_images(&mut store));
+    store.opened.clear();
+    if store.reader.seek(SeekFrom::Start(0)).is_err() || !is_image {
+        return Err(store.reader);
     }
-    match index {
-        Some(index)
-            if index.files.contains_key("manifest.json")
-                || (index.files.contains_key("oci-layout")
-                    && index.files.contains_key("index.json")) =>
-        {
-            Ok(ImageTar {
-                store: TarStore { reader, index },
-            })
-        }
-        _ => Err(reader),
+    Ok(ImageTar { store })
+}
+
+/// Whether the tar's `manifest.json` is a `docker save` manifest: a list of images, each an
+/// object naming its `Config` or its `Layers`.
+fn lists_docker_images(store: &mut dyn Store) -> bool {
+    let Ok((reader, _)) = store.open("manifest.json") else {
+        return false;
+    };
+    let mut text = Vec::new();
+    if reader.take(MAX_JSON).read_to_end(&mut text).is_err() {
+        return false;
     }
+    let Ok(Value::Array(images)) = serde_json::from_slice::<Value>(&text) else {
+        return false;
+    };
+    !images.is_empty()
+        && images.iter().all(|image| {
+            image.get("Config").is_some_and(Value::is_string)
+                || image.get("Layers").is_some_and(Value::is_array)
+        })
 }
 
 impl<R: Read + Seek> ImageTar<R> {
-    /// Reads every image in the tar.
+    /// Reads every image in the tar. Gives its problems and every regular entry (and any other
+    /// entry carrying data that is not a link) the image reader did not read, to be scanned as
+    /// ordinary archive entries: nothing in the tar goes unscanned because it is an image.
     pub(crate) fn read(
         mut self,
         limits: &Limits,
         visit: &mut dyn FnMut(ImageBlob),
-    ) -> Vec<Problem> {
+    ) -> (Vec<Problem>, Vec<Leftover>) {
         let mut problems = Vec::new();
         if let Some(reason) = self.store.index.damage.take() {
             problems.push(Problem {
@@ -143,7 +184,53 @@ impl<R: Read + Seek> ImageTar<R> {
             });
         }
         problems.extend(read_store(&mut self.store, limits, visit));
-        problems
+        let leftovers = self.leftovers(&mut problems);
+        (problems, leftovers)
+    }
+
+    /// The entries whose contents the image reader did not open, found by a second pass over
+    /// the headers (the index keeps only the top three levels, and only the last entry of a
+    /// name). An entry is known by where its contents start, so a second entry of a name is
+    /// still scanned.
+    fn leftovers(&mut self, problems: &mut Vec<Problem>) -> Vec<Leftover> {
+        let mut found = Vec::new();
+        if self.store.reader.seek(SeekFrom::Start(0)).is_err() {
+            problems.push(Problem {
+                what: "image archive".to_string(),
+                reason: "cannot rewind to read the entries outside the images".to_string(),
+            });
+            return found;
+        }
+        let mut archive = tar::Archive::new(&mut self.store.reader);
+        let entries = match archive.entries_with_seek() {
+            Ok(entries) => entries,
+            Err(e) => {
+                problems.push(Problem {
+                    what: "image archive".to_string(),
+                    reason: format!("cannot read the entries outside the images: {e}"),
+                });
+                return found;
+            }
+        };
+        // A damaged tail is already a problem (`TarIndex::damage`): stop there.
+        for entry in entries.map_while(Result::ok) {
+            let kind = entry.header().entry_type();
+            let link = kind.is_symlink() || kind.is_hard_link() || kind.is_dir();
+            let meta = kind.is_pax_global_extensions()
+                || kind.is_pax_local_extensions()
+                || kind.is_gnu_longname()
+                || kind.is_gnu_longlink();
+            let offset = entry.raw_file_position();
+            if link || meta || entry.size() == 0 || self.store.opened.contains(&offset) {
+                continue;
+            }
+            found.push(Leftover {
+                name: String::from_utf8_lossy(&entry.path_bytes()).into_owned(),
+                offset,
+                size: entry.size(),
+            });
+        }
+        found
     }
 }
 
@@ -165,6 +252,9 @@ pub(crate) fn spool(reader: &mut dyn Read, max: u64) -> io::Result<File> {
 // ---------------------------------------------------------------------------------------------
 // Where the blobs of an image live: a directory or an indexed tar.
 
+/// The names given to what follows a layer's tar end marker, and its compressed stream.
+const AFTER_TAR: &str = "<after end of tar>";
+const AFTER_LAYER: &str = "<after end of layer blob>";
 /// The most a manifest, index or config may weigh: they are small JSON documents.
 const MAX_JSON: u64 = 16 << 20;
 /// How deep OCI indexes may nest (an index of platforms inside the layout's index).
@@ -180,6 +270,8 @@ trait Store {
 
 struct DirStore {
     root: PathBuf,
+    /// The files opened, so that the walk of the layout leaves out only those.
+    opened: BTreeSet<PathBuf>,
 }
 
 impl DirStore {
@@ -218,6 +310,7 @@ impl Store for DirStore {
         if !meta.is_file() {
             return Err(format!("{name}: not a regular file"));
         }
+        self.opened.insert(path);
         Ok((Box::new(file), meta.len()))
     }
 }
@@ -225,6 +318,8 @@ impl Store for DirStore {
 struct TarStore<R> {
     reader: R,
     index: TarIndex,
+    /// Where the contents of the entries opened start: the rest are leftovers.
+    opened: BTreeSet<u64>,
 }
 
 struct TarIndex {
@@ -317,6 +412,7 @@ impl<R: Read + Seek> Store for TarStore<R> {
         self.reader
             .seek(SeekFrom::Start(offset))
             .map_err(|e| e.to_string())?;
+        self.opened.insert(offset);
         Ok((Box::new((&mut self.reader).take(size)), size))
     }
 }
@@ -693,16 +789,18 @@ impl Run<'_> {
                     .files(image, layer, &mut inflated_reader, hidden, &mut whiteouts)
                     .err();
                 if failure.is_none() {
-                    // The tar's end blocks and padding still count towards its digest.
-                    failure = io::copy(&mut inflated_reader, &mut io::sink())
-                        .err()
-                        .map(|e| e.to_string());
+                    // The tar's end blocks and padding count towards its digest, and anything
+                    // but zeros after them is scanned: a tar reader stops at the end marker, but
+                    // the bytes still ship in the image.
+                    failure = self
+                        .remainder(image, &layer.label, &mut inflated_reader, AFTER_TAR)
+                        .err();
                 }
             }
             if failure.is_none() {
-                failure = io::copy(&mut raw_reader, &mut io::sink())
-                    .err()
-                    .map(|e| e.to_string());
+                failure = self
+                    .remainder(image, &layer.label, &mut raw_reader, AFTER_LAYER)
+                    .err();
             }
         }
         self.inflated = self.inflated.saturating_add(inflated.bytes);
@@ -761,28 +859,83 @@ impl Run<'_> {
                 Some((dir, base)) => (dir, base),
                 None => ("", path.as_str()),
             };
-            if base == ".wh..wh..opq" {
+            let size = entry.size();
+            // A whiteout is a marker, but one that carries data ships that data: it is scanned.
+            let marker = if base == ".wh..wh..opq" {
                 whiteouts.opaque.insert(dir.to_string());
-                continue;
-            }
-            if let Some(removed) = base.strip_prefix(".wh.") {
+                true
+            } else if let Some(removed) = base.strip_prefix(".wh.") {
                 let removed = if dir.is_empty() {
                     removed.to_string()
                 } else {
                     format!("{dir}/{removed}")
                 };
                 whiteouts.deleted.insert(removed);
-                continue;
-            }
+                true
+            } else {
+                false
+            };
             let kind = entry.header().entry_type();
-            if !(kind.is_file() || kind.is_contiguous() || kind.is_gnu_sparse()) {
+            let regular = kind.is_file() || kind.is_contiguous() || kind.is_gnu_sparse();
+            // An entry of a type tar does not know ('A'…) is extracted by GNU tar as a regular
+            // file: any entry with data that is not a link or a directory is one.
+            let other = !(kind.is_dir() || kind.is_symlink() || kind.is_hard_link()) && size > 0;
+            if (marker && size == 0) || !(regular || other) {
                 continue;
             }
-            let size = entry.size();
             let deleted = hidden.covers(&path);
             self.entry(image, &layer.label, &path, deleted, &mut entry, size)?;
         }
         Ok(())
+    }
+
+    /// Reads what is left of a layer stream after its tar (or its compressed stream) ends and,
+    /// unless it is only zeros (the end blocks and padding), hands it over as one more file of
+    /// the layer, named `path`.
+    fn remainder(
+        &mut self,
+        image: &str,
+        layer: &str,
+        reader: &mut dyn Read,
+        path: &str,
+    ) -> Result<(), String> {
+        let fail = |e: io::Error| format!("{path}: {e}");
+        let mut head = Vec::new();
+        let limit = self.limits.in_memory;
+        (&mut *reader)
+            .take(limit)
+            .read_to_end(&mut head)
+            .map_err(fail)?;
+        let mut size = head.len() as u64;
+        let mut nonzero = head.iter().any(|&b| b != 0);
+        if size < limit {
+            return if nonzero {
+                self.entry(image, layer, path, false, &mut head.as_slice(), size)
+            } else {
+                Ok(())
+            };
+        }
+        // Larger than memory allows: spill to an unnamed temporary file as it is read.
+        let mut spool = tempfile::tempfile().map_err(fail)?;
+        spool.write_all(&head).map_err(fail)?;
+        let mut buf = vec![0u8; 64 << 10];
+        loop {
+            let n = match reader.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(fail(e)),
+            };
+            let chunk = buf.get(..n).unwrap_or_default();
+            nonzero |= chunk.iter().any(|&b| b != 0);
+            spool.write_all(chunk).map_err(fail)?;
+            size += n as u64;
+        }
+        if !nonzero {
+            return Ok(());
+        }
+        spool.seek(SeekFrom::Start(0)).map_err(fail)?;
+        self.entry(image, layer, path, false, &mut spool, size)
     }
 
     /// Reads one file into memory, or into a spool file when it is large, and hands it over.
@@ -815,9 +968,9 @@ impl Run<'_> {
         let archive = match &content {
             Content::Bytes(bytes) => looks_like_archive(bytes),
             Content::Spooled(file) => {
-                let mut head = Vec::with_capacity(512);
+                let mut head = Vec::with_capacity(SNIFF_LEN);
                 let mut file_ref = file;
-                let read = file_ref.take(512).read_to_end(&mut head);
+                let read = file_ref.take(SNIFF_LEN as u64).read_to_end(&mut head);
                 let rewound = file_ref.seek(SeekFrom::Start(0));
                 read.and(rewound).map_err(|e| format!("{path}: {e}"))?;
                 looks_like_archive(&head)
@@ -1015,10 +1168,8 @@ fn config_texts(config: &Value) -> Vec<(String, String)> {
 
 /// Zip, gzip, or a tar header (`ustar` at 257).
 fn looks_like_archive(head: &[u8]) -> bool {
-    head.starts_with(b"PK\x03\x04")
-        || head.starts_with(b"PK\x05\x06")
-        || head.starts_with(&[0x1f, 0x8b])
-        || head.get(257..262) == Some(b"ustar")
+    // The archive reader's own test, so that what is flagged here is what it opens.
+    crate::source::archive::sniff(head.get(..SNIFF_LEN).unwrap_or(head)).is_some()
 }
 
 #[cfg(test)]

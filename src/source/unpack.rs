@@ -14,8 +14,10 @@ use crate::engine::{Blob, Content, Worker};
 use crate::model::{IncompleteKind, Provenance};
 use crate::source::archive::{self, Kind, ReadSeek, SNIFF_LEN};
 use crate::source::image::{self, ImageBlob};
+use std::collections::BTreeSet;
 use std::io::{self, Cursor, Read, SeekFrom};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 
 /// How archives and images are opened: from flags only (`cli::ArchiveArgs`), never from a
 /// settings file in the scanned tree.
@@ -28,6 +30,10 @@ pub(crate) struct Unpack {
     pub images: bool,
     pub archive: archive::Limits,
     pub image: image::Limits,
+    /// The files of the image layout directories named on the command line that the image
+    /// reader read (layers, configs, manifests): the walk of those directories, which comes
+    /// after, leaves out exactly these and scans every other file.
+    pub read_by_images: Arc<Mutex<BTreeSet<PathBuf>>>,
 }
 
 impl Default for Unpack {
@@ -37,6 +43,7 @@ impl Default for Unpack {
             images: true,
             archive: archive::Limits::default(),
             image: image::Limits::default(),
+            read_by_images: Arc::default(),
         }
     }
 }
@@ -159,18 +166,23 @@ pub(crate) fn stdin(worker: &mut dyn Sink, unpack: &Unpack, input: &mut dyn Read
     }
     // A tar may be an image and a zip is read from its end: both need a seekable copy.
     match image::spool(&mut input, unpack.stdin_max()) {
-        Ok(mut spooled) => {
-            let len = spooled.metadata().map_or(0, |m| m.len());
-            seekable(
+        // Its length is the spool's: a spool whose size cannot be known is not scanned as empty.
+        Ok(mut spooled) => match spooled.metadata() {
+            Ok(meta) => seekable(
                 worker,
                 unpack,
                 Provenance::Stdin,
                 None,
                 kind,
                 &mut spooled,
-                len,
-            );
-        }
+                meta.len(),
+            ),
+            Err(e) => {
+                let what = Provenance::Stdin.display_path().into_owned();
+                let reason = format!("cannot read its temporary copy: {e}; not scanned");
+                worker.not_scanned(IncompleteKind::File, what, reason);
+            }
+        },
         Err(e) => {
             let what = Provenance::Stdin.display_path().into_owned();
             let reason = format!(
@@ -182,12 +194,18 @@ pub(crate) fn stdin(worker: &mut dyn Sink, unpack: &Unpack, input: &mut dyn Read
     }
 }
 
-/// Reads an OCI image layout directory named on the command line, every image in it.
+/// Reads an OCI image layout directory named on the command line, every image in it, and notes
+/// the files it read so that the walk of the directory leaves out only those.
 pub(crate) fn image_dir(worker: &mut dyn Sink, unpack: &Unpack, path: &Path, shown: &str) {
-    let problems = image::read_dir(path, &unpack.image, &mut |blob| {
+    let (problems, read) = image::read_dir(path, &unpack.image, &mut |blob| {
         image_blob(worker, unpack, shown, blob);
     });
     image_problems(worker, shown, problems);
+    unpack
+        .read_by_images
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .extend(read);
 }
 
 /// Reads at most `buf.len()` bytes, fewer only at the end of the input.
@@ -234,10 +252,13 @@ fn seekable(
     // The image reader indexes the tar from where the input stands, and the sniff moved it.
     if unpack.images && kind == Kind::Tar && input.seek(SeekFrom::Start(0)).is_ok() {
         if let Ok(tar) = image::open_tar(&mut *input) {
-            let problems = tar.read(&unpack.image, &mut |blob| {
+            let (problems, leftovers) = tar.read(&unpack.image, &mut |blob| {
                 image_blob(worker, unpack, &shown, blob);
             });
             image_problems(worker, &shown, problems);
+            for leftover in leftovers {
+                self::leftover(worker, unpack, &provenance, input, leftover);
+            }
             return;
         }
     }
@@ -248,6 +269,54 @@ fn seekable(
                 let reason = format!("cannot read: {e}");
                 worker.not_scanned(IncompleteKind::File, shown, reason);
             }
+        }
+    }
+}
+
+/// Scans an entry of an image tar that the image reader did not read, as an entry of an
+/// ordinary archive. A tar among them is expanded as an archive, not tried as an image again, so
+/// that nesting stays bounded by the archive reader's limits.
+fn leftover(
+    worker: &mut dyn Sink,
+    unpack: &Unpack,
+    outer: &Provenance,
+    input: &mut dyn ReadSeek,
+    leftover: image::Leftover,
+) {
+    let provenance = Provenance::Archive {
+        outer: Box::new(outer.clone()),
+        inner: leftover.name,
+    };
+    let shown = provenance.display_path().into_owned();
+    if let Err(e) = input.seek(SeekFrom::Start(leftover.offset)) {
+        let reason = format!("cannot read: {e}");
+        return worker.not_scanned(IncompleteKind::File, shown, reason);
+    }
+    let mut contents = (&mut *input).take(leftover.size);
+    let unpack = Unpack {
+        images: false,
+        ..unpack.clone()
+    };
+    if leftover.size <= unpack.image.in_memory {
+        let mut bytes = Vec::new();
+        match contents.read_to_end(&mut bytes) {
+            Ok(_) => self::bytes(worker, &unpack, provenance, &bytes),
+            Err(e) => worker.not_scanned(IncompleteKind::File, shown, format!("cannot read: {e}")),
+        }
+        return;
+    }
+    match image::spool(&mut contents, leftover.size) {
+        Ok(mut spooled) => self::file(
+            worker,
+            &unpack,
+            provenance,
+            None,
+            &mut spooled,
+            leftover.size,
+        ),
+        Err(e) => {
+            let reason = format!("could not be held in a temporary file: {e}");
+            worker.not_scanned(IncompleteKind::File, shown, reason);
         }
     }
 }
@@ -316,7 +385,14 @@ fn image_blob(worker: &mut dyn Sink, unpack: &Unpack, outer: &str, blob: ImageBl
             }
         }
         image::Content::Spooled(mut file) => {
-            let len = file.metadata().map_or(0, |m| m.len());
+            let len = match file.metadata() {
+                Ok(meta) => meta.len(),
+                Err(e) => {
+                    let what = provenance.display_path().into_owned();
+                    let reason = format!("cannot read its temporary copy: {e}");
+                    return worker.not_scanned(IncompleteKind::File, what, reason);
+                }
+            };
             if blob.archive && unpack.open {
                 self::file(worker, unpack, provenance, None, &mut file, len);
             } else {

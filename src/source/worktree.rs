@@ -2,13 +2,14 @@
 //! only, bounded reads, on the walker's threads), its skips and what it could not read, and
 //! standard input read once as a stream. Archives and images among them are opened
 //! (`source::unpack`); an OCI image layout directory named on the command line is read as an
-//! image, not walked as files.
+//! image, and then walked like any other for every file the image reader did not read.
 
 use crate::engine::{self, Engine, Source};
 use crate::model::{IncompleteKind, Provenance};
 use crate::source::fs::{self, display_path, Item, Skip, WalkOptions};
 use crate::source::unpack::{self, Unpack};
 use std::path::PathBuf;
+use std::sync::PoisonError;
 
 /// The paths a `scan` names, walked with the ignore rules and exclusions of `options`.
 pub struct WorkTree<'a> {
@@ -19,9 +20,18 @@ pub struct WorkTree<'a> {
 impl Source for WorkTree<'_> {
     fn scan(&mut self, engine: &Engine<'_>) -> anyhow::Result<()> {
         let unpack = self.unpack;
+        // Filled by `ImageDirs`, which runs first; copied so that the walker's threads share it
+        // without a lock.
+        let read_by_images = unpack
+            .read_by_images
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        let read_by_images = &read_by_images;
         fs::walk(self.options, || {
             let mut worker = engine.worker();
             move |item| match item {
+                Ok(Item::File { path, .. }) if read_by_images.contains(&path) => {}
                 Ok(Item::File {
                     path,
                     mut file,
@@ -78,9 +88,10 @@ impl Source for Stdin<'_> {
     }
 }
 
-/// OCI image layout directories named on the command line (`scan ./oci-dir`), each read as an
-/// image: every layer's files and the config. One met inside a walked directory is walked as
-/// files instead, and its layer blobs, being archives, are opened as such.
+/// OCI image layout directories named on the command line (`scan ./oci-dir`, or `scan` in one),
+/// each read as an image: every layer's files and the config. The walk that follows scans every
+/// other file in them. One met inside a walked directory is walked as files instead, and its
+/// layer blobs, being archives, are opened as such.
 pub struct ImageDirs<'a> {
     pub dirs: &'a [PathBuf],
     pub unpack: &'a Unpack,
@@ -89,7 +100,12 @@ pub struct ImageDirs<'a> {
 impl Source for ImageDirs<'_> {
     fn scan(&mut self, engine: &Engine<'_>) -> anyhow::Result<()> {
         for dir in self.dirs {
-            unpack::image_dir(&mut engine.worker(), self.unpack, dir, &display_path(dir));
+            // `scan` run inside the layout names it `.`, not an empty string before the image.
+            let shown = match display_path(dir) {
+                shown if shown.is_empty() => ".".to_string(),
+                shown => shown,
+            };
+            unpack::image_dir(&mut engine.worker(), self.unpack, dir, &shown);
         }
         Ok(())
     }

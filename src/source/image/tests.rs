@@ -65,13 +65,13 @@ fn read_tar_bytes(bytes: Vec<u8>, limits: &Limits) -> (Vec<Seen>, Vec<Problem>) 
         panic!("not recognised as an image");
     };
     let mut blobs = Vec::new();
-    let problems = image.read(limits, &mut |blob| blobs.push(seen(blob)));
+    let (problems, _) = image.read(limits, &mut |blob| blobs.push(seen(blob)));
     (blobs, problems)
 }
 
 fn read_layout_dir(path: &Path) -> (Vec<Seen>, Vec<Problem>) {
     let mut blobs = Vec::new();
-    let problems = read_dir(path, &Limits::default(), &mut |blob| blobs.push(seen(blob)));
+    let (problems, _) = read_dir(path, &Limits::default(), &mut |blob| blobs.push(seen(blob)));
     (blobs, problems)
 }
 
@@ -376,6 +376,94 @@ fn oci_layout_tarball() {
 }
 
 #[test]
+fn entries_the_image_reader_did_not_read_are_leftovers() {
+    let regular = |name: &str, bytes: &[u8]| {
+        let mut header = tar::Header::new_gnu();
+        header.set_path(name).unwrap();
+        header.set_size(bytes.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        (header, bytes.to_vec())
+    };
+    let mut entries = Vec::new();
+    let save = docker_save();
+    let mut archive = tar::Archive::new(save.as_slice());
+    for entry in archive.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        let mut bytes = Vec::new();
+        entry.read_to_end(&mut bytes).unwrap();
+        entries.push((entry.header().clone(), bytes));
+    }
+    let read = |entries: &[(tar::Header, Vec<u8>)]| {
+        let mut builder = tar::Builder::new(Vec::new());
+        for (header, bytes) in entries {
+            builder.append(header, bytes.as_slice()).unwrap();
+        }
+        let image = open_tar(Cursor::new(builder.into_inner().unwrap()))
+            .ok()
+            .unwrap();
+        let (problems, leftovers) = image.read(&Limits::default(), &mut |_| {});
+        assert_eq!(problems, vec![]);
+        leftovers
+            .into_iter()
+            .map(|l| (l.name, l.size))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        read(&entries),
+        vec![],
+        "every entry of a docker save is read"
+    );
+    // A file beside the image, and an earlier entry of a name the image reader read (it reads
+    // only the last one).
+    entries.insert(1, regular("notes/a.txt", b"hello\n"));
+    entries.insert(0, regular("manifest.json", b"[]"));
+    assert_eq!(
+        read(&entries),
+        vec![
+            ("manifest.json".to_string(), 2),
+            ("notes/a.txt".to_string(), 6)
+        ]
+    );
+}
+
+#[test]
+fn bytes_after_a_layers_tar_are_a_file_unless_they_are_zeros() {
+    let layer_with = |tail: &[u8]| {
+        let mut layer = tar_of(&[("app/a.txt", b"a\n")]);
+        layer.extend_from_slice(tail);
+        layer
+    };
+    let save_of = |layer: &[u8]| {
+        let config = config_json(&[sha(layer)]);
+        let config_name = format!("{}.json", hex(&config));
+        let manifest = serde_json::to_vec(&json!([
+            {"Config": config_name, "RepoTags": ["t:1"], "Layers": ["l/layer.tar"]}
+        ]))
+        .unwrap();
+        tar_of(&[
+            ("l/layer.tar", layer),
+            (&config_name, &config),
+            ("manifest.json", &manifest),
+        ])
+    };
+    // Larger than memory holds, so that the tail is spooled as it is read.
+    let limits = Limits {
+        in_memory: 1024,
+        ..Limits::default()
+    };
+    let (blobs, problems) = read_tar_bytes(save_of(&layer_with(&[0; 5000])), &limits);
+    assert_eq!(problems, vec![]);
+    assert!(!blobs.iter().any(|b| b.2.starts_with('<')), "{blobs:#?}");
+    let mut tail = vec![0u8; 3000];
+    tail.extend_from_slice(b"tail");
+    let (blobs, problems) = read_tar_bytes(save_of(&layer_with(&tail)), &limits);
+    assert_eq!(problems, vec![]);
+    let after = find(&blobs, "<after end of tar>");
+    assert!(after.4.ends_with("tail"), "{after:?}");
+}
+
+#[test]
 fn what_is_not_an_image_is_given_back() {
     let plain = tar_of(&[("README.md", b"hello\n"), ("src/index.json", b"{}")]);
     let Err(mut back) = open_tar(Cursor::new(plain.clone())) else {
@@ -385,6 +473,16 @@ fn what_is_not_an_image_is_given_back() {
     back.read_to_end(&mut again).unwrap();
     assert_eq!(again, plain, "given back rewound");
     assert!(open_tar(Cursor::new(b"not a tar at all".to_vec())).is_err());
+    // A manifest.json that lists no image (a web app's, or an empty list) is not a docker save.
+    for manifest in [&b"[]"[..], br#"{"name":"app"}"#, br#"[{"name":"app"}]"#] {
+        let bytes = tar_of(&[("manifest.json", manifest), ("secret.txt", b"x\n")]);
+        let Err(mut back) = open_tar(Cursor::new(bytes.clone())) else {
+            panic!("{manifest:?} taken for an image");
+        };
+        let mut again = Vec::new();
+        back.read_to_end(&mut again).unwrap();
+        assert_eq!(again, bytes, "given back rewound");
+    }
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("index.json"), "{}").unwrap();
     assert!(!sniff_dir(dir.path()), "index.json alone is not a layout");
@@ -531,7 +629,7 @@ fn large_files_are_spooled_and_archives_flagged() {
     };
     let image = open_tar(Cursor::new(layout.tarball())).ok().unwrap();
     let mut found = Vec::new();
-    let problems = image.read(&limits, &mut |blob| {
+    let (problems, _) = image.read(&limits, &mut |blob| {
         if blob.layer.is_some() {
             found.push(blob)
         }
@@ -561,7 +659,7 @@ fn spool_copies_a_stream_and_refuses_one_too_long() {
         let file = spool(&mut save.as_slice(), u64::MAX).unwrap();
         let image = open_tar(file).ok().unwrap();
         let mut blobs = Vec::new();
-        let problems = image.read(&Limits::default(), &mut |b| blobs.push(b.path));
+        let (problems, _) = image.read(&Limits::default(), &mut |b| blobs.push(b.path));
         (blobs, problems)
     };
     assert_eq!(problems, vec![]);
@@ -854,7 +952,7 @@ fn real_docker_save() {
     assert!(child.wait().unwrap().success());
     let tar = open_tar(file).ok().unwrap();
     let (mut files, mut config) = (0, 0);
-    let problems = tar.read(&Limits::default(), &mut |blob| match blob.layer {
+    let (problems, _) = tar.read(&Limits::default(), &mut |blob| match blob.layer {
         Some(_) => files += 1,
         None => config += 1,
     });
