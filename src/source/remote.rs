@@ -18,7 +18,7 @@ use std::fmt;
 use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -88,6 +88,8 @@ impl fmt::Display for RemoteUrl {
 static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 /// The process id of the `git clone` running now (0: none), killed if the run is interrupted.
 static CLONING: AtomicU32 = AtomicU32::new(0);
+/// Set by the signal handler before it stops the clone: the run ends with the signal's status.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 fn pending() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
     PENDING
@@ -109,6 +111,7 @@ fn clean_up_when_interrupted() {
             let Some(signal) = signals.forever().next() else {
                 return;
             };
+            INTERRUPTED.store(true, Ordering::SeqCst);
             let git = i32::try_from(CLONING.load(Ordering::SeqCst)).ok();
             if let Some(pid) = git.and_then(rustix::process::Pid::from_raw) {
                 let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
@@ -515,6 +518,11 @@ fn run_clone(mirror: &Mirror, timeout: Option<Duration>) -> Result<(), RemoteErr
     CLONING.store(child.id(), Ordering::SeqCst);
     let status = wait(&mut child, timeout);
     CLONING.store(0, Ordering::SeqCst);
+    // The clone ended because the run was interrupted: the handler is removing the clone and
+    // will exit with the signal's status; do not race it to an exit of our own.
+    while INTERRUPTED.load(Ordering::SeqCst) {
+        std::thread::park();
+    }
     let said = stderr
         .and_then(|t| t.join().ok())
         .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
