@@ -625,6 +625,18 @@ fn one_run_writes_several_reports() {
 /// warnings on stderr, never raw.
 #[cfg(unix)]
 #[test]
+fn control_characters_in_errors_never_reach_the_terminal() {
+    let dir = tree(&[("a.txt", b"x=1\n")]);
+    let out = run(
+        dir.path(),
+        &["rules", "test", "--rules", "\x1b]0;pwned\x07.toml"],
+    );
+    assert_eq!(out.code, 2, "{}", out.all());
+    assert!(!out.stderr.contains('\x1b'), "{:?}", out.stderr);
+    assert!(out.stderr.contains("\\x1b]0;pwned"), "{:?}", out.stderr);
+}
+
+#[test]
 fn control_characters_in_file_names_never_reach_the_terminal() {
     let hostile = "\u{1b}]0;pwned\u{7}\u{1b}[2Jx.env";
     let dir = tree(&[(hostile, &env_leak())]);

@@ -179,6 +179,8 @@ fn one_line(rendered: &str) -> String {
 /// Writes a warning line to stderr.
 pub fn warn(message: &str) {
     let label = Console::Stderr.style().paint(Role::Warning, "warning:");
+    // Messages name scanned paths: control characters in them are shown, not obeyed.
+    let message = crate::report::printable(message);
     let _ = writeln!(io::stderr(), "lushaguard: {label} {message}");
 }
 
@@ -191,7 +193,7 @@ pub fn print_error(err: &anyhow::Error) {
     let message = if keeps_layout {
         message.trim_end().to_string()
     } else {
-        message.replace('\n', " ")
+        crate::report::printable(&message.replace('\n', " ")).into_owned()
     };
     // If even stderr is gone there is nobody left to tell.
     let _ = writeln!(io::stderr(), "lushaguard: {label} {message}");
