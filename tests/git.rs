@@ -131,6 +131,14 @@ impl Repo {
         dest
     }
 
+    /// Deletes the loose object `spec` names (as if the repository lost it); returns its id.
+    fn remove_loose(&self, spec: &str) -> String {
+        let id = self.git(&["rev-parse", spec]);
+        let loose = self.path.join(".git/objects").join(&id[..2]).join(&id[2..]);
+        std::fs::remove_file(loose).unwrap();
+        id
+    }
+
     fn scan(&self, args: &[&str]) -> Out {
         let mut all = vec!["git", "--format", "json"];
         all.extend_from_slice(args);
@@ -506,13 +514,7 @@ fn whether_a_key_is_in_head_is_unknown_when_part_of_head_cannot_be_read() {
     std::fs::remove_file(r.path.join("a.env")).unwrap();
     r.commit("Remove the key");
     // HEAD's notes.txt is outside the range, so HEAD is read to answer "still in HEAD?".
-    let blob = r.git(&["rev-parse", "HEAD:notes.txt"]);
-    let loose = r
-        .path
-        .join(".git/objects")
-        .join(&blob[..2])
-        .join(&blob[2..]);
-    std::fs::remove_file(loose).unwrap();
+    r.remove_loose("HEAD:notes.txt");
 
     let range = format!("{base}..HEAD");
     let out = r.scan(&["--range", &range]);
@@ -528,13 +530,7 @@ fn a_missing_object_is_a_warning_naming_it_and_the_scan_goes_on() {
     r.write("a.env", &env_with(KEY))
         .write("b.txt", "nothing here\n")
         .commit("Two files");
-    let blob = r.git(&["rev-parse", "HEAD:b.txt"]);
-    let loose = r
-        .path
-        .join(".git/objects")
-        .join(&blob[..2])
-        .join(&blob[2..]);
-    std::fs::remove_file(loose).unwrap();
+    let blob = r.remove_loose("HEAD:b.txt");
 
     let out = r.scan(&[]);
     assert_eq!(out.code, 1, "{}", out.all());
