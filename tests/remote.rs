@@ -12,7 +12,7 @@
 
 mod common;
 
-use common::{bin, hermetic, Output, KEY, KEY2};
+use common::{bin, git, hermetic, Output, KEY, KEY2};
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::net::{TcpListener, TcpStream};
@@ -56,27 +56,6 @@ fn have_python() -> bool {
         .status()
         .is_ok_and(|s| s.success());
     have("python3", found)
-}
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = hermetic(&mut Command::new("git"))
-        .args([
-            "-c",
-            "commit.gpgsign=false",
-            "-c",
-            "init.defaultBranch=main",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
 /// Runs lushaguard in `dir` with `TMPDIR` set to `tmp` (so that a test can see what is left

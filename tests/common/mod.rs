@@ -220,8 +220,15 @@ pub fn snapshot(name: &str, actual: &str) {
 /// Runs git in `dir` blind to the machine's configuration; returns its trimmed stdout.
 pub fn git(dir: &Path, args: &[&str]) -> String {
     let out = hermetic(&mut Command::new("git"))
+        .args([
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "init.defaultBranch=main",
+        ])
         .args(args)
         .current_dir(dir)
+        .stdin(Stdio::null())
         .env("GIT_AUTHOR_DATE", "@1700000000 +0000")
         .env("GIT_COMMITTER_DATE", "@1700000000 +0000")
         .output()
