@@ -42,7 +42,8 @@ pub fn run(args: &GitArgs) -> Result<u8> {
             scan.min,
             scan.report.progress,
             "scanning staged changes",
-        );
+        )
+        .threads(scan.threads);
         Staged {
             opener: &opener,
             repo: &repo,
@@ -88,7 +89,8 @@ pub fn run(args: &GitArgs) -> Result<u8> {
                 scan.min,
                 scan.report.progress,
                 "scanning history",
-            );
+            )
+            .threads(scan.threads);
             history.scan(&engine.within(&wrap))?;
             engine.finish()
         }

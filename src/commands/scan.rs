@@ -16,7 +16,8 @@ pub fn run(args: &ScanArgs) -> Result<u8> {
     let settings = settings::scan(args)?;
     let detector = Detector::new(settings.rules.clone()).with_decoding(settings.decode);
     let min = settings.min_confidence;
-    let engine = Engine::new(&detector, min, settings.report.progress, "scanning");
+    let engine = Engine::new(&detector, min, settings.report.progress, "scanning")
+        .threads(settings.walk.threads);
     let unpack = &settings.unpack;
     if settings.stdin {
         Stdin { unpack }.scan(&engine)?;

@@ -203,7 +203,7 @@ struct Pending {
     decoded: Vec<encoded::Layer>,
 }
 
-impl FileScan<'_> {
+impl<'d> FileScan<'d> {
     /// Searches the next window of the file.
     pub fn window(&mut self, doc: &Document<'_>) {
         let d = self.detector;
@@ -294,6 +294,48 @@ impl FileScan<'_> {
         for p in &mut self.pending[from..] {
             p.encoding = Some(Encoding::Wide);
         }
+    }
+
+    /// An empty scan of the same file, to search some of its windows on another thread;
+    /// `absorb` joins it back.
+    pub fn part(&self) -> FileScan<'d> {
+        self.detector.start_file(&self.path, !self.summarise_all)
+    }
+
+    /// What this scan has found so far, as a part to `absorb` elsewhere; this scan starts over
+    /// empty and keeps its buffers for the next window.
+    pub fn take_part(&mut self) -> FileScan<'d> {
+        let mut fresh = self.part();
+        std::mem::swap(&mut fresh.candidates, &mut self.candidates);
+        std::mem::swap(&mut fresh.line_starts, &mut self.line_starts);
+        std::mem::replace(self, fresh)
+    }
+
+    /// Joins what a part found to this scan, as if its windows had been searched here after
+    /// this scan's own: parts absorbed in window order give the result of one scan.
+    pub fn absorb(&mut self, part: FileScan<'d>) {
+        for (mine, theirs) in [
+            (&mut self.facts.keyword, &part.facts.keyword),
+            (&mut self.facts.host, &part.facts.host),
+        ] {
+            for (m, &t) in mine.iter_mut().zip(theirs) {
+                *m |= t;
+            }
+        }
+        for (view, counts) in part.shapes {
+            match self.shapes.iter_mut().find(|(v, _)| *v == view) {
+                Some((_, mine)) => {
+                    for (m, t) in mine.iter_mut().zip(counts) {
+                        *m += t;
+                    }
+                }
+                None => self.shapes.push((view, counts)),
+            }
+        }
+        if part.given.is_some() {
+            self.given = part.given;
+        }
+        self.pending.extend(part.pending);
     }
 
     /// Adds what `owned` (the new text of a window) says to the file's facts.

@@ -146,7 +146,8 @@ impl History<'_> {
             scan.min,
             scan.report.progress,
             "scanning history",
-        );
+        )
+        .threads(scan.threads);
         self.scan(&engine)?;
         Ok(engine.finish())
     }

@@ -18,10 +18,11 @@
 
 pub mod git;
 pub mod history;
+mod parallel;
 pub mod progress;
 pub mod staged;
 
-use crate::detect::{Confidence, Detection, Detector, Document, Encoding, FileFacts};
+use crate::detect::{Confidence, Detection, Detector, Encoding, FileFacts};
 use crate::model::{Finding, Incomplete, IncompleteKind, Provenance, Skipped, Suppressed};
 use crate::source::fs::Warning;
 use crate::source::reader;
@@ -89,12 +90,13 @@ pub fn scan_reader<R: Read>(
     facts: Option<&FileFacts>,
     buf: &mut Vec<u8>,
 ) -> std::io::Result<(u64, Vec<Detection>)> {
-    let (found, read) = scan_reader_partial(detector, path, reader, size_hint, facts, buf);
+    let (found, read) = scan_reader_partial(detector, path, reader, size_hint, facts, buf, 1);
     Ok((read?, found))
 }
 
 /// As `scan_reader`, but what was found before a read error is kept: the detections of every
-/// window read, with the number of bytes read or the error that stopped the stream.
+/// window read, with the number of bytes read or the error that stopped the stream. A stream
+/// longer than a window is searched on up to `threads` threads, with the same result.
 fn scan_reader_partial<R: Read>(
     detector: &Detector,
     path: &str,
@@ -102,26 +104,20 @@ fn scan_reader_partial<R: Read>(
     size_hint: Option<u64>,
     facts: Option<&FileFacts>,
     buf: &mut Vec<u8>,
+    threads: usize,
 ) -> (Vec<Detection>, std::io::Result<u64>) {
     let single_window = size_hint.is_some_and(|n| n <= reader::WINDOW as u64);
     let mut scan = detector.start_file(path, single_window);
-    let mut transcoded = false;
-    let read = reader::read_windows(reader, buf, size_hint, |w| {
-        transcoded |= w.encoding.is_some();
-        let doc = Document {
-            text: w.text,
-            path,
-            first_line: w.first_line,
-            first_column: w.first_column,
-            owned: w.owned,
-            encoding: w.encoding,
-            file: facts,
-        };
-        scan.window(&doc);
-        if w.zeros {
-            scan.wide(&doc);
-        }
-    });
+    let (transcoded, read) = if threads > 1 && !single_window {
+        parallel::read_windows(&mut scan, path, facts, reader, size_hint, threads, buf)
+    } else {
+        let mut transcoded = false;
+        let read = reader::read_windows(reader, buf, size_hint, |w| {
+            transcoded |= w.encoding.is_some();
+            parallel::search(&mut scan, path, facts, &w);
+        });
+        (transcoded, read)
+    };
     (one_per_key_and_line(scan.finish(), transcoded), read)
 }
 
@@ -283,6 +279,8 @@ pub struct Engine<'d> {
     progress: Mutex<Option<Progress>>,
     shared: Arc<Mutex<Collected>>,
     wrap: Option<Wrap<'d>>,
+    /// Threads one long stream may be searched on (see `parallel`).
+    threads: usize,
 }
 
 impl<'d> Engine<'d> {
@@ -302,7 +300,15 @@ impl<'d> Engine<'d> {
             progress: Mutex::new(Some(progress)),
             shared: Arc::new(Mutex::new(Collected::default())),
             wrap: None,
+            threads: 1,
         }
+    }
+
+    /// The same engine, searching a stream longer than a window on up to `threads` threads
+    /// (the run's thread count: the other workers may be busy with files of their own).
+    pub fn threads(mut self, threads: usize) -> Engine<'d> {
+        self.threads = threads.max(1);
+        self
     }
 
     /// The same engine (same results, same progress), with every finding's provenance wrapped by
@@ -318,6 +324,7 @@ impl<'d> Engine<'d> {
             progress: Mutex::new(None),
             shared: Arc::clone(&self.shared),
             wrap: Some(wrap),
+            threads: self.threads,
         }
     }
 
@@ -409,15 +416,16 @@ impl Worker<'_, '_> {
         counted: bool,
     ) -> Vec<Detection> {
         let detector = self.engine.detector;
+        let threads = self.engine.threads;
         let path = provenance.display_path();
         let (detections, result) = match content {
             Content::Bytes(bytes) => {
                 let size = Some(bytes.len() as u64);
                 let cursor = Cursor::new(bytes);
-                scan_reader_partial(detector, &path, cursor, size, None, &mut self.buf)
+                scan_reader_partial(detector, &path, cursor, size, None, &mut self.buf, threads)
             }
             Content::Reader { reader, size } => {
-                scan_reader_partial(detector, &path, reader, size, None, &mut self.buf)
+                scan_reader_partial(detector, &path, reader, size, None, &mut self.buf, threads)
             }
         };
         // Don't let one huge blob pin its buffer for the rest of the scan.
