@@ -63,6 +63,26 @@ pub struct Warning {
 
 /// The path as reports show it: without a leading `./`.
 pub fn display_path(path: &Path) -> String {
+    #[cfg(unix)]
+    {
+        // This runs for every file: most paths are `./dir/name` or `dir/name`, where dropping
+        // the `./` needs no parsing of components, and a UTF-8 check that goes a word at a time
+        // is all the conversion.
+        use std::os::unix::ffi::OsStrExt;
+        let bytes = path.as_os_str().as_bytes();
+        let plain = |b: &[u8]| !matches!(b.last(), Some(b'/' | b'.'));
+        let rest = match bytes {
+            [b'.', b'/', c, ..] if !matches!(c, b'/' | b'.') && plain(bytes) => Some(&bytes[2..]),
+            [c, ..] if *c != b'.' && plain(bytes) => Some(bytes),
+            _ => None,
+        };
+        if let Some(rest) = rest {
+            return match std::str::from_utf8(rest) {
+                Ok(s) => s.to_owned(),
+                Err(_) => String::from_utf8_lossy(rest).into_owned(),
+            };
+        }
+    }
     let p = path.strip_prefix("./").unwrap_or(path);
     p.to_string_lossy().into_owned()
 }
@@ -716,6 +736,39 @@ fn walk_warning(err: &ignore::Error) -> Warning {
 mod tests {
     use super::*;
     use std::sync::Mutex;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_shown_path_is_what_dropping_a_leading_dot_component_leaves() {
+        use std::os::unix::ffi::OsStrExt;
+        let paths: &[&[u8]] = &[
+            b"./a/b.txt",
+            b"a/b.txt",
+            b"./a",
+            b".",
+            b"./",
+            b".//a",
+            b"././a",
+            b"./.env",
+            b"./a/",
+            b"./a/.",
+            b"a/./b",
+            b"/abs/x",
+            b".env",
+            b"..",
+            b"../x",
+            b"",
+            b"./\xff\xfe",
+            b"dir/\xe9t\xe9.txt",
+            b"./caf\xc3\xa9",
+            b"x\n\x1b[2J",
+        ];
+        for &p in paths {
+            let path = Path::new(std::ffi::OsStr::from_bytes(p));
+            let old = path.strip_prefix("./").unwrap_or(path).to_string_lossy();
+            assert_eq!(display_path(path), old, "{p:?}");
+        }
+    }
 
     fn collect(options: &WalkOptions) -> (Vec<String>, Vec<Warning>) {
         let files = Mutex::new(Vec::new());
