@@ -370,6 +370,15 @@ fn huge_files_and_huge_lines_are_scanned_in_windows() {
         min["column"].as_u64().unwrap() as usize,
         long_line.find(KEY).unwrap() + 1
     );
+    // Files over a window are searched on several threads: the report is the one a single
+    // thread writes, byte for byte.
+    for threads in ["1", "3"] {
+        let other = run(
+            dir.path(),
+            &["scan", "--format", "json", "--threads", threads, "."],
+        );
+        assert_eq!(other.stdout, out.stdout, "--threads {threads}");
+    }
 }
 
 #[test]
