@@ -349,27 +349,57 @@ impl<'d> FileScan<'d> {
 
     /// Adds the whole file's evidence and scores every candidate; those that reach `low` are
     /// detections.
-    pub fn finish(self) -> Vec<Detection> {
-        let d = self.detector;
-        let mut own = self.facts;
-        for (_, shapes) in &self.shapes {
-            for (n, &m) in own.shapes.iter_mut().zip(shapes) {
-                *n = (*n).max(m);
-            }
+    pub fn finish(mut self) -> Vec<Detection> {
+        self.conclude()
+    }
+
+    /// Makes this scan that of another file, keeping its buffers: a worker scans file after
+    /// file with one scan (`conclude` ends each).
+    pub fn reset(&mut self, path: &str, single_window: bool) {
+        self.path.clear();
+        self.path.push_str(path);
+        self.facts.keyword.fill(false);
+        self.facts.host.fill(false);
+        self.facts.shapes.fill(0);
+        for (_, counts) in &mut self.shapes {
+            counts.fill(0);
         }
-        let facts = self.given.as_ref().unwrap_or(&own);
+        self.given = None;
+        self.summarise_all = !single_window;
+        self.pending.clear();
+    }
+
+    /// As `finish`, leaving this scan to `reset` for the next file.
+    pub fn conclude(&mut self) -> Vec<Detection> {
+        let d = self.detector;
         let vocab = &d.set.vocabulary;
         let mut out = Vec::new();
         // One finding per place and view: overlapping chunks and alternative decodings of a
         // region report the same key at the same spot.
         let mut seen = std::collections::BTreeSet::new();
-        for p in self.pending {
+        for p in self.pending.drain(..) {
             let rule = &d.set.rules[p.rule];
-            let file = FileLevel {
-                has_keyword: facts.keyword.get(p.rule).copied().unwrap_or(false),
-                has_host: facts.host.get(p.rule).copied().unwrap_or(false),
-                shape_count: facts.shapes.get(p.rule).copied().unwrap_or(0),
-                path: &self.path,
+            // The file's facts: as handed in, or the windows' summary, with the density of the
+            // view that holds the most values of the rule's shape.
+            let file = match &self.given {
+                Some(f) => FileLevel {
+                    has_keyword: f.keyword.get(p.rule).copied().unwrap_or(false),
+                    has_host: f.host.get(p.rule).copied().unwrap_or(false),
+                    shape_count: f.shapes.get(p.rule).copied().unwrap_or(0),
+                    path: &self.path,
+                },
+                None => FileLevel {
+                    has_keyword: self.facts.keyword.get(p.rule).copied().unwrap_or(false),
+                    has_host: self.facts.host.get(p.rule).copied().unwrap_or(false),
+                    shape_count: self
+                        .shapes
+                        .iter()
+                        .filter_map(|(_, counts)| counts.get(p.rule).copied())
+                        .chain(self.facts.shapes.get(p.rule).copied())
+                        .max()
+                        .unwrap_or(0),
+                    path: &self.path,
+                },
             };
             let mut ev = p.evidence;
             ev.extend(evidence::file_evidence(&file, rule, vocab));

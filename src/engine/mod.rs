@@ -22,7 +22,7 @@ mod parallel;
 pub mod progress;
 pub mod staged;
 
-use crate::detect::{Confidence, Detection, Detector, Encoding, FileFacts};
+use crate::detect::{Confidence, Detection, Detector, Encoding, FileFacts, FileScan};
 use crate::model::{Finding, Incomplete, IncompleteKind, Provenance, Skipped, Suppressed};
 use crate::source::fs::Warning;
 use crate::source::reader;
@@ -90,15 +90,19 @@ pub fn scan_reader<R: Read>(
     facts: Option<&FileFacts>,
     buf: &mut Vec<u8>,
 ) -> std::io::Result<(u64, Vec<Detection>)> {
-    let (found, read) = scan_reader_partial(detector, path, reader, size_hint, facts, buf, 1);
+    let (found, read) =
+        scan_reader_partial(detector, &mut None, path, reader, size_hint, facts, buf, 1);
     Ok((read?, found))
 }
 
 /// As `scan_reader`, but what was found before a read error is kept: the detections of every
 /// window read, with the number of bytes read or the error that stopped the stream. A stream
-/// longer than a window is searched on up to `threads` threads, with the same result.
-fn scan_reader_partial<R: Read>(
-    detector: &Detector,
+/// longer than a window is searched on up to `threads` threads, with the same result. `reuse`
+/// keeps a file scan (and its buffers) from one stream to the next.
+#[allow(clippy::too_many_arguments)]
+fn scan_reader_partial<'d, R: Read>(
+    detector: &'d Detector,
+    reuse: &mut Option<FileScan<'d>>,
     path: &str,
     reader: R,
     size_hint: Option<u64>,
@@ -107,18 +111,29 @@ fn scan_reader_partial<R: Read>(
     threads: usize,
 ) -> (Vec<Detection>, std::io::Result<u64>) {
     let single_window = size_hint.is_some_and(|n| n <= reader::WINDOW as u64);
-    let mut scan = detector.start_file(path, single_window);
+    let scan = match reuse {
+        Some(scan) => {
+            scan.reset(path, single_window);
+            scan
+        }
+        None => reuse.insert(detector.start_file(path, single_window)),
+    };
     let (transcoded, read) = if threads > 1 && !single_window {
-        parallel::read_windows(&mut scan, path, facts, reader, size_hint, threads, buf)
+        parallel::read_windows(scan, path, facts, reader, size_hint, threads, buf)
     } else {
         let mut transcoded = false;
         let read = reader::read_windows(reader, buf, size_hint, |w| {
             transcoded |= w.encoding.is_some();
-            parallel::search(&mut scan, path, facts, &w);
+            parallel::search(scan, path, facts, &w);
         });
         (transcoded, read)
     };
-    (one_per_key_and_line(scan.finish(), transcoded), read)
+    let found = one_per_key_and_line(scan.conclude(), transcoded);
+    // A stream of several windows may have grown the scan's buffers: let them go.
+    if !single_window {
+        *reuse = None;
+    }
+    (found, read)
 }
 
 /// Scans bytes in memory as a file of that length.
@@ -334,6 +349,7 @@ impl<'d> Engine<'d> {
             engine: self,
             local: Collected::default(),
             buf: Vec::new(),
+            scan: None,
         }
     }
 
@@ -377,11 +393,13 @@ impl<'d> Engine<'d> {
     }
 }
 
-/// One thread's scanner: a read buffer and its share of the results.
+/// One thread's scanner: a read buffer, a file scan kept from file to file, and its share of
+/// the results.
 pub struct Worker<'e, 'd> {
     engine: &'e Engine<'d>,
     local: Collected,
     buf: Vec<u8>,
+    scan: Option<FileScan<'d>>,
 }
 
 impl Worker<'_, '_> {
@@ -418,16 +436,24 @@ impl Worker<'_, '_> {
         let detector = self.engine.detector;
         let threads = self.engine.threads;
         let path = provenance.display_path();
-        let (detections, result) = match content {
+        let mut cursor;
+        let (reader, size): (&mut dyn Read, _) = match content {
             Content::Bytes(bytes) => {
-                let size = Some(bytes.len() as u64);
-                let cursor = Cursor::new(bytes);
-                scan_reader_partial(detector, &path, cursor, size, None, &mut self.buf, threads)
+                cursor = Cursor::new(bytes);
+                (&mut cursor, Some(bytes.len() as u64))
             }
-            Content::Reader { reader, size } => {
-                scan_reader_partial(detector, &path, reader, size, None, &mut self.buf, threads)
-            }
+            Content::Reader { reader, size } => (reader, size),
         };
+        let (detections, result) = scan_reader_partial(
+            detector,
+            &mut self.scan,
+            &path,
+            reader,
+            size,
+            None,
+            &mut self.buf,
+            threads,
+        );
         // Don't let one huge blob pin its buffer for the rest of the scan.
         if self.buf.capacity() > 2 * reader::WINDOW {
             self.buf = Vec::new();

@@ -213,8 +213,9 @@ mod tests {
     fn scan(data: impl Read, threads: usize) -> (Vec<String>, Result<u64, String>) {
         let detector = Detector::new(RuleSet::builtin().expect("builtin rules"));
         let mut buf = Vec::new();
-        let (found, read) =
-            scan_reader_partial(&detector, "big.txt", data, None, None, &mut buf, threads);
+        let (found, read) = scan_reader_partial(
+            &detector, &mut None, "big.txt", data, None, None, &mut buf, threads,
+        );
         let shown = found
             .iter()
             .filter(|d| d.confidence >= Confidence::Medium)
