@@ -1,9 +1,10 @@
 //! Container images: reads a `docker save` archive (the classic layout with `manifest.json`,
 //! `<id>.json` configs and `<id>/layer.tar`, or the newer one that embeds an OCI layout) or an OCI
 //! image layout (a directory, or a tarball of one) and hands over, for every image in it, every
-//! regular file of every layer as an [`ImageBlob`], plus the parts of the image config where
-//! build steps leave keys (`Env`, `Cmd`, `Entrypoint`, `Labels`, `OnBuild` and each
-//! `history[].created_by`) as text rendered the way a Dockerfile or a `.env` file would say it.
+//! regular file of every layer as an [`ImageBlob`], plus every string of the image config: the
+//! fields where build steps leave keys (`Env`, `Cmd`, `Entrypoint`, `Labels`, `OnBuild` and each
+//! `history[].created_by`) as text rendered the way a Dockerfile or a `.env` file would say it,
+//! and every other field as `name=value` lines (`other_fields`).
 //!
 //! A file removed by a later layer (a `.wh.NAME` whiteout, or an opaque directory marker) is
 //! still shipped in the image, so it is handed over with `deleted: true`. Layers are read from the
@@ -1163,7 +1164,65 @@ fn config_texts(config: &Value) -> Vec<(String, String)> {
             }
         }
     }
+    other_fields(config, "", &mut texts);
     texts
+}
+
+/// Every other string in the config (a `Healthcheck` command, `Shell`, `WorkingDir`, a
+/// `comment`, an old builder's `container_config`, fields no version knows yet), so that no part
+/// of it goes unread: each object's strings, and arrays of strings joined with spaces, as
+/// `name=value` lines, one text per object named by its path as the other texts are named
+/// (`config.Healthcheck` for the container config's, `config.history[2]`, and `config (top
+/// level)` for the document's own fields such as `author` and `comment`).
+fn other_fields(value: &Value, path: &str, texts: &mut Vec<(String, String)>) {
+    /// Read above as texts of their own, or not text at all.
+    fn covered(path: &str, key: &str) -> bool {
+        match path {
+            "" => key == "rootfs",
+            "config" => matches!(key, "Env" | "Cmd" | "Entrypoint" | "OnBuild" | "Labels"),
+            _ => path.starts_with("config.history[") && key == "created_by",
+        }
+    }
+    match value {
+        Value::Object(fields) => {
+            let mut lines = String::new();
+            for (key, field) in fields {
+                if covered(path, key) {
+                    continue;
+                }
+                // The container config keeps the name the texts above give it.
+                let child = match path {
+                    "" if key == "config" => "config".to_string(),
+                    "" => format!("config.{key}"),
+                    _ => format!("{path}.{key}"),
+                };
+                match field {
+                    Value::String(s) => lines.push_str(&format!("{key}={s}\n")),
+                    Value::Array(items) if items.iter().all(Value::is_string) => {
+                        let words: Vec<&str> = items.iter().filter_map(Value::as_str).collect();
+                        if !words.is_empty() {
+                            lines.push_str(&format!("{key}={}\n", words.join(" ")));
+                        }
+                    }
+                    _ => other_fields(field, &child, texts),
+                }
+            }
+            if !lines.is_empty() {
+                let name = if path.is_empty() {
+                    "config (top level)"
+                } else {
+                    path
+                };
+                texts.push((name.to_string(), lines));
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                other_fields(item, &format!("{path}[{i}]"), texts);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Zip, gzip, or a tar header (`ustar` at 257).

@@ -226,7 +226,11 @@ fn docker_save_hands_over_every_layer_file_and_the_config() {
         find(&tagged, "config.history[1].created_by").4,
         format!("/bin/sh -c #(nop)  ENV LUSHA_API_KEY={ENV_KEY}\n")
     );
-    assert_eq!(tagged.len(), 7 + 4 + 2, "{tagged:#?}");
+    assert_eq!(
+        find(&tagged, "config (top level)").4,
+        "architecture=amd64\nos=linux\n"
+    );
+    assert_eq!(tagged.len(), 8 + 4 + 2, "{tagged:#?}");
 
     // The untagged image is named by its config digest; its layer, reached through a symbolic
     // link, is the same first layer, and nothing deletes its files.
@@ -354,7 +358,7 @@ fn assert_good_oci(layout: &Layout, blobs: &[Seen]) {
     assert!(find(blobs, "etc/secrets/old.conf").3, "opaque directory");
     assert!(find(blobs, "config.Env").4.contains(ENV_KEY));
     assert!(blobs.iter().all(|b| b.0 == image));
-    assert_eq!(blobs.len(), 13, "{blobs:#?}");
+    assert_eq!(blobs.len(), 14, "{blobs:#?}");
 }
 
 #[test]
@@ -572,7 +576,7 @@ fn a_missing_blob_and_a_zstd_layer_are_problems() {
         find(&blobs, "config.Env").4.contains(ENV_KEY),
         "the config is still read"
     );
-    assert_eq!(blobs.len(), 7, "only the config");
+    assert_eq!(blobs.len(), 8, "only the config");
 }
 
 #[test]
@@ -788,7 +792,7 @@ fn docker_save_with_an_embedded_oci_layout() {
         (env.0.as_str(), env.1.clone(), env.3),
         ("acme/app:3.0", Some(layout.layer_digest(0)), true)
     );
-    assert_eq!(blobs.len(), 13);
+    assert_eq!(blobs.len(), 14);
 }
 
 /// A classic docker save layer compressed with zstd (no media type to say so) is named as such.
@@ -814,7 +818,7 @@ fn a_zstd_layer_in_docker_save_is_named() {
             reason: "unsupported layer compression zstd".into()
         }]
     );
-    assert_eq!(blobs.len(), 7, "the config is still read");
+    assert_eq!(blobs.len(), 8, "the config is still read");
 }
 
 /// A multi-platform index inside the layout's index, listed twice, with an attestation manifest
@@ -882,7 +886,8 @@ fn nested_indexes_and_attestations() {
     assert_eq!(find(&seen, "srv/.env").1, Some(layer_digest));
     let statement_path = format!("blobs/sha256/{}", &statement_digest[7..]);
     assert_eq!(find(&seen, &statement_path).4, statement);
-    assert_eq!(seen.len(), 7 + 1 + 1, "{seen:#?}");
+    // The image's config texts, the statement, the layer's file, and the attestation's config.
+    assert_eq!(seen.len(), 8 + 1 + 1 + 1, "{seen:#?}");
 }
 
 /// The texts the reader makes of a config are ones the detector finds keys in, at the confidence
@@ -934,6 +939,61 @@ fn the_detector_finds_keys_in_config_texts() {
         }
     }
     assert_eq!(missed, Vec::<String>::new());
+}
+
+/// Keys in config fields that have no text of their own (a `HEALTHCHECK` command, an old
+/// builder's `container_config`, a comment, an annotation-like label of a nested object) are
+/// still handed to the detector, and found.
+#[test]
+fn keys_in_every_other_config_field_are_found() {
+    let key = "7d1a0c2e-5b3f-4e8a-9c6d-2f4b8e1a3c5d"; // lushaguard:allow (test key)
+    let config = json!({
+        "architecture": "amd64",
+        "comment": format!("built with LUSHA_API_KEY={key}"),
+        "config": {
+            "Env": ["PATH=/usr/bin"],
+            "Healthcheck": {
+                "Test": ["CMD-SHELL", format!("curl -fsS -H 'api_key: {key}' https://api.lusha.com/v3/account/usage")],
+                "Interval": 30_000_000_000u64
+            },
+            "WorkingDir": "/app"
+        },
+        "container_config": {"Env": [format!("LUSHA_API_KEY={key}")]},
+        "rootfs": {"type": "layers", "diff_ids": ["sha256:00"]},
+        "history": [{"created_by": "RUN true", "comment": format!("lusha api_key: {key}")}]
+    });
+    let texts = config_texts(&config);
+    let names: Vec<&str> = texts.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "config.Env",
+            "config.history[0].created_by",
+            "config.Healthcheck",
+            "config",
+            "config.container_config",
+            "config.history[0]",
+            "config (top level)"
+        ]
+    );
+    assert!(
+        texts.iter().all(|(_, t)| !t.contains("sha256:00")),
+        "rootfs is not text"
+    );
+    let detector = Detector::new(RuleSet::builtin().unwrap());
+    for (name, text) in &texts[2..] {
+        if *name == "config" {
+            assert_eq!(text, "WorkingDir=/app\n");
+            continue;
+        }
+        let found = detector.detect(&Document::whole(text.as_bytes(), name));
+        assert!(
+            found
+                .iter()
+                .any(|d| d.secret.expose() == key && d.confidence >= Confidence::Medium),
+            "{name}: {text}"
+        );
+    }
 }
 
 /// Against a real `docker save` (needs a Docker daemon and the image pulled; not run by default:
