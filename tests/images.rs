@@ -481,3 +481,39 @@ fn every_byte_of_a_layer_is_scanned() {
         assert!(!out.all().contains(key), "{}", out.all());
     }
 }
+
+const ANNOTATION_KEY: &str = "5e0c9a7b-2d41-4f86-b3a9-8c17e4d2f650"; // lushaguard:allow (test key)
+
+/// An index and a manifest are read for the image's structure, and scanned as files too: a key
+/// in an annotation is no part of any layer or of the config.
+#[test]
+fn a_key_in_an_index_annotation_is_found() {
+    let files: Vec<(String, Vec<u8>)> = oci_files()
+        .into_iter()
+        .map(|(path, bytes)| {
+            if path != "index.json" {
+                return (path, bytes);
+            }
+            let mut index: Value = serde_json::from_slice(&bytes).unwrap();
+            index["manifests"][0]["annotations"]["com.lusha.api_key"] = json!(ANNOTATION_KEY);
+            (path, serde_json::to_vec_pretty(&index).unwrap())
+        })
+        .collect();
+    let refs: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(p, b)| (p.as_str(), b.as_slice()))
+        .collect();
+    let mut in_dir: Vec<(String, &[u8])> =
+        refs.iter().map(|(p, b)| (format!("oci/{p}"), *b)).collect();
+    let tarball = tar_of(&refs);
+    in_dir.push(("oci.tar".to_string(), &tarball));
+    let in_dir: Vec<(&str, &[u8])> = in_dir.iter().map(|(p, b)| (p.as_str(), *b)).collect();
+    let dir = tree(&in_dir);
+    for (root, want) in [("oci", "oci/index.json"), ("oci.tar", "oci.tar!index.json")] {
+        let out = run(dir.path(), &["scan", "--format", "json", root]);
+        assert_eq!(out.code, 1, "{}", out.all());
+        let paths: Vec<String> = found(&json_of(&out)).into_iter().map(|(p, _)| p).collect();
+        assert!(paths.iter().any(|p| p == want), "{want}: {paths:?}");
+        assert!(!out.all().contains(ANNOTATION_KEY), "{}", out.all());
+    }
+}

@@ -267,6 +267,9 @@ trait Store {
     fn exists(&self, name: &str) -> bool;
     /// Opens a blob by its name in the layout; gives its reader and size.
     fn open(&mut self, name: &str) -> Result<(Box<dyn Read + '_>, u64), String>;
+    /// Leaves a blob opened for the layout's structure (an index, a manifest) to be scanned as
+    /// a file too: its annotations are text no other part of the image holds.
+    fn leave(&mut self, name: &str);
 }
 
 struct DirStore {
@@ -313,6 +316,12 @@ impl Store for DirStore {
         }
         self.opened.insert(path);
         Ok((Box::new(file), meta.len()))
+    }
+
+    fn leave(&mut self, name: &str) {
+        if let Ok(path) = self.locate(name) {
+            self.opened.remove(&path);
+        }
     }
 }
 
@@ -416,6 +425,12 @@ impl<R: Read + Seek> Store for TarStore<R> {
         self.opened.insert(offset);
         Ok((Box::new((&mut self.reader).take(size)), size))
     }
+
+    fn leave(&mut self, name: &str) {
+        if let Some((offset, _)) = self.resolve(name) {
+            self.opened.remove(&offset);
+        }
+    }
 }
 
 /// A `/`-separated name with `.`, empty parts and a leading `/` removed; `None` when it is empty
@@ -517,7 +532,7 @@ impl Run<'_> {
 
     /// The classic `docker save` manifest: `[{"Config", "RepoTags", "Layers"}]`.
     fn docker(&mut self, store: &mut dyn Store) {
-        let Some(manifest) = self.json(store, "manifest.json", None) else {
+        let Some(manifest) = self.document(store, "manifest.json", None) else {
             return;
         };
         let Some(images) = manifest.as_array() else {
@@ -572,7 +587,7 @@ impl Run<'_> {
 
     /// An OCI layout: `index.json` lists manifests (or nested indexes) by digest.
     fn oci(&mut self, store: &mut dyn Store) {
-        let Some(index) = self.json(store, "index.json", None) else {
+        let Some(index) = self.document(store, "index.json", None) else {
             return;
         };
         self.oci_index(store, &index, None, 0);
@@ -610,7 +625,7 @@ impl Run<'_> {
             if !self.manifests.insert(digest.to_string()) {
                 continue;
             }
-            let Some(manifest) = self.json(store, &blob, Some(digest)) else {
+            let Some(manifest) = self.document(store, &blob, Some(digest)) else {
                 continue;
             };
             if manifest.get("manifests").is_some() {
@@ -986,6 +1001,18 @@ impl Run<'_> {
             archive,
         });
         Ok(())
+    }
+
+    /// Reads an index or a manifest (`json`), and leaves it to be scanned as a file as well.
+    fn document(
+        &mut self,
+        store: &mut dyn Store,
+        name: &str,
+        digest: Option<&str>,
+    ) -> Option<Value> {
+        let value = self.json(store, name, digest);
+        store.leave(name);
+        value
     }
 
     /// Reads a small JSON document, checking it against `digest` when one is known.
