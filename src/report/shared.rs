@@ -220,10 +220,12 @@ pub fn incomplete_shown(report: &Report) -> (&[Incomplete], usize) {
 }
 
 /// `s` as it may be shown to people on a terminal or in a CI log: every control character (C0,
-/// DEL, C1; `char::is_control`) but the tab written as an escape (`\x1b`, `\n`, `\u{9b}`).
-/// Paths, archive entry names, image tags and lines come from the scanned tree, which is
-/// untrusted: a raw `ESC ]` or `ESC [` in one would retitle or clear the terminal, move the
-/// cursor, or forge lines in a log. Borrowed when there is nothing to escape (nearly always).
+/// DEL, C1; `char::is_control`) but the tab, and every bidirectional formatting character,
+/// written as an escape (`\x1b`, `\n`, `\u{9b}`, `\u{202e}`). Paths, archive entry names,
+/// image tags and lines come from the scanned tree, which is untrusted: a raw `ESC ]` or `ESC [`
+/// in one would retitle or clear the terminal, move the cursor, or forge lines in a log, and a
+/// right-to-left override would show a line or a name in an order other than its bytes' (the
+/// "Trojan Source" trick). Borrowed when there is nothing to escape (nearly always).
 pub fn printable(s: &str) -> Cow<'_, str> {
     if !s.chars().any(needs_escape) {
         return Cow::Borrowed(s);
@@ -237,7 +239,12 @@ pub fn printable(s: &str) -> Cow<'_, str> {
 
 /// Whether `printable` writes `c` as an escape.
 pub fn needs_escape(c: char) -> bool {
-    c.is_control() && c != '\t'
+    (c.is_control() && c != '\t') || is_bidi_control(c)
+}
+
+/// The characters that change the direction text is shown in (Unicode's `Bidi_Control`).
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 /// Appends `c` to `out`, escaped as `printable` does.
@@ -259,6 +266,18 @@ pub fn push_printable(out: &mut String, c: char) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bidirectional_overrides_are_never_printed_raw() {
+        // Shown raw, the override would display the rest of the name reversed (`vne.txt`);
+        // escaped, it reads in the order of its bytes.
+        assert_eq!(
+            printable("app/\u{202e}txt.env\u{2066}x\u{200f}"),
+            "app/\\u{202e}txt.env\\u{2066}x\\u{200f}"
+        );
+        // Right-to-left letters themselves are text, shown as they are.
+        assert_eq!(printable("שלום/مرحبا.txt"), "שלום/مرحبا.txt");
+    }
 
     #[test]
     fn control_characters_are_never_printed_raw() {
