@@ -17,7 +17,7 @@
 //! incomplete. When in doubt, bytes are scanned: a partly read entry is still handed over, and a
 //! nested archive that cannot be expanded, or lies deeper than `Limits::depth`, is handed over as
 //! it is. Bytes outside the entries are scanned too: what follows a tar's end (every later gzip
-//! member included), a zip's comment, and, when a zip's listed entries and central directory do
+//! member included), a zip's comment and its entries' comments, and, when a zip's listed entries and central directory do
 //! not cover all of it, the zip as it is.
 
 use flate2::read::MultiGzDecoder;
@@ -40,6 +40,8 @@ const CHUNK: usize = 64 << 10;
 const AFTER_END: &str = "<after end of archive>";
 /// The name of a zip archive's comment.
 const ZIP_COMMENT: &str = "<zip comment>";
+/// The name of a zip entry's comment, below the entry's own name.
+const ENTRY_COMMENT: &str = "<entry comment>";
 
 /// An archive format, as recognised by its first bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -532,8 +534,10 @@ impl<'v> Walker<'v> {
                 break;
             }
             let listed_name = archive.name_for_index(index).unwrap_or("?").to_owned();
+            let mut comment = Vec::new();
             let (name, refusal) = match archive.by_index_raw(index) {
                 Ok(file) => {
+                    comment = file.comment().as_bytes().to_vec();
                     if let Some(data) = file.data_start() {
                         spans.push(Span {
                             start: file.header_start(),
@@ -561,6 +565,12 @@ impl<'v> Walker<'v> {
                     }
                     Err(e) => self.problem(self.here(), format!("could not be read: {e}")),
                 },
+            }
+            // Text any zip tool shows beside the entry, whatever the entry's own fate.
+            if !comment.is_empty() {
+                self.chain.push(ENTRY_COMMENT.to_owned());
+                self.entry(Spool::Memory(comment), Ok(()));
+                self.chain.pop();
             }
             self.chain.pop();
         }
@@ -1711,6 +1721,26 @@ mod tests {
                 .reason
                 .contains("not scanned on a stream"));
         }
+    }
+
+    #[test]
+    fn a_zip_entry_comment_is_read() {
+        let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let commented = zip::write::FullFileOptions::default().with_file_comment("lusha api_key=x");
+        writer.start_file("a.txt", commented).expect("start");
+        writer.write_all(b"a").expect("write");
+        writer
+            .start_file("b.txt", SimpleFileOptions::default())
+            .expect("start");
+        writer.write_all(b"b").expect("write");
+        let zip = writer.finish().expect("finish").into_inner();
+        let (seen, outcome) = run("c.zip", &zip, &Limits::default());
+        assert!(outcome.problems.is_empty(), "{outcome:?}");
+        assert_eq!(
+            displays(&seen),
+            ["c.zip!a.txt", "c.zip!a.txt!<entry comment>", "c.zip!b.txt"]
+        );
+        assert_eq!(seen[1].bytes, b"lusha api_key=x");
     }
 
     #[test]
