@@ -309,7 +309,16 @@ impl Store for DirStore {
 
     fn open(&mut self, name: &str) -> Result<(Box<dyn Read + '_>, u64), String> {
         let path = self.locate(name)?;
-        let file = File::open(&path).map_err(|e| format!("{name}: {e}"))?;
+        // What `locate` saw may have been swapped since: a FIFO must not block the open, and a
+        // symbolic link in the last place must not be followed out of the layout.
+        let mut options = std::fs::OpenOptions::new();
+        options.read(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_NOFOLLOW);
+        }
+        let file = options.open(&path).map_err(|e| format!("{name}: {e}"))?;
         let meta = file.metadata().map_err(|e| format!("{name}: {e}"))?;
         if !meta.is_file() {
             return Err(format!("{name}: not a regular file"));
