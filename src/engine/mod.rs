@@ -19,6 +19,7 @@
 pub mod git;
 pub mod history;
 mod parallel;
+pub use parallel::HelperSlots;
 pub mod progress;
 pub mod staged;
 
@@ -90,14 +91,16 @@ pub fn scan_reader<R: Read>(
     facts: Option<&FileFacts>,
     buf: &mut Vec<u8>,
 ) -> std::io::Result<(u64, Vec<Detection>)> {
-    let (found, read) =
-        scan_reader_partial(detector, &mut None, path, reader, size_hint, facts, buf, 1);
+    let (found, read) = scan_reader_partial(
+        detector, &mut None, path, reader, size_hint, facts, buf, None,
+    );
     Ok((read?, found))
 }
 
 /// As `scan_reader`, but what was found before a read error is kept: the detections of every
 /// window read, with the number of bytes read or the error that stopped the stream. A stream
-/// longer than a window is searched on up to `threads` threads, with the same result. `reuse`
+/// longer than a window is searched on helper threads from `helpers` too, with the same result.
+/// `reuse`
 /// keeps a file scan (and its buffers) from one stream to the next.
 #[allow(clippy::too_many_arguments)]
 fn scan_reader_partial<'d, R: Read>(
@@ -108,7 +111,7 @@ fn scan_reader_partial<'d, R: Read>(
     size_hint: Option<u64>,
     facts: Option<&FileFacts>,
     buf: &mut Vec<u8>,
-    threads: usize,
+    helpers: Option<&HelperSlots>,
 ) -> (Vec<Detection>, std::io::Result<u64>) {
     let single_window = size_hint.is_some_and(|n| n <= reader::WINDOW as u64);
     let scan = match reuse {
@@ -118,15 +121,16 @@ fn scan_reader_partial<'d, R: Read>(
         }
         None => reuse.insert(detector.start_file(path, single_window)),
     };
-    let (transcoded, read) = if threads > 1 && !single_window {
-        parallel::read_windows(scan, path, facts, reader, size_hint, threads, buf)
-    } else {
-        let mut transcoded = false;
-        let read = reader::read_windows(reader, buf, size_hint, |w| {
-            transcoded |= w.encoding.is_some();
-            parallel::search(scan, path, facts, &w);
-        });
-        (transcoded, read)
+    let (transcoded, read) = match helpers.filter(|_| !single_window) {
+        Some(slots) => parallel::read_windows(scan, path, facts, reader, size_hint, slots, buf),
+        None => {
+            let mut transcoded = false;
+            let read = reader::read_windows(reader, buf, size_hint, |w| {
+                transcoded |= w.encoding.is_some();
+                parallel::search(scan, path, facts, &w);
+            });
+            (transcoded, read)
+        }
     };
     let found = one_per_key_and_line(scan.conclude(), transcoded);
     // A stream of several windows may have grown the scan's buffers: let them go.
@@ -294,8 +298,9 @@ pub struct Engine<'d> {
     progress: Mutex<Option<Progress>>,
     shared: Arc<Mutex<Collected>>,
     wrap: Option<Wrap<'d>>,
-    /// Threads one long stream may be searched on (see `parallel`).
-    threads: usize,
+    /// Helper threads long streams may still be searched on, shared by the workers (see
+    /// `parallel`); none unless the run has several threads.
+    helpers: Option<Arc<HelperSlots>>,
 }
 
 impl<'d> Engine<'d> {
@@ -315,14 +320,14 @@ impl<'d> Engine<'d> {
             progress: Mutex::new(Some(progress)),
             shared: Arc::new(Mutex::new(Collected::default())),
             wrap: None,
-            threads: 1,
+            helpers: None,
         }
     }
 
-    /// The same engine, searching a stream longer than a window on up to `threads` threads
-    /// (the run's thread count: the other workers may be busy with files of their own).
+    /// The same engine, searching a stream longer than a window on helper threads as well, at
+    /// most `threads - 1` helpers across all the workers of the run.
     pub fn threads(mut self, threads: usize) -> Engine<'d> {
-        self.threads = threads.max(1);
+        self.helpers = (threads > 1).then(|| Arc::new(HelperSlots::new(threads)));
         self
     }
 
@@ -339,7 +344,7 @@ impl<'d> Engine<'d> {
             progress: Mutex::new(None),
             shared: Arc::clone(&self.shared),
             wrap: Some(wrap),
-            threads: self.threads,
+            helpers: self.helpers.clone(),
         }
     }
 
@@ -434,7 +439,7 @@ impl Worker<'_, '_> {
         counted: bool,
     ) -> Vec<Detection> {
         let detector = self.engine.detector;
-        let threads = self.engine.threads;
+        let helpers = self.engine.helpers.as_deref();
         let path = provenance.display_path();
         let mut cursor;
         let (reader, size): (&mut dyn Read, _) = match content {
@@ -452,7 +457,7 @@ impl Worker<'_, '_> {
             size,
             None,
             &mut self.buf,
-            threads,
+            helpers,
         );
         // Don't let one huge blob pin its buffer for the rest of the scan.
         if self.buf.capacity() > 2 * reader::WINDOW {

@@ -3,8 +3,11 @@
 //! copies of windows while it searches others itself, whenever the helpers have enough queued.
 //! Each window is searched as a part of the file's scan of its own (`FileScan::part`), and the
 //! parts are joined in window order, so what is found, and in which order, is what one thread
-//! finds. Memory: at most `2 × helpers` window copies, each `reader::WINDOW` plus its context,
-//! on top of the reader's own buffer.
+//! finds. Helpers come from a run-wide pool (`HelperSlots`) of the thread count less one, so that
+//! `--threads N` bounds the threads and the window copies whatever the files are; a helper that
+//! cannot be had (the pool is empty, or the system refuses a thread) leaves the work to the
+//! reading thread. Memory: at most two window copies per helper, each `reader::WINDOW` plus its
+//! context, on top of the reader's own buffer.
 
 use crate::detect::{Document, FileFacts, FileScan};
 use crate::source::reader::{self, TextWindow};
@@ -13,8 +16,34 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::Mutex;
 
-/// Most helper threads for one stream, whatever the thread count: each costs window copies.
+/// Most helper threads for one stream, whatever the thread count.
 const MAX_HELPERS: usize = 3;
+
+/// The helper threads a run may still start, shared by its workers.
+#[derive(Debug)]
+pub struct HelperSlots(AtomicUsize);
+
+impl HelperSlots {
+    /// The pool of a run of `threads` threads: one fewer helpers (the workers are the rest).
+    pub fn new(threads: usize) -> HelperSlots {
+        HelperSlots(AtomicUsize::new(threads.saturating_sub(1)))
+    }
+
+    fn take(&self) -> bool {
+        self.0
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1))
+            .is_ok()
+    }
+
+    fn give(&self, n: usize) {
+        self.0.fetch_add(n, Ordering::AcqRel);
+    }
+
+    #[cfg(test)]
+    fn available(&self) -> usize {
+        self.0.load(Ordering::Acquire)
+    }
+}
 
 /// A window copied for a helper, numbered in the order the reader cut it.
 struct Copied {
@@ -62,21 +91,19 @@ pub(super) fn search(
     }
 }
 
-/// Reads `reader` window by window into `scan` with up to `threads` threads (this one and its
-/// helpers). Returns whether a transcoded view was searched, and the bytes read or the error
-/// that ended the stream (every window read before it is searched).
+/// Reads `reader` window by window into `scan`, on this thread and on helpers taken from
+/// `slots`. Returns whether a transcoded view was searched, and the bytes read or the error that
+/// ended the stream (every window read before it is searched).
 pub(super) fn read_windows<R: Read>(
     scan: &mut FileScan<'_>,
     path: &str,
     facts: Option<&FileFacts>,
     reader: R,
     size_hint: Option<u64>,
-    threads: usize,
+    slots: &HelperSlots,
     buf: &mut Vec<u8>,
 ) -> (bool, io::Result<u64>) {
-    let helpers = threads.saturating_sub(1).min(MAX_HELPERS);
-    let depth = 2 * helpers;
-    let (work_tx, work_rx) = mpsc::sync_channel::<Copied>(depth.max(1));
+    let (work_tx, work_rx) = mpsc::sync_channel::<Copied>(2 * MAX_HELPERS);
     let work_rx = Mutex::new(work_rx);
     let (done_tx, done_rx) = mpsc::channel::<(usize, FileScan<'_>, Vec<u8>)>();
     // Windows handed over and not yet searched.
@@ -102,8 +129,9 @@ pub(super) fn read_windows<R: Read>(
         }
     };
     let mut scratch = template.part();
+    let mut started = 0;
     let read = std::thread::scope(|s| {
-        let mut started = 0;
+        let mut may_start = true;
         let mut seq = 0;
         let read = reader::read_windows(reader, buf, size_hint, |w| {
             transcoded |= w.encoding.is_some();
@@ -111,15 +139,26 @@ pub(super) fn read_windows<R: Read>(
                 parts.push((i, part));
                 spare.push(text);
             }
-            // The first window is searched here: a stream of one window starts no thread.
-            if seq == 0 || helpers == 0 || queued.load(Ordering::Acquire) >= depth {
+            // From the second window on (a stream of one window starts no thread), another
+            // helper when every helper has two windows waiting and the pool has one to give.
+            let waiting = queued.load(Ordering::Acquire);
+            if seq > 0 && may_start && started < MAX_HELPERS && waiting >= 2 * started {
+                // An empty pool is asked again at the next window; a system that refuses a
+                // thread is not.
+                if slots.take() {
+                    match std::thread::Builder::new().spawn_scoped(s, drain) {
+                        Ok(_) => started += 1,
+                        Err(_) => {
+                            slots.give(1);
+                            may_start = false;
+                        }
+                    }
+                }
+            }
+            if started == 0 || queued.load(Ordering::Acquire) >= 2 * started {
                 search(&mut scratch, path, facts, &w);
                 parts.push((seq, scratch.take_part()));
             } else {
-                if started < helpers {
-                    started += 1;
-                    s.spawn(drain);
-                }
                 let mut text = spare.pop().unwrap_or_default();
                 text.clear();
                 text.extend_from_slice(w.text);
@@ -133,9 +172,9 @@ pub(super) fn read_windows<R: Read>(
                     encoding: w.encoding,
                     zeros: w.zeros,
                 };
-                // The queue holds `depth` windows and fewer are queued: this does not block.
-                // A helper that is gone (it panicked, which ends the scope too) leaves the
-                // window to this thread.
+                // Fewer than the queue's room are waiting, so this does not block; it fails only
+                // without a receiver, which lives as long as this function. Should it fail, the
+                // window is searched here.
                 if let Err(mpsc::SendError(copied)) = work_tx.send(copied) {
                     queued.fetch_sub(1, Ordering::AcqRel);
                     search(&mut scratch, path, facts, &copied.window());
@@ -149,6 +188,8 @@ pub(super) fn read_windows<R: Read>(
         drain();
         read
     });
+    // Every helper has ended with the scope.
+    slots.give(started);
     drop(done_tx);
     parts.extend(done_rx.into_iter().map(|(i, part, _)| (i, part)));
     parts.sort_by_key(|(i, _)| *i);
@@ -161,6 +202,7 @@ pub(super) fn read_windows<R: Read>(
 #[cfg(test)]
 mod tests {
     use super::super::scan_reader_partial;
+    use super::HelperSlots;
     use crate::detect::{Confidence, Detector};
     use crate::rules::RuleSet;
     use crate::source::reader::WINDOW;
@@ -211,10 +253,21 @@ mod tests {
     }
 
     fn scan(data: impl Read, threads: usize) -> (Vec<String>, Result<u64, String>) {
+        let slots = HelperSlots::new(threads);
+        let found = scan_with(data, (threads > 1).then_some(&slots));
+        // Every helper taken is given back.
+        assert_eq!(slots.available(), threads - 1);
+        found
+    }
+
+    fn scan_with(
+        data: impl Read,
+        helpers: Option<&HelperSlots>,
+    ) -> (Vec<String>, Result<u64, String>) {
         let detector = Detector::new(RuleSet::builtin().expect("builtin rules"));
         let mut buf = Vec::new();
         let (found, read) = scan_reader_partial(
-            &detector, &mut None, "big.txt", data, None, None, &mut buf, threads,
+            &detector, &mut None, "big.txt", data, None, None, &mut buf, helpers,
         );
         let shown = found
             .iter()
@@ -244,6 +297,9 @@ mod tests {
                 (one.clone(), read.clone())
             );
         }
+        // Other workers hold every helper of the run: the reading thread does it all.
+        let empty = HelperSlots::new(1);
+        assert_eq!(scan_with(Cursor::new(&text), Some(&empty)), (one, read));
     }
 
     #[test]
