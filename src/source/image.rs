@@ -1207,57 +1207,74 @@ fn config_texts(config: &Value) -> Vec<(String, String)> {
 /// Every other string in the config (a `Healthcheck` command, `Shell`, `WorkingDir`, a
 /// `comment`, an old builder's `container_config`, fields no version knows yet), so that no part
 /// of it goes unread: each object's strings, and arrays of strings joined with spaces, as
-/// `name=value` lines, one text per object named by its path as the other texts are named
-/// (`config.Healthcheck` for the container config's, `config.history[2]`, and `config (top
-/// level)` for the document's own fields such as `author` and `comment`).
+/// `name=value` lines; the names of other fields too (a `Volumes` path, a key of any shape);
+/// strings in arrays of other things one to a line. One text per object or array, named by its
+/// path as the other texts are named (`config.Healthcheck` for the container config's,
+/// `config.history[2]`, and `config (top level)` for the document's own fields such as `author`
+/// and `comment`). A field `config_texts` renders is left out only in the shape it renders.
 fn other_fields(value: &Value, path: &str, texts: &mut Vec<(String, String)>) {
-    /// Read above as texts of their own, or not text at all.
-    fn covered(path: &str, key: &str) -> bool {
-        match path {
-            "" => key == "rootfs",
-            "config" => matches!(key, "Env" | "Cmd" | "Entrypoint" | "OnBuild" | "Labels"),
-            _ => path.starts_with("config.history[") && key == "created_by",
+    fn covered(path: &str, key: &str, field: &Value) -> bool {
+        let strings = |v: &Value| {
+            v.is_string() || v.as_array().is_some_and(|a| a.iter().all(Value::is_string))
+        };
+        match (path, key) {
+            ("config", "Env" | "Cmd" | "Entrypoint" | "OnBuild") => strings(field),
+            ("config", "Labels") => field
+                .as_object()
+                .is_some_and(|o| o.values().all(Value::is_string)),
+            (_, "created_by") => path.starts_with("config.history[") && field.is_string(),
+            _ => false,
         }
     }
+    let mut lines = String::new();
     match value {
         Value::Object(fields) => {
-            let mut lines = String::new();
             for (key, field) in fields {
-                if covered(path, key) {
+                if covered(path, key, field) {
                     continue;
                 }
-                // The container config keeps the name the texts above give it.
-                let child = match path {
-                    "" if key == "config" => "config".to_string(),
-                    "" => format!("config.{key}"),
-                    _ => format!("{path}.{key}"),
-                };
                 match field {
                     Value::String(s) => lines.push_str(&format!("{key}={s}\n")),
-                    Value::Array(items) if items.iter().all(Value::is_string) => {
+                    Value::Array(items)
+                        if !items.is_empty() && items.iter().all(Value::is_string) =>
+                    {
                         let words: Vec<&str> = items.iter().filter_map(Value::as_str).collect();
-                        if !words.is_empty() {
-                            lines.push_str(&format!("{key}={}\n", words.join(" ")));
-                        }
+                        lines.push_str(&format!("{key}={}\n", words.join(" ")));
                     }
-                    _ => other_fields(field, &child, texts),
+                    Value::Object(_) | Value::Array(_) => {
+                        lines.push_str(&format!("{key}\n"));
+                        // The container config keeps the name the texts above give it.
+                        let child = match path {
+                            "" if key == "config" => "config".to_string(),
+                            "" => format!("config.{key}"),
+                            _ => format!("{path}.{key}"),
+                        };
+                        other_fields(field, &child, texts);
+                    }
+                    scalar => lines.push_str(&format!("{key}={scalar}\n")),
                 }
-            }
-            if !lines.is_empty() {
-                let name = if path.is_empty() {
-                    "config (top level)"
-                } else {
-                    path
-                };
-                texts.push((name.to_string(), lines));
             }
         }
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
-                other_fields(item, &format!("{path}[{i}]"), texts);
+                match item {
+                    Value::String(s) => lines.push_str(&format!("{s}\n")),
+                    Value::Object(_) | Value::Array(_) => {
+                        other_fields(item, &format!("{path}[{i}]"), texts);
+                    }
+                    _ => {}
+                }
             }
         }
         _ => {}
+    }
+    if !lines.is_empty() {
+        let name = if path.is_empty() {
+            "config (top level)"
+        } else {
+            path
+        };
+        texts.push((name.to_string(), lines));
     }
 }
 

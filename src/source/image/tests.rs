@@ -228,9 +228,15 @@ fn docker_save_hands_over_every_layer_file_and_the_config() {
     );
     assert_eq!(
         find(&tagged, "config (top level)").4,
-        "architecture=amd64\nos=linux\n"
+        "architecture=amd64\nconfig\nhistory\nos=linux\nrootfs\n"
     );
-    assert_eq!(tagged.len(), 8 + 4 + 2, "{tagged:#?}");
+    assert_eq!(find(&tagged, "config.history[1]").4, "empty_layer=true\n");
+    assert!(find(&tagged, "config.rootfs")
+        .4
+        .starts_with("diff_ids=sha256:"));
+    // The config's texts: 4 fields, 3 history steps, the document's own fields, rootfs and the
+    // rest of a history step.
+    assert_eq!(tagged.len(), 10 + 4 + 2, "{tagged:#?}");
 
     // The untagged image is named by its config digest; its layer, reached through a symbolic
     // link, is the same first layer, and nothing deletes its files.
@@ -358,7 +364,7 @@ fn assert_good_oci(layout: &Layout, blobs: &[Seen]) {
     assert!(find(blobs, "etc/secrets/old.conf").3, "opaque directory");
     assert!(find(blobs, "config.Env").4.contains(ENV_KEY));
     assert!(blobs.iter().all(|b| b.0 == image));
-    assert_eq!(blobs.len(), 14, "{blobs:#?}");
+    assert_eq!(blobs.len(), 16, "{blobs:#?}");
 }
 
 #[test]
@@ -584,7 +590,7 @@ fn a_missing_blob_and_a_zstd_layer_are_problems() {
         find(&blobs, "config.Env").4.contains(ENV_KEY),
         "the config is still read"
     );
-    assert_eq!(blobs.len(), 8, "only the config");
+    assert_eq!(blobs.len(), 10, "only the config");
 }
 
 #[test]
@@ -800,7 +806,7 @@ fn docker_save_with_an_embedded_oci_layout() {
         (env.0.as_str(), env.1.clone(), env.3),
         ("acme/app:3.0", Some(layout.layer_digest(0)), true)
     );
-    assert_eq!(blobs.len(), 14);
+    assert_eq!(blobs.len(), 16);
 }
 
 /// A classic docker save layer compressed with zstd (no media type to say so) is named as such.
@@ -826,7 +832,7 @@ fn a_zstd_layer_in_docker_save_is_named() {
             reason: "unsupported layer compression zstd".into()
         }]
     );
-    assert_eq!(blobs.len(), 8, "the config is still read");
+    assert_eq!(blobs.len(), 10, "the config is still read");
 }
 
 /// A multi-platform index inside the layout's index, listed twice, with an attestation manifest
@@ -894,8 +900,9 @@ fn nested_indexes_and_attestations() {
     assert_eq!(find(&seen, "srv/.env").1, Some(layer_digest));
     let statement_path = format!("blobs/sha256/{}", &statement_digest[7..]);
     assert_eq!(find(&seen, &statement_path).4, statement);
-    // The image's config texts, the statement, the layer's file, and the attestation's config.
-    assert_eq!(seen.len(), 8 + 1 + 1 + 1, "{seen:#?}");
+    // The image's config texts, the statement, the layer's file, and the attestation config's
+    // own fields and rootfs.
+    assert_eq!(seen.len(), 10 + 1 + 1 + 2, "{seen:#?}");
 }
 
 /// The texts the reader makes of a config are ones the detector finds keys in, at the confidence
@@ -950,24 +957,30 @@ fn the_detector_finds_keys_in_config_texts() {
 }
 
 /// Keys in config fields that have no text of their own (a `HEALTHCHECK` command, an old
-/// builder's `container_config`, a comment, an annotation-like label of a nested object) are
-/// still handed to the detector, and found.
+/// builder's `container_config`, a comment, a field of any shape) are still handed to the
+/// detector, and found.
 #[test]
 fn keys_in_every_other_config_field_are_found() {
     let key = "7d1a0c2e-5b3f-4e8a-9c6d-2f4b8e1a3c5d"; // lushaguard:allow (test key)
+    let env = format!("LUSHA_API_KEY={key}");
     let config = json!({
         "architecture": "amd64",
-        "comment": format!("built with LUSHA_API_KEY={key}"),
+        "comment": format!("built with {env}"),
         "config": {
             "Env": ["PATH=/usr/bin"],
             "Healthcheck": {
                 "Test": ["CMD-SHELL", format!("curl -fsS -H 'api_key: {key}' https://api.lusha.com/v3/account/usage")],
                 "Interval": 30_000_000_000u64
             },
-            "WorkingDir": "/app"
+            "WorkingDir": "/app",
+            // Shapes config_texts does not render: each is read here instead.
+            "Labels": {"build": [env.clone()]},
+            "Volumes": {env.clone(): {}},
+            "Mixed": ["a", 1, env.clone()],
+            "Nested": [[env.clone()]]
         },
-        "container_config": {"Env": [format!("LUSHA_API_KEY={key}")]},
-        "rootfs": {"type": "layers", "diff_ids": ["sha256:00"]},
+        "container_config": {"Env": [env.clone()]},
+        "rootfs": {"type": "layers", "diff_ids": ["sha256:00"], "note": env.clone()},
         "history": [{"created_by": "RUN true", "comment": format!("lusha api_key: {key}")}]
     });
     let texts = config_texts(&config);
@@ -978,29 +991,31 @@ fn keys_in_every_other_config_field_are_found() {
             "config.Env",
             "config.history[0].created_by",
             "config.Healthcheck",
+            "config.Labels",
+            "config.Mixed",
+            "config.Nested[0]",
+            "config.Volumes",
             "config",
             "config.container_config",
             "config.history[0]",
+            "config.rootfs",
             "config (top level)"
         ]
     );
-    assert!(
-        texts.iter().all(|(_, t)| !t.contains("sha256:00")),
-        "rootfs is not text"
-    );
     let detector = Detector::new(RuleSet::builtin().unwrap());
     for (name, text) in &texts[2..] {
-        if *name == "config" {
-            assert_eq!(text, "WorkingDir=/app\n");
-            continue;
+        match name.as_str() {
+            "config" => assert!(text.contains("WorkingDir=/app\n"), "{text}"),
+            _ => {
+                let found = detector.detect(&Document::whole(text.as_bytes(), name));
+                assert!(
+                    found
+                        .iter()
+                        .any(|d| d.secret.expose() == key && d.confidence >= Confidence::Low),
+                    "{name}: {text}"
+                );
+            }
         }
-        let found = detector.detect(&Document::whole(text.as_bytes(), name));
-        assert!(
-            found
-                .iter()
-                .any(|d| d.secret.expose() == key && d.confidence >= Confidence::Medium),
-            "{name}: {text}"
-        );
     }
 }
 
