@@ -2,12 +2,13 @@
 //! shown on the changed line of a pull request, then one plain summary line for the log. Values
 //! are escaped as the runner expects: in the message `%`, CR and LF; in properties also `:` and
 //! `,`; any other control character becomes an escape (`\x1b`), so that a path cannot send
-//! control sequences to whoever reads the log. The key appears only redacted unless
-//! `--no-redact`.
+//! control sequences to whoever reads the log, and so does a bidirectional formatting character
+//! except in `file=`, which names the file rather than showing it. The key appears only redacted
+//! unless `--no-redact`.
 
 use super::shared::{
-    headline, incomplete_line, incomplete_shown, plural, push_printable, rule, suppressed_total,
-    what,
+    headline, incomplete_line, incomplete_shown, is_bidi_control, plural, push_printable, rule,
+    suppressed_total, what,
 };
 use super::Options;
 use crate::detect::Confidence;
@@ -25,21 +26,33 @@ pub fn command(c: Confidence) -> &'static str {
 
 /// Escapes a message (the command's data).
 pub fn escape_data(s: &str) -> String {
+    escape(s, false)
+}
+
+/// Escapes a property value shown as text (`title=…`).
+pub fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// Escapes the `file=` property: as `escape_property`, but a bidirectional formatting character
+/// of a real file name is kept, so that the annotation still attaches to that file (the runner
+/// reads the property to find the file; it does not show it as log text).
+pub fn escape_file(s: &str) -> String {
+    escape(s, true).replace(':', "%3A").replace(',', "%2C")
+}
+
+fn escape(s: &str, keep_bidi: bool) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
             '%' => out.push_str("%25"),
             '\r' => out.push_str("%0D"),
             '\n' => out.push_str("%0A"),
+            c if keep_bidi && is_bidi_control(c) => out.push(c),
             c => push_printable(&mut out, c),
         }
     }
     out
-}
-
-/// Escapes a property value (`file=…`, `title=…`).
-pub fn escape_property(s: &str) -> String {
-    escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
 pub fn write(report: &Report, options: Options, out: &mut dyn Write) -> io::Result<()> {
@@ -54,7 +67,7 @@ pub fn write(report: &Report, options: Options, out: &mut dyn Write) -> io::Resu
             out,
             "::{} file={},line={},col={},endColumn={},title={}::{}",
             command(f.confidence),
-            escape_property(&f.path),
+            escape_file(&f.path),
             f.line,
             f.column,
             f.end_column,
@@ -143,5 +156,11 @@ mod tests {
             escape_property("C:\\x,y%\n"),
             "C%3A\\x%2Cy%25%0A".to_string()
         );
+        // A file name keeps its right-to-left override, so that the annotation finds the file;
+        // a title or a message shows it escaped.
+        let name = "app/\u{202e}vne.txt";
+        assert_eq!(escape_file(name), name);
+        assert_eq!(escape_property(name), "app/\\u{202e}vne.txt");
+        assert_eq!(escape_file("a\u{1b}[2J:b"), "a\\x1b[2J%3Ab");
     }
 }

@@ -243,7 +243,7 @@ pub fn needs_escape(c: char) -> bool {
 }
 
 /// The characters that change the direction text is shown in (Unicode's `Bidi_Control`).
-fn is_bidi_control(c: char) -> bool {
+pub fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
