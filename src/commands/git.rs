@@ -9,7 +9,7 @@ use crate::cli::GitArgs;
 use crate::engine::git::GitScan;
 use crate::engine::history::History;
 use crate::engine::staged::Staged;
-use crate::engine::{Engine, Source};
+use crate::engine::Source;
 use crate::model::Provenance;
 use crate::source::git::{Notes, Opener, Selection};
 use crate::source::remote;
@@ -37,13 +37,7 @@ pub fn run(args: &GitArgs) -> Result<u8> {
         let mut scan = GitScan::staged(&repo, &args.scan)?;
         // The pre-commit hook's command: what to do about a commit, not about history.
         scan.report.advice = Some(super::hook::commit_advice());
-        let engine = Engine::new(
-            &scan.detector,
-            scan.min,
-            scan.report.progress,
-            "scanning staged changes",
-        )
-        .threads(scan.threads);
+        let engine = scan.engine("scanning staged changes");
         Staged {
             opener: &opener,
             repo: &repo,
@@ -84,13 +78,7 @@ pub fn run(args: &GitArgs) -> Result<u8> {
                 url: url.clone(),
                 inner: Box::new(inner),
             };
-            let engine = Engine::new(
-                &scan.detector,
-                scan.min,
-                scan.report.progress,
-                "scanning history",
-            )
-            .threads(scan.threads);
+            let engine = scan.engine("scanning history");
             history.scan(&engine.within(&wrap))?;
             engine.finish()
         }

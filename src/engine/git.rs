@@ -3,7 +3,7 @@
 //! report paths, and the walk's notes turned into counted warnings. The sources themselves are
 //! `history` (commits, pushes) and `staged` (the index).
 
-use super::Collected;
+use super::{Collected, Engine};
 use crate::cli::ScanOptions;
 use crate::detect::{Confidence, Detection, Detector};
 use crate::model::{Provenance, SettingsChange, SettingsChanges};
@@ -35,6 +35,11 @@ pub struct GitScan {
 }
 
 impl GitScan {
+    /// The engine a git scan runs on: its detector, floor, progress line (`label`) and threads.
+    pub fn engine(&self, label: &'static str) -> Engine<'_> {
+        Engine::new(&self.detector, self.min, self.report.progress, label).threads(self.threads)
+    }
+
     /// Settings for a scan of the commits a change adds on top of `base` up to `tip`: the
     /// suppression settings come from `base`, which the change cannot edit, and the report
     /// lists what the change does to them. Without a range: `--config`, else `.lushaguard.toml`

@@ -141,13 +141,7 @@ impl History<'_> {
     /// returns what it gathered: how the `git` command and the push hooks scan.
     pub fn collect(mut self) -> Result<Collected> {
         let scan = self.scan;
-        let engine = Engine::new(
-            &scan.detector,
-            scan.min,
-            scan.report.progress,
-            "scanning history",
-        )
-        .threads(scan.threads);
+        let engine = scan.engine("scanning history");
         self.scan(&engine)?;
         Ok(engine.finish())
     }
