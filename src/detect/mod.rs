@@ -379,27 +379,19 @@ impl<'d> FileScan<'d> {
         let mut seen = std::collections::BTreeSet::new();
         for p in self.pending.drain(..) {
             let rule = &d.set.rules[p.rule];
-            // The file's facts: as handed in, or the windows' summary, with the density of the
-            // view that holds the most values of the rule's shape.
-            let file = match &self.given {
-                Some(f) => FileLevel {
-                    has_keyword: f.keyword.get(p.rule).copied().unwrap_or(false),
-                    has_host: f.host.get(p.rule).copied().unwrap_or(false),
-                    shape_count: f.shapes.get(p.rule).copied().unwrap_or(0),
-                    path: &self.path,
-                },
-                None => FileLevel {
-                    has_keyword: self.facts.keyword.get(p.rule).copied().unwrap_or(false),
-                    has_host: self.facts.host.get(p.rule).copied().unwrap_or(false),
-                    shape_count: self
-                        .shapes
-                        .iter()
-                        .filter_map(|(_, counts)| counts.get(p.rule).copied())
-                        .chain(self.facts.shapes.get(p.rule).copied())
-                        .max()
-                        .unwrap_or(0),
-                    path: &self.path,
-                },
+            let facts = self.given.as_ref().unwrap_or(&self.facts);
+            // Handed-in facts stand for the whole file; the windows' summary takes the density
+            // of the view holding the most values of the rule's shape.
+            let views = self.shapes.iter().filter(|_| self.given.is_none());
+            let file = FileLevel {
+                has_keyword: facts.keyword.get(p.rule).copied().unwrap_or(false),
+                has_host: facts.host.get(p.rule).copied().unwrap_or(false),
+                shape_count: views
+                    .filter_map(|(_, counts)| counts.get(p.rule).copied())
+                    .chain(facts.shapes.get(p.rule).copied())
+                    .max()
+                    .unwrap_or(0),
+                path: &self.path,
             };
             let mut ev = p.evidence;
             ev.extend(evidence::file_evidence(&file, rule, vocab));
