@@ -31,14 +31,19 @@ pub fn escape_data(s: &str) -> String {
 
 /// Escapes a property value shown as text (`title=…`).
 pub fn escape_property(s: &str) -> String {
-    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+    property(escape(s, false))
 }
 
 /// Escapes the `file=` property: as `escape_property`, but a bidirectional formatting character
 /// of a real file name is kept, so that the annotation still attaches to that file (the runner
 /// reads the property to find the file; it does not show it as log text).
 pub fn escape_file(s: &str) -> String {
-    escape(s, true).replace(':', "%3A").replace(',', "%2C")
+    property(escape(s, true))
+}
+
+/// What a property escapes beyond the data: the separators of the command's properties.
+fn property(escaped: String) -> String {
+    escaped.replace(':', "%3A").replace(',', "%2C")
 }
 
 fn escape(s: &str, keep_bidi: bool) -> String {
